@@ -1,0 +1,97 @@
+"""Publication dates from the many ways news sites write them, with day/month ambiguity resolved from evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+MONTHS = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
+    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
+    "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11,
+    "dec": 12, "december": 12,
+}
+_MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
+# In running text only capitalised month names count ("may" is also a verb).
+_MONTH_CAP = "|".join(m.capitalize() for m in sorted(MONTHS, key=len, reverse=True))
+
+_ISO = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
+_CJK = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_NAMED_MDY = re.compile(rf"\b({_MONTH_ALT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
+_NAMED_DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_ALT})\.?,?\s+(\d{{4}})\b", re.I)
+# Two numbers then a year, order unknown: "29 09,2022", "11/05/2021", "11-05-2021".
+_NUMERIC = re.compile(r"(?<!\d)(\d{1,2})[\s/.-]+(\d{1,2})\s*[,/.-]?\s*(\d{4})(?!\d)")
+# A month-day mention in running text ("on Oct 25-29", "Sept 25", "March 5 to 11").
+_MENTION = re.compile(rf"\b({_MONTH_CAP})\.?\s+(\d{{1,2}})(?:\s*(?:-|–|to)\s*(\d{{1,2}}))?(?:,?\s+(\d{{4}}))?\b")
+_FUTURE = re.compile(r"\b(will|would|shall|to be held|is expected|are expected|plans?|scheduled|upcoming|next)\b", re.I)
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+
+MIN_YEAR = 1900
+
+
+def _make(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        date = dt.date(year, month, day)
+    except ValueError:
+        return None
+    return date if date.year >= MIN_YEAR else None
+
+
+def past_mentions(text: str) -> list[tuple[int | None, int, int]]:
+    """(year or None, month, day) of events the text reports in sentences with no future marker."""
+    found: list[tuple[int | None, int, int]] = []
+    for sentence in _SENTENCE.findall(text):
+        if _FUTURE.search(sentence):
+            continue
+        for m in _MENTION.finditer(sentence):
+            month = MONTHS[m.group(1).lower()]
+            day = int(m.group(3) or m.group(2))  # the end of a range "Oct 25-29"
+            year = int(m.group(4)) if m.group(4) else None
+            if _make(year or 2000, month, day):
+                found.append((year, month, day))
+    return found
+
+
+def _conflicts(candidate: dt.date, mentions: list[tuple[int | None, int, int]]) -> int:
+    """How many reported past events would fall after this publication date."""
+    count = 0
+    for year, month, day in mentions:
+        # A year-less mention is read as in the publication year.
+        if (year or candidate.year, month, day) > (candidate.year, candidate.month, candidate.day):
+            count += 1
+    return count
+
+
+def resolve_numeric(a: int, b: int, year: int, text: str) -> dt.date | None:
+    """Pick day/month for 'a b, year' from validity, then from the article's reported past events; None if undecidable."""
+    day_first = _make(year, b, a)
+    month_first = _make(year, a, b)
+    if day_first == month_first or month_first is None:
+        return day_first
+    if day_first is None:
+        return month_first
+    mentions = past_mentions(text)
+    c_day, c_month = _conflicts(day_first, mentions), _conflicts(month_first, mentions)
+    if c_day == c_month:
+        return None  # both readings fit the evidence: no date rather than a guess
+    return day_first if c_day < c_month else month_first
+
+
+def parse_date(value: str, context: str = "") -> dt.date | None:
+    """Parse a date as written on a news page; `context` (the article text) settles day/month order."""
+    value = value.strip()
+    for pattern, order in ((_ISO, "ymd"), (_CJK, "ymd")):
+        m = pattern.search(value)
+        if m:
+            y, mo, d = (int(g) for g in m.groups())
+            return _make(y, mo, d)
+    m = _NAMED_MDY.search(value)
+    if m:
+        return _make(int(m.group(3)), MONTHS[m.group(1).lower()], int(m.group(2)))
+    m = _NAMED_DMY.search(value)
+    if m:
+        return _make(int(m.group(3)), MONTHS[m.group(2).lower()], int(m.group(1)))
+    m = _NUMERIC.search(value)
+    if m:
+        return resolve_numeric(int(m.group(1)), int(m.group(2)), int(m.group(3)), context)
+    return None

@@ -1,0 +1,55 @@
+"""The one exception family of search_app; each carries a message a user can act on."""
+
+from __future__ import annotations
+
+
+class SearchAppError(Exception):
+    """Base of every error search_app raises on purpose; `message` is shown to users."""
+
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(SearchAppError):
+    """A search request or parameter that cannot be answered as given."""
+
+    status = 400
+
+
+class NotFound(SearchAppError):
+    """An article id that is not in the index."""
+
+    status = 404
+
+
+class IndexMissing(SearchAppError):
+    """No built index where one was expected."""
+
+    status = 503
+
+
+class IndexCorrupt(SearchAppError):
+    """An index folder that exists but cannot be read."""
+
+    status = 503
+
+
+class BuildLocked(SearchAppError):
+    """Another build or update holds the index's write lock."""
+
+    status = 409
+
+
+class BuildFailed(SearchAppError):
+    """A build or update that stopped; the live index is left as it was."""
+
+    status = 500
+
+
+class SeedsMissing(SearchAppError):
+    """The seeds folder does not exist or is not a folder."""
+
+    status = 400

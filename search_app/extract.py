@@ -1,0 +1,163 @@
+"""Turn the loose text of a scraped news page into headline, body and metadata.
+
+The rules describe kinds of page furniture (navigation, breadcrumbs, section headers,
+footers, image names, photo credits, bylines), not particular files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .dates import parse_date
+from .sources import known_outlet, normalise_source
+
+# Spaces news sites paste in: NBSP, en/em/thin spaces, ideographic space.
+_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t]+")
+_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+_MULTI_SPACE = re.compile(r" {2,}")
+
+_NAV_WORDS = (
+    r"contact us|email us|e-mail us|about us|home|homepage|print|share|share this|follow us|"
+    r"subscribe|sign in|log in|login|register|search|menu|close|back to top|top|more|"
+    r"previous|next|related stories|related news|read more|editor'?s? picks?|advertisement"
+)
+_NAV_LINE = re.compile(rf"^(?:{_NAV_WORDS})[.!:]?$", re.I)
+# Breadcrumbs: "首页 > News", "Home > Cities > Taiyuan", "Home >> News".
+_BREADCRUMB = re.compile(r"^(?:首页|home|主页)\s*(?:>>?|›|»|/)\s*.{0,80}$|^(?:[\w&' -]{1,30}\s*(?:>|›|»)\s*){2,}[\w&' -]{0,30}$", re.I)
+# Section headers: "Yangquan - Eshanxi", "Business - chinadaily.com.cn".
+_SITE_NAMES = r"e?shanxi(?:\.com)?|china ?daily(?:\.com\.cn)?|xinhua(?:net)?|shanxi daily|cgtn|global times|ecns|people's daily"
+_SECTION_HEADER = re.compile(rf"^[\w&' ]{{1,40}}\s+[-–|]\s+(?:{_SITE_NAMES})$", re.I)
+_NAV_BAR = re.compile(r"^(?:[^|]{1,30}\|){2,}[^|]{0,30}$")
+_COPYRIGHT = re.compile(r"(?:all rights reserved|copyright\b|©|\(c\) ?\d{4}|版权所有)", re.I)
+_CONTACT = re.compile(r"^(?:address|add|tel|telephone|phone|fax|e-?mail|postcode|zip(?: code)?|icp)\s*[:：.]", re.I)
+_CONTACT_ANY = re.compile(r"\b(?:tel|fax)\s*[:：]\s*[\d+()-]|\|\s*e-?mail\s*[:：]", re.I)
+_IMAGE_FILE = re.compile(r"^\S{0,120}\.(?:jpe?g|png|gif|webp|bmp|tiff?)$", re.I)
+_PHOTO_TAG = re.compile(r"\[(?:photo|photos|image|provided|file photo)\b[^\]]*\]\s*$|\((?:photo|photos|image)\b[^)]*\)\s*$", re.I)
+# "... Congress. Li Lianjun / For China Daily": a caption ending in a credit.
+_PHOTO_CREDIT = re.compile(
+    r"(?:^|[.!?]\s+)(?i:photo(?:graph)?s?\s*(?:by|:)\s*)?[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,3}\s*/\s*"
+    r"(?i:(?:for\s+)?(?:china daily|xinhua|chinadaily\.com\.cn|cgtn|shanxi daily|vcg|ic|cfp|provided))\s*$"
+)
+_PHOTO_LEAD = re.compile(r"^(?:photo|file photo|picture|image)\s*[:：]", re.I)
+_NAME = r"[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,3}"
+# "By Yuan Shenggao", "By ZHANG SAN and LI SI in Taiyuan", "Reporter: Wang Wu".
+_BYLINE = re.compile(
+    rf"^(?i:by|written by|author|reporter|writer)\s*[:：]?\s+({_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*)"
+    r"(?:\s+(?:in|from)\s+[A-Z][\w' -]*)?\s*(?:\|.*)?$"
+)
+_CONTRIBUTED = re.compile(r"^.{1,120}\b(?:also\s+)?contributed\s+to\s+(?:this|the)\s+(?:story|report|article)\.?$", re.I)
+_EDITOR = re.compile(r"^(?:editor|editors|edited by|responsible editor|责任编辑)\s*[:：]?\s+.{1,60}$", re.I)
+_META_KEY = re.compile(r"(?<![\w])(source|time|updated|update time|date|published|publish time|posted|release time)\s*[:：]", re.I)
+_OUTLET_LINE = re.compile(r"^[(（\[]\s*([^()（）\[\]]{2,40})\s*[)）\]]$")
+_SENTENCE_END = re.compile(r"[.!?。！？\"”]$")
+
+
+@dataclass
+class Extracted:
+    """Fields found in a page's text; None where the page gives none."""
+
+    title: str
+    body: str
+    date: dt.date | None
+    source: str | None
+    author: str | None
+
+
+def normalise_text(text: str) -> str:
+    """NFC, one kind of space and newline, no invisible characters, trimmed lines."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", _SPACES.sub(" ", text))
+    return "\n".join(_MULTI_SPACE.sub(" ", line).strip() for line in text.split("\n"))
+
+
+def is_chrome(line: str) -> bool:
+    """True for page furniture: navigation, breadcrumbs, section headers, footers, contacts."""
+    if _NAV_LINE.match(line) or _BREADCRUMB.match(line) or _SECTION_HEADER.match(line):
+        return True
+    if _NAV_BAR.match(line) and not _SENTENCE_END.search(line):
+        return True
+    if len(line) < 200 and (_COPYRIGHT.search(line) or _CONTACT.match(line) or _CONTACT_ANY.search(line)):
+        return True
+    return False
+
+
+def is_photo(line: str) -> bool:
+    """True for image file names and photo captions carrying a credit."""
+    return bool(
+        _IMAGE_FILE.match(line) or _PHOTO_TAG.search(line) or _PHOTO_LEAD.match(line)
+        or (len(line) < 400 and _PHOTO_CREDIT.search(line))
+    )
+
+
+def split_meta(line: str) -> dict[str, str] | None:
+    """{'source': ..., 'time': ...} when the whole line is 'Key: value' pairs, else None."""
+    matches = list(_META_KEY.finditer(line))
+    if not matches or matches[0].start() != 0:
+        return None
+    fields: dict[str, str] = {}
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
+        key = m.group(1).lower()
+        key = "source" if key == "source" else "date"
+        fields.setdefault(key, line[m.end():end].strip())
+    return fields
+
+
+def _byline(line: str) -> str | None:
+    m = _BYLINE.match(line)
+    if not m or len(line) > 100:
+        return None
+    name = re.sub(r"\s+", " ", m.group(1)).strip()
+    return name.title() if name.isupper() else name
+
+
+def _looks_like_headline(line: str) -> bool:
+    return 3 <= len(line) <= 200 and not (len(line) > 120 and _SENTENCE_END.search(line))
+
+
+def extract(text: str) -> Extracted:
+    """Split page text into headline, clean body paragraphs and metadata."""
+    lines = [line for line in normalise_text(text).split("\n") if line]
+    title: str | None = None
+    body: list[str] = []
+    raw_date: str | None = None
+    source: str | None = None
+    author: str | None = None
+    for line in lines:
+        meta = split_meta(line)
+        if meta is not None:
+            if meta.get("date") and raw_date is None:
+                raw_date = meta["date"]
+            if "source" in meta and source is None:
+                source = normalise_source(meta["source"])
+            continue
+        outlet = _OUTLET_LINE.match(line)
+        if outlet and known_outlet(outlet.group(1)):
+            source = source or known_outlet(outlet.group(1))
+            continue
+        if is_chrome(line) or is_photo(line) or _EDITOR.match(line) or _CONTRIBUTED.match(line):
+            continue
+        name = _byline(line)
+        if name:
+            author = author or name
+            continue
+        if title is None and not body and _looks_like_headline(line):
+            title = line
+            continue
+        body.append(line)
+    body_text = "\n\n".join(body)
+    if title is None:
+        title = _fallback_title(body_text)
+    date = parse_date(raw_date, context=body_text) if raw_date else None
+    return Extracted(title=title, body=body_text, date=date, source=source, author=author)
+
+
+def _fallback_title(body: str) -> str:
+    """No headline on the page: the opening words of the text."""
+    words = body.split()
+    if len(words) <= 12:
+        return " ".join(words)
+    return " ".join(words[:12]) + " …"

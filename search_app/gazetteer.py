@@ -1,0 +1,132 @@
+"""Shanxi's prefecture-level cities, their Chinese names, spellings and county-level divisions."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class City:
+    """A prefecture-level city: canonical pinyin name, Chinese name, English spellings."""
+
+    name: str
+    zh: str
+    variants: tuple[str, ...]
+    divisions: tuple[tuple[str, str, tuple[str, ...]], ...]  # (name, zh, variants)
+
+    @property
+    def label(self) -> str:
+        """Display label: pinyin with the Chinese name beside it."""
+        return f"{self.name} {self.zh}"
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, so 'Lüliang', 'LULIANG' and 'luliang' compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip()
+
+
+@lru_cache(maxsize=1)
+def cities() -> tuple[City, ...]:
+    """Load the gazetteer data file shipped in the package."""
+    raw = json.loads(resources.files("search_app.data").joinpath("gazetteer.json").read_text("utf-8"))
+    return tuple(
+        City(
+            name=c["name"],
+            zh=c["zh"],
+            variants=tuple(c["variants"]),
+            divisions=tuple((d["name"], d["zh"], tuple(d["variants"])) for d in c["divisions"]),
+        )
+        for c in raw["cities"]
+    )
+
+
+def city_names() -> tuple[str, ...]:
+    """Canonical names of all cities, in gazetteer order."""
+    return tuple(c.name for c in cities())
+
+
+def by_name(name: str) -> City | None:
+    """The City with this canonical name, or None."""
+    for city in cities():
+        if city.name == name:
+            return city
+    return None
+
+
+def _latin_pattern(variant: str) -> str:
+    # Proper nouns keep their capital; a trailing 'county'/'district' may be any case.
+    words = variant.split(" ")
+    head = re.escape(words[0])
+    tail = "".join(r"\s+(?i:" + re.escape(w) + ")" for w in words[1:])
+    return head + tail
+
+
+@lru_cache(maxsize=1)
+def _matcher() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One regex over every spelling; a map from each matched spelling to its city."""
+    owner: dict[str, str] = {}
+    latin: list[str] = []
+    chinese: list[str] = []
+    for city in cities():
+        for variant in city.variants:
+            owner[fold(variant)] = city.name
+            latin.append(variant)
+            latin.append(variant.upper())
+        owner[city.zh] = city.name
+        chinese.append(city.zh)
+        for _name, zh, variants in city.divisions:
+            owner[zh] = city.name
+            chinese.append(zh)
+            for variant in variants:
+                owner[fold(variant)] = city.name
+                latin.append(variant)
+    latin.sort(key=len, reverse=True)
+    chinese.sort(key=len, reverse=True)
+    latin_alt = "|".join(_latin_pattern(v) for v in dict.fromkeys(latin))
+    zh_alt = "|".join(re.escape(v) for v in chinese)
+    pattern = re.compile(rf"(?<![\w])(?:{latin_alt})(?![\w])|{zh_alt}")
+    return pattern, owner
+
+
+def find_cities(text: str) -> tuple[str, ...]:
+    """Cities mentioned in text (by city or division name), sorted by name."""
+    pattern, owner = _matcher()
+    found = set()
+    for match in pattern.finditer(text):
+        key = match.group(0)
+        found.add(owner.get(key) or owner[fold(re.sub(r"\s+", " ", key))])
+    return tuple(sorted(found))
+
+
+@lru_cache(maxsize=1)
+def _lookup() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for city in cities():
+        table[fold(city.name)] = city.name
+        table[city.zh] = city.name
+        table[fold(city.zh + "市")] = city.name
+        for variant in city.variants:
+            table[fold(variant)] = city.name
+        for name, zh, variants in city.divisions:
+            table[zh] = city.name
+            for variant in variants:
+                table[fold(variant)] = city.name
+    return table
+
+
+def canonical_city(value: str) -> str | None:
+    """Map what a user typed (any spelling, Chinese, a county) to a canonical city, or None."""
+    key = fold(re.sub(r"\s+", " ", value))
+    return _lookup().get(key) or _lookup().get(value.strip())
+
+
+def city_label(name: str) -> str:
+    """'Taiyuan 太原' for a canonical name; the name itself when unknown."""
+    city = by_name(name)
+    return city.label if city else name

@@ -1,0 +1,290 @@
+"""Article files (text, JSON, JSONL) in a seeds folder to clean Article records.
+
+Every file ends up either as one or more records or in the skipped list with a reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .dates import parse_date
+from .errors import SeedsMissing
+from .extract import extract, normalise_text
+from .gazetteer import canonical_city, find_cities
+from .models import Article, Skipped
+from .sources import normalise_source
+
+TEXT_SUFFIXES = {".txt", ".text"}
+JSON_SUFFIXES = {".json", ".jsonl"}
+SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+# Tried in order; GB18030 covers GB2312/GBK, the usual encodings of mainland sites.
+ENCODINGS = ("utf-8", "gb18030", "big5")
+
+
+@dataclass
+class IngestResult:
+    """Records and skips from one pass over files."""
+
+    articles: list[Article] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The `search-app inspect` shape."""
+        return {"articles": [a.to_json() for a in self.articles], "skipped": [s.to_json() for s in self.skipped]}
+
+
+@dataclass(frozen=True)
+class SeedFile:
+    """A candidate file found under the seeds folder."""
+
+    path: Path  # as found (inside the seeds folder)
+    rel: str  # posix path relative to the seeds folder
+
+
+class SkipFile(Exception):
+    """Raised inside the ingester for a file that cannot become an article."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def discover(seeds: Path) -> tuple[list[SeedFile], list[Skipped]]:
+    """All article files under seeds (subfolders too), sorted; odd entries reported as skipped."""
+    if not seeds.is_dir():
+        raise SeedsMissing(f"Seeds folder {str(seeds)!r} does not exist: create it or pass --seeds DIR.")
+    root = seeds.resolve()
+    files: list[SeedFile] = []
+    skipped: list[Skipped] = []
+    for dirpath, dirnames, filenames in os.walk(seeds, followlinks=False):
+        base = Path(dirpath)
+        for name in list(dirnames):
+            full = base / name
+            if full.is_symlink():
+                dirnames.remove(name)
+                skipped.append(Skipped(_rel(full, seeds), "symlinked folder not followed"))
+            elif name.startswith("."):
+                dirnames.remove(name)
+        dirnames.sort()
+        for name in sorted(filenames):
+            full = base / name
+            rel = _rel(full, seeds)
+            if name.startswith("."):
+                skipped.append(Skipped(rel, "hidden file"))
+                continue
+            if full.suffix.lower() not in SUFFIXES:
+                skipped.append(Skipped(rel, f"unsupported file type {full.suffix or '(none)'!r}; use .txt, .json or .jsonl"))
+                continue
+            if full.is_symlink():
+                target = full.resolve()
+                if not target.is_relative_to(root):
+                    skipped.append(Skipped(rel, "symlink to a file outside the seeds folder"))
+                    continue
+            files.append(SeedFile(full, rel))
+    return files, skipped
+
+
+def _rel(path: Path, seeds: Path) -> str:
+    return path.relative_to(seeds).as_posix()
+
+
+def article_id(rel: str) -> str:
+    """The id of a file's article: its path relative to the seeds folder, without extension."""
+    stem, dot, _ext = rel.rpartition(".")
+    return stem if dot and "/" not in _ext else rel
+
+
+def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Read a regular file's bytes, refusing oversize files and files that change while read."""
+    try:
+        before = os.stat(path)
+        if not stat.S_ISREG(before.st_mode):
+            raise SkipFile("not a regular file")
+        if before.st_size > max_bytes:
+            raise SkipFile(f"file too large ({before.st_size} bytes; the limit is {max_bytes})")
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+        after = os.stat(path)
+    except OSError as exc:
+        raise SkipFile(f"unreadable: {exc.strerror or exc}") from exc
+    if len(data) > max_bytes:
+        raise SkipFile(f"file too large (over {max_bytes} bytes)")
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+        raise SkipFile("file changed while being read; run the build again")
+    return data
+
+
+def decode(data: bytes) -> str:
+    """Text from bytes: UTF-8 (with or without BOM), then GB18030, then Big5; binary refused."""
+    if not data.strip():
+        raise SkipFile("empty file")
+    if b"\x00" in data[:8192]:
+        raise SkipFile("binary file (contains NUL bytes)")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for encoding in ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _control_ratio(text) > 0.05:
+            raise SkipFile("binary file (mostly control characters)")
+        return text
+    raise SkipFile("not text in UTF-8, GB18030 or Big5")
+
+
+def _control_ratio(text: str) -> float:
+    sample = text[:8192]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
+    return controls / max(len(sample), 1)
+
+
+def content_hash(data: bytes) -> str:
+    """Hash identifying an article's source bytes (changes when the file changes)."""
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+def article_from_text(text: str, *, id: str, path: str, digest: str) -> Article:
+    """One Article from the text of a scraped page."""
+    fields = extract(text)
+    if not fields.body.strip() and not fields.title.strip():
+        raise SkipFile("no article text")
+    if not fields.body.strip():
+        raise SkipFile("no article text (only a headline)")
+    return Article(
+        id=id,
+        path=path,
+        title=fields.title,
+        body=fields.body,
+        date=fields.date,
+        source=fields.source,
+        author=fields.author,
+        cities=find_cities(fields.title + "\n" + fields.body),
+        content_hash=digest,
+    )
+
+
+def article_from_json(obj: Any, *, id: str, path: str, digest: str) -> Article:
+    """One Article from a JSON object; explicit fields win over what extraction finds."""
+    if not isinstance(obj, dict):
+        raise SkipFile("JSON value is not an object")
+    text_fields = {k: obj.get(k) for k in ("title", "body", "text", "source", "author", "date", "id")}
+    for key, value in text_fields.items():
+        if value is not None and not isinstance(value, (str, int)):
+            raise SkipFile(f"JSON field {key!r} must be a string")
+    raw = obj.get("body") or obj.get("text") or ""
+    if obj.get("title") and not obj.get("body"):
+        raw = f"{obj['title']}\n\n{raw}"
+    fields = extract(str(raw))
+    title = normalise_text(str(obj["title"])).strip() if obj.get("title") else fields.title
+    body = normalise_text(str(obj["body"])).strip() if obj.get("body") else fields.body
+    if not body.strip():
+        raise SkipFile("no article text")
+    date = parse_date(str(obj["date"]), context=body) if obj.get("date") else fields.date
+    source = normalise_source(str(obj["source"])) if "source" in obj and obj["source"] is not None else fields.source
+    author = str(obj["author"]).strip() or None if obj.get("author") else fields.author
+    if isinstance(obj.get("cities"), list):
+        cities = tuple(sorted({c for c in (canonical_city(str(v)) for v in obj["cities"]) if c}))
+    else:
+        cities = find_cities(title + "\n" + body)
+    return Article(
+        id=str(obj["id"]) if obj.get("id") else id,
+        path=path, title=title, body=body, date=date, source=source, author=author,
+        cities=cities, content_hash=digest,
+    )
+
+
+def parse_file(file: SeedFile, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes | None = None) -> Iterator[Article | Skipped]:
+    """Records (or skips) from one file; a JSONL file may give several of each."""
+    try:
+        if data is None:
+            data = read_bytes(file.path, max_bytes)
+        suffix = file.path.suffix.lower()
+        if suffix == ".jsonl":
+            yield from _parse_jsonl(file, decode(data))
+            return
+        text = decode(data)
+        digest = content_hash(data)
+        if suffix == ".json":
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise SkipFile(f"invalid JSON: {exc.msg} at line {exc.lineno}") from exc
+            yield article_from_json(obj, id=article_id(file.rel), path=file.rel, digest=digest)
+        else:
+            yield article_from_text(text, id=article_id(file.rel), path=file.rel, digest=digest)
+    except SkipFile as skip:
+        yield Skipped(file.rel, skip.reason)
+
+
+def _parse_jsonl(file: SeedFile, text: str) -> Iterator[Article | Skipped]:
+    base = article_id(file.rel)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{file.rel}:{number}"
+        try:
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise SkipFile(f"invalid JSON: {exc.msg}") from exc
+            yield article_from_json(obj, id=f"{base}/{number}", path=file.rel, digest=content_hash(line.encode("utf-8")))
+        except SkipFile as skip:
+            yield Skipped(where, skip.reason)
+
+
+def ingest_files(files: Iterable[SeedFile], max_bytes: int = DEFAULT_MAX_BYTES) -> IngestResult:
+    """Parse files into records, dropping (and reporting) duplicate ids."""
+    result = IngestResult()
+    seen: dict[str, str] = {}
+    for file in files:
+        for item in parse_file(file, max_bytes):
+            if isinstance(item, Skipped):
+                result.skipped.append(item)
+            elif item.id in seen:
+                result.skipped.append(Skipped(item.path, f"duplicate id {item.id!r} (already used by {seen[item.id]})"))
+            else:
+                seen[item.id] = item.path
+                result.articles.append(item)
+    return result
+
+
+def ingest(seeds: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> IngestResult:
+    """Every article under a seeds folder, with the skipped files and their reasons."""
+    files, skipped = discover(seeds)
+    result = ingest_files(files, max_bytes)
+    result.skipped = skipped + result.skipped
+    return result
+
+
+def inspect_paths(paths: Iterable[Path], seeds: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> IngestResult:
+    """What the indexer would make of the given files (ids relative to seeds when inside it)."""
+    files: list[SeedFile] = []
+    skipped: list[Skipped] = []
+    root = seeds.resolve() if seeds and seeds.is_dir() else None
+    for path in paths:
+        if path.is_dir():
+            found, skips = discover(path)
+            files.extend(SeedFile(f.path, _inspect_rel(f.path, root)) for f in found)
+            skipped.extend(skips)
+        elif not path.exists():
+            skipped.append(Skipped(str(path), "no such file"))
+        else:
+            files.append(SeedFile(path, _inspect_rel(path, root)))
+    result = ingest_files(files, max_bytes)
+    result.skipped = skipped + result.skipped
+    return result
+
+
+def _inspect_rel(path: Path, root: Path | None) -> str:
+    absolute = path.resolve() if not path.is_symlink() else path.absolute()
+    if root is not None and absolute.is_relative_to(root):
+        return absolute.relative_to(root).as_posix()
+    return path.name
