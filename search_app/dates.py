@@ -23,7 +23,12 @@ _NAMED_DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_ALT})\.?,?\s
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})[\s/.-]+(\d{1,2})\s*[,/.-]?\s*(\d{4})(?!\d)")
 # A month-day mention in running text ("on Oct 25-29", "Sept 25", "March 5 to 11").
 _MENTION = re.compile(rf"\b({_MONTH_CAP})\.?\s+(\d{{1,2}})(?:\s*(?:-|–|to)\s*(\d{{1,2}}))?(?:,?\s+(\d{{4}}))?\b")
-_FUTURE = re.compile(r"\b(will|would|shall|to be held|is expected|are expected|plans?|scheduled|upcoming|next)\b", re.I)
+# Words that put a sentence's dates in the future ("plan" and "next" alone are often past narrative).
+_FUTURE = re.compile(
+    r"\b(will|would|shall|to be held|is expected|are expected|plans? to|planning to|is scheduled|are scheduled|"
+    r"upcoming|next (?:week|month|year)|going to)\b",
+    re.I,
+)
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 
 MIN_YEAR = 1900

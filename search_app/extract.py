@@ -30,8 +30,11 @@ _BREADCRUMB = re.compile(r"^(?:首页|home|主页)\s*(?:>>?|›|»|/)\s*.{0,80}$
 # Section headers: "Yangquan - Eshanxi", "Business - chinadaily.com.cn".
 _SITE_NAMES = r"e?shanxi(?:\.com)?|china ?daily(?:\.com\.cn)?|xinhua(?:net)?|shanxi daily|cgtn|global times|ecns|people's daily"
 _SECTION_HEADER = re.compile(rf"^[\w&' ]{{1,40}}\s+[-–|]\s+(?:{_SITE_NAMES})$", re.I)
-_NAV_BAR = re.compile(r"^(?:[^|]{1,30}\|){2,}[^|]{0,30}$")
-_COPYRIGHT = re.compile(r"(?:all rights reserved|copyright\b|©|\(c\) ?\d{4}|版权所有)", re.I)
+# Navigation bars: "Home | News | About Us", "首页 丨 新闻 丨 关于我们".
+_NAV_BAR = re.compile(r"^(?:[^|丨｜]{1,30}[|丨｜]){2,}[^|丨｜]{0,30}$")
+# Copyright notices: a line that opens with one (however long), or a short line that holds one.
+_COPYRIGHT_START = re.compile(r"^(?:copyright\s*(?:©|\(c\)|\d{4})|©|\(c\)\s*\d{4})", re.I)
+_COPYRIGHT = re.compile(r"all rights reserved|©|\(c\) ?\d{4}|版权所有", re.I)
 _CONTACT = re.compile(r"^(?:address|add|tel|telephone|phone|fax|e-?mail|postcode|zip(?: code)?|icp)\s*[:：.]", re.I)
 _CONTACT_ANY = re.compile(r"\b(?:tel|fax)\s*[:：]\s*[\d+()-]|\|\s*e-?mail\s*[:：]", re.I)
 _IMAGE_FILE = re.compile(r"^\S{0,120}\.(?:jpe?g|png|gif|webp|bmp|tiff?)$", re.I)
@@ -49,9 +52,14 @@ _BYLINE = re.compile(
     r"(?:\s+(?:in|from)\s+[A-Z][\w' -]*)?\s*(?:\|.*)?$"
 )
 _CONTRIBUTED = re.compile(r"^.{1,120}\b(?:also\s+)?contributed\s+to\s+(?:this|the)\s+(?:story|report|article)\.?$", re.I)
-_EDITOR = re.compile(r"^(?:editor|editors|edited by|responsible editor|责任编辑)\s*[:：]?\s+.{1,60}$", re.I)
+# Editor credits: "Editor: Li Si", "[Responsible editor: Wang Wu]", "Edited by Li Si", "责任编辑：王五".
+_EDITOR = re.compile(
+    rf"^[\[【(（]?\s*(?:(?i:(?:responsible\s+)?editors?)\s*[:：]|责任编辑\s*[:：]?).{{1,60}}$|^(?i:edited by)\s+{_NAME}\.?$"
+)
 _META_KEY = re.compile(r"(?<![\w])(source|time|updated|update time|date|published|publish time|posted|release time)\s*[:：]", re.I)
+_SEPARATORS = " |丨｜/·"
 _OUTLET_LINE = re.compile(r"^[(（\[]\s*([^()（）\[\]]{2,40})\s*[)）\]]$")
+_FULL_STOP = re.compile(r"[.。]$")
 _SENTENCE_END = re.compile(r"[.!?。！？\"”]$")
 
 
@@ -79,6 +87,8 @@ def is_chrome(line: str) -> bool:
         return True
     if _NAV_BAR.match(line) and not _SENTENCE_END.search(line):
         return True
+    if len(line) < 1000 and _COPYRIGHT_START.match(line):
+        return True
     if len(line) < 200 and (_COPYRIGHT.search(line) or _CONTACT.match(line) or _CONTACT_ANY.search(line)):
         return True
     return False
@@ -102,7 +112,7 @@ def split_meta(line: str) -> dict[str, str] | None:
         end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
         key = m.group(1).lower()
         key = "source" if key == "source" else "date"
-        fields.setdefault(key, line[m.end():end].strip())
+        fields.setdefault(key, line[m.end():end].strip(_SEPARATORS))
     return fields
 
 
@@ -115,7 +125,10 @@ def _byline(line: str) -> str | None:
 
 
 def _looks_like_headline(line: str) -> bool:
-    return 3 <= len(line) <= 200 and not (len(line) > 120 and _SENTENCE_END.search(line))
+    # Headlines do not end with a full stop; a line that does is the article's first sentence.
+    if _FULL_STOP.search(line) or (len(line) > 120 and _SENTENCE_END.search(line)):
+        return False
+    return 3 <= len(line) <= 200
 
 
 def extract(text: str) -> Extracted:
@@ -138,11 +151,17 @@ def extract(text: str) -> Extracted:
         if outlet and known_outlet(outlet.group(1)):
             source = source or known_outlet(outlet.group(1))
             continue
-        if is_chrome(line) or is_photo(line) or _EDITOR.match(line) or _CONTRIBUTED.match(line):
-            continue
         name = _byline(line)
         if name:
             author = author or name
+            # "By Zhang San | chinadaily.com.cn | Updated: 2023-01-05": the rest is metadata.
+            for part in re.split(r"[|丨｜]", line)[1:]:
+                meta = split_meta(part.strip()) or {}
+                raw_date = raw_date or meta.get("date") or None
+                found = normalise_source(meta["source"]) if "source" in meta else known_outlet(part)
+                source = source or found
+            continue
+        if is_chrome(line) or is_photo(line) or _EDITOR.match(line) or _CONTRIBUTED.match(line):
             continue
         if title is None and not body and _looks_like_headline(line):
             title = line
@@ -156,8 +175,8 @@ def extract(text: str) -> Extracted:
 
 
 def _fallback_title(body: str) -> str:
-    """No headline on the page: the opening words of the text."""
-    words = body.split()
+    """No headline on the page: the opening words of its first paragraph."""
+    words = body.split("\n\n")[0].split()
     if len(words) <= 12:
         return " ".join(words)
     return " ".join(words[:12]) + " …"

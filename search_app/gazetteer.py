@@ -104,26 +104,33 @@ def find_cities(text: str) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-@lru_cache(maxsize=1)
-def _lookup() -> dict[str, str]:
+@lru_cache(maxsize=2)
+def _lookup(divisions: bool) -> dict[str, str]:
     table: dict[str, str] = {}
     for city in cities():
         table[fold(city.name)] = city.name
         table[city.zh] = city.name
-        table[fold(city.zh + "市")] = city.name
+        table[city.zh + "市"] = city.name
         for variant in city.variants:
             table[fold(variant)] = city.name
-        for name, zh, variants in city.divisions:
-            table[zh] = city.name
-            for variant in variants:
-                table[fold(variant)] = city.name
+        if divisions:
+            for _name, zh, variants in city.divisions:
+                table[zh] = city.name
+                for variant in variants:
+                    table[fold(variant)] = city.name
     return table
 
 
-def canonical_city(value: str) -> str | None:
-    """Map what a user typed (any spelling, Chinese, a county) to a canonical city, or None."""
+_ADMIN_SUFFIX = re.compile(r"\s+(?:city|district|county|prefecture)$")
+
+
+def canonical_city(value: str, divisions: bool = True) -> str | None:
+    """Map what a user typed (any spelling, Chinese, optionally a county) to a canonical city, or None."""
+    table = _lookup(divisions)
     key = fold(re.sub(r"\s+", " ", value))
-    return _lookup().get(key) or _lookup().get(value.strip())
+    # "Taiyuan City", "Xiaodian District", "Quwo county": the bare name when the full one is unknown.
+    bare = _ADMIN_SUFFIX.sub("", key)
+    return table.get(key) or table.get(value.strip()) or (table.get(bare) if bare else None)
 
 
 def city_label(name: str) -> str:

@@ -72,15 +72,14 @@ def discover(seeds: Path) -> tuple[list[SeedFile], list[Skipped]]:
                 skipped.append(Skipped(_rel(full, seeds), "symlinked folder not followed"))
             elif name.startswith("."):
                 dirnames.remove(name)
+                skipped.append(Skipped(_rel(full, seeds), "hidden folder not read"))
         dirnames.sort()
         for name in sorted(filenames):
             full = base / name
             rel = _rel(full, seeds)
-            if name.startswith("."):
-                skipped.append(Skipped(rel, "hidden file"))
-                continue
-            if full.suffix.lower() not in SUFFIXES:
-                skipped.append(Skipped(rel, f"unsupported file type {full.suffix or '(none)'!r}; use .txt, .json or .jsonl"))
+            refusal = refuse_name(full)
+            if refusal:
+                skipped.append(Skipped(rel, refusal))
                 continue
             if full.is_symlink():
                 target = full.resolve()
@@ -89,6 +88,16 @@ def discover(seeds: Path) -> tuple[list[SeedFile], list[Skipped]]:
                     continue
             files.append(SeedFile(full, rel))
     return files, skipped
+
+
+def refuse_name(path: Path) -> str | None:
+    """Why a file is not read, judging by its name alone (hidden, unsupported type); None if it is."""
+    if path.name.startswith("."):
+        return "hidden file"
+    if path.suffix.lower() not in SUFFIXES:
+        kind = repr(path.suffix) if path.suffix else "(no extension)"
+        return f"unsupported file type {kind}; use .txt, .json or .jsonl"
+    return None
 
 
 def _rel(path: Path, seeds: Path) -> str:
@@ -179,10 +188,7 @@ def article_from_json(obj: Any, *, id: str, path: str, digest: str) -> Article:
     for key, value in text_fields.items():
         if value is not None and not isinstance(value, (str, int)):
             raise SkipFile(f"JSON field {key!r} must be a string")
-    raw = obj.get("body") or obj.get("text") or ""
-    if obj.get("title") and not obj.get("body"):
-        raw = f"{obj['title']}\n\n{raw}"
-    fields = extract(str(raw))
+    fields = extract(str(obj.get("body") or obj.get("text") or ""))
     title = normalise_text(str(obj["title"])).strip() if obj.get("title") else fields.title
     body = normalise_text(str(obj["body"])).strip() if obj.get("body") else fields.body
     if not body.strip():
@@ -276,6 +282,8 @@ def inspect_paths(paths: Iterable[Path], seeds: Path | None = None, max_bytes: i
             skipped.extend(skips)
         elif not path.exists():
             skipped.append(Skipped(str(path), "no such file"))
+        elif refusal := refuse_name(path):
+            skipped.append(Skipped(_inspect_rel(path, root), refusal))
         else:
             files.append(SeedFile(path, _inspect_rel(path, root)))
     result = ingest_files(files, max_bytes)

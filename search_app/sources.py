@@ -20,7 +20,7 @@ _OUTLETS = {
     "Reuters": ("reuters",),
 }
 _LOOKUP = {spelling: label for label, spellings in _OUTLETS.items() for spelling in spellings}
-_NOISE = re.compile(r"^[\s(\[（【]*(?:source|来源)\s*[:：]\s*|[\s)\]）】.,;:]+$", re.I)
+_NOISE = re.compile(r"^[\s(\[（【]+|^(?:source|来源)\s*[:：]\s*|[\s)\]）】.,;:|]+$", re.I)
 _DOMAIN = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+$", re.I)
 
 

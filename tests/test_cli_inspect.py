@@ -1,0 +1,126 @@
+"""`search-app inspect PATH...`: one JSON object of the records and skips the indexer would see."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from search_app.cli import main
+
+KEYS = ["id", "path", "title", "body", "date", "source", "author", "cities", "content_hash"]
+
+
+@pytest.fixture()
+def cli(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A click runner with no SEARCH_APP_* settings leaking in from the environment."""
+    for name in ("SEARCH_APP_SEEDS", "SEARCH_APP_INDEX", "SEARCH_APP_SEARCH_TIME_LIMIT"):
+        monkeypatch.delenv(name, raising=False)
+    return CliRunner()
+
+
+def inspect(cli: CliRunner, seeds: Path, *paths: Path | str) -> dict[str, Any]:
+    """Run inspect, check it succeeded and printed exactly one JSON object; return it."""
+    result = cli.invoke(main, ["--seeds", str(seeds), "inspect", *map(str, paths)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert isinstance(data, dict)
+    return data
+
+
+def test_inspect_all_seeds(cli: CliRunner, seeds_dir: Path) -> None:
+    data = inspect(cli, seeds_dir, *sorted(seeds_dir.glob("*.txt")))
+    assert list(data) == ["articles", "skipped"]
+    assert data["skipped"] == []
+    assert [a["id"] for a in data["articles"]] == [
+        "000_5ca391961da276a5", "001_0b108123ccd7e2b3", "002_d26b102950b0f93f",
+        "003_b8c9e442042d1bdf", "004_860ced496ef7d71d",
+    ]
+    for article in data["articles"]:
+        assert list(article) == KEYS
+        assert article["path"] == article["id"] + ".txt"
+        assert isinstance(article["cities"], list)
+        assert re.fullmatch(r"[0-9a-f]{32}", article["content_hash"])
+    assert [(a["date"], a["source"], a["author"]) for a in data["articles"]] == [
+        ("2022-09-29", None, None),
+        ("2022-03-10", None, None),
+        (None, "China Daily", None),
+        ("2021-11-05", "Shanxi Daily", "Yuan Shenggao"),
+        ("2019-09-02", "China Daily", None),
+    ]
+    assert data["articles"][1]["cities"] == ["Changzhi", "Jincheng"]
+
+
+def test_inspect_a_folder(cli: CliRunner, seeds_dir: Path) -> None:
+    data = inspect(cli, seeds_dir, seeds_dir)
+    assert len(data["articles"]) == 5
+    assert data["skipped"] == []
+
+
+def test_inspect_one_seed_in_full(cli: CliRunner, seeds_dir: Path) -> None:
+    [article] = inspect(cli, seeds_dir, seeds_dir / "002_d26b102950b0f93f.txt")["articles"]
+    assert {k: v for k, v in article.items() if k not in ("body", "content_hash")} == {
+        "id": "002_d26b102950b0f93f",
+        "path": "002_d26b102950b0f93f.txt",
+        "title": "Demo zone, district to co-develop industrial parks in Shanxi",
+        "date": None,
+        "source": "China Daily",
+        "author": None,
+        "cities": ["Jinzhong", "Taiyuan"],
+    }
+    assert article["body"].startswith("A launch ceremony for the joint construction")
+    assert article["body"].endswith("sections of industrial chains will be introduced.")
+
+
+def test_inspect_keeps_chinese_readable(cli: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "zh.txt"
+    path.write_text("太原 opens a museum\n\nThe museum in 太原 opened.", encoding="utf-8")
+    result = cli.invoke(main, ["--seeds", str(tmp_path), "inspect", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "太原" in result.stdout
+    assert json.loads(result.stdout)["articles"][0]["cities"] == ["Taiyuan"]
+
+
+def test_broken_files_land_in_skipped(cli: CliRunner, seeds_dir: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    binary = tmp_path / "blob.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    page = tmp_path / "page.html"
+    page.write_text("<p>Taiyuan</p>", encoding="utf-8")
+    data = inspect(cli, seeds_dir, seeds_dir / "000_5ca391961da276a5.txt", empty, binary, page, tmp_path / "missing.txt")
+    assert [a["id"] for a in data["articles"]] == ["000_5ca391961da276a5"]
+    assert sorted(data["skipped"], key=lambda s: s["path"]) == sorted([
+        {"path": str(tmp_path / "missing.txt"), "reason": "no such file"},
+        {"path": "empty.txt", "reason": "empty file"},
+        {"path": "blob.txt", "reason": "binary file (contains NUL bytes)"},
+        {"path": "page.html", "reason": "unsupported file type '.html'; use .txt, .json or .jsonl"},
+    ], key=lambda s: s["path"])
+
+
+def test_file_in_a_seeds_subfolder_gets_its_path_id(cli: CliRunner, seeds_copy: Path) -> None:
+    target = seeds_copy / "2023" / "xinhua" / "0142.txt"
+    target.parent.mkdir(parents=True)
+    target.write_text("Yuncheng hosts a fair\n\nUpdated: 2023-05-01\n\nThe fair in Yuncheng opened.", encoding="utf-8")
+    [article] = inspect(cli, seeds_copy, target)["articles"]
+    assert (article["id"], article["path"], article["date"], article["cities"]) == (
+        "2023/xinhua/0142", "2023/xinhua/0142.txt", "2023-05-01", ["Yuncheng"],
+    )
+
+
+def test_jsonl_bad_line_in_skipped(cli: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "feed.jsonl"
+    path.write_text('{"title": "A", "body": "Datong."}\nnot json\n', encoding="utf-8")
+    data = inspect(cli, tmp_path, path)
+    assert [(a["id"], a["title"], a["cities"]) for a in data["articles"]] == [("feed/1", "A", ["Datong"])]
+    assert data["skipped"] == [{"path": "feed.jsonl:2", "reason": "invalid JSON: Expecting value"}]
+
+
+def test_inspect_needs_a_path(cli: CliRunner, seeds_dir: Path) -> None:
+    result = cli.invoke(main, ["--seeds", str(seeds_dir), "inspect"])
+    assert result.exit_code == 2
+    assert "Missing argument" in result.output

@@ -1,0 +1,360 @@
+"""Broken and unusual input files: each becomes a record or a skip with its reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from search_app import ingest as ingest_module
+from search_app.errors import SeedsMissing
+from search_app.ingest import IngestResult, ingest
+from search_app.models import Skipped
+
+ARTICLE = (
+    "Taiyuan opens a new library\n\n"
+    "Updated: 2023-04-02\n\n"
+    "The city of Taiyuan opened a new public library on Saturday.\n\n"
+    "Readers from Jinzhong also came to see it.\n"
+)
+
+
+@pytest.fixture()
+def seeds(tmp_path: Path) -> Path:
+    """An empty, writable seeds folder."""
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    return folder
+
+
+def write(folder: Path, rel: str, content: str | bytes) -> Path:
+    """Write text (UTF-8) or bytes at a path inside the folder, creating parents."""
+    path = folder / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def skips(result: IngestResult) -> list[tuple[str, str]]:
+    """(path, reason) of every skip."""
+    return [(s.path, s.reason) for s in result.skipped]
+
+
+def only_skip(folder: Path, rel: str, content: str | bytes, **kwargs: int) -> str:
+    """Ingest a folder holding one file that must be skipped; return the reason."""
+    write(folder, rel, content)
+    result = ingest(folder, **kwargs)
+    assert result.articles == []
+    assert [s.path for s in result.skipped] == [rel]
+    return result.skipped[0].reason
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "empty file"),
+        (b"   \n\n\t  \r\n ", "empty file"),
+        (b"Taiyuan\x00\x01\x02 news\x00", "binary file (contains NUL bytes)"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00", "binary file (contains NUL bytes)"),
+        (b"\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0e\x0f\x10 Taiyuan", "binary file (mostly control characters)"),
+        (b"Taiyuan news caf\xe9 \xff\xfe\xff and more", "not text in UTF-8, GB18030 or Big5"),
+        ("Contact us\nEmail us\nHome | News | About Us\nAll rights reserved\n", "no article text"),
+        ("Only a headline here\n", "no article text (only a headline)"),
+    ],
+    ids=["empty", "whitespace", "nul-bytes", "png-header", "control-chars", "no-encoding", "only-chrome", "only-headline"],
+)
+def test_bad_text_files_are_skipped_with_a_reason(seeds: Path, content: str | bytes, reason: str) -> None:
+    assert only_skip(seeds, "bad.txt", content) == reason
+
+
+def test_gb18030_file_is_read(seeds: Path) -> None:
+    text = "太原新闻 Taiyuan hosts coal expo\n\n山西省太原市举办煤炭博览会。Visitors came from Datong and 晋城.\n"
+    data = text.encode("gb18030")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    write(seeds, "gbk.txt", data)
+    result = ingest(seeds)
+    assert result.skipped == []
+    [article] = result.articles
+    assert (article.id, article.title) == ("gbk", "太原新闻 Taiyuan hosts coal expo")
+    assert article.body == "山西省太原市举办煤炭博览会。Visitors came from Datong and 晋城."
+    assert article.cities == ("Datong", "Jincheng", "Taiyuan")
+
+
+def test_utf8_bom_is_dropped(seeds: Path) -> None:
+    write(seeds, "bom.txt", b"\xef\xbb\xbf" + ARTICLE.encode("utf-8"))
+    [article] = ingest(seeds).articles
+    assert article.title == "Taiyuan opens a new library"
+
+
+def test_too_large_file(seeds: Path) -> None:
+    reason = only_skip(seeds, "big.txt", ARTICLE + "x" * 200, max_bytes=100)
+    assert reason == f"file too large ({len(ARTICLE) + 200} bytes; the limit is 100)"
+
+
+def test_file_at_the_limit_is_read(seeds: Path) -> None:
+    size = len(ARTICLE.encode("utf-8"))
+    write(seeds, "ok.txt", ARTICLE)
+    assert [a.id for a in ingest(seeds, max_bytes=size).articles] == ["ok"]
+
+
+@pytest.mark.parametrize(
+    ("rel", "reason"),
+    [
+        ("page.html", "unsupported file type '.html'; use .txt, .json or .jsonl"),
+        ("photo.png", "unsupported file type '.png'; use .txt, .json or .jsonl"),
+        ("README", "unsupported file type (no extension); use .txt, .json or .jsonl"),
+        (".draft.txt", "hidden file"),
+        ("2023/.notes.txt", "hidden file"),
+    ],
+)
+def test_files_not_read(seeds: Path, rel: str, reason: str) -> None:
+    assert only_skip(seeds, rel, ARTICLE) == reason
+
+
+def test_hidden_folder_is_reported_not_silently_dropped(seeds: Path) -> None:
+    write(seeds, ".cache/a.txt", ARTICLE)
+    write(seeds, "b.txt", ARTICLE)
+    result = ingest(seeds)
+    assert [a.id for a in result.articles] == ["b"]
+    assert skips(result) == [(".cache", "hidden folder not read")]
+
+
+def test_json_object(seeds: Path) -> None:
+    obj = {
+        "title": "Datong  builds a\u00a0museum",
+        "body": "Datong opened a coal museum.\n\nVisitors came from Shuozhou.",
+        "date": "2023-05-06",
+        "source": "xinhua news agency",
+        "author": "Zhang San",
+    }
+    write(seeds, "news/museum.json", json.dumps(obj))
+    result = ingest(seeds)
+    assert result.skipped == []
+    [article] = result.articles
+    assert article.to_json() | {"content_hash": ""} == {
+        "id": "news/museum",
+        "path": "news/museum.json",
+        "title": "Datong builds a museum",
+        "body": "Datong opened a coal museum.\n\nVisitors came from Shuozhou.",
+        "date": "2023-05-06",
+        "source": "Xinhua",
+        "author": "Zhang San",
+        "cities": ["Datong", "Shuozhou"],
+        "content_hash": "",
+    }
+
+
+def test_json_explicit_fields_win_over_extraction(seeds: Path) -> None:
+    text = (
+        "Headline in the text\n\nSource: China Daily\n\nUpdated: 2020-01-02\n\n"
+        "Jinzhong and Datong sign a deal.\n\nBy ZHANG SAN in Taiyuan"
+    )
+    obj = {"text": text, "title": "Given headline", "date": "10 March 2022", "source": "Shanxi daily",
+           "author": "Li Si", "cities": ["lvliang", "太原", "Quwo", "Atlantis"]}
+    write(seeds, "a.json", json.dumps(obj, ensure_ascii=False))
+    [article] = ingest(seeds).articles
+    assert (article.title, article.date, article.source, article.author, article.cities) == (
+        "Given headline", dt.date(2022, 3, 10), "Shanxi Daily", "Li Si", ("Linfen", "Lüliang", "Taiyuan"),
+    )
+    assert article.body == "Jinzhong and Datong sign a deal."
+
+
+def test_json_text_only_is_extracted(seeds: Path) -> None:
+    text = "Headline in the text\n\nSource: China Daily\n\nUpdated: 2020-01-02\n\nJinzhong and Datong sign a deal."
+    write(seeds, "a.json", json.dumps({"text": text}))
+    [article] = ingest(seeds).articles
+    assert (article.title, article.body, article.date, article.source, article.cities) == (
+        "Headline in the text", "Jinzhong and Datong sign a deal.", dt.date(2020, 1, 2), "China Daily",
+        ("Datong", "Jinzhong"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ('{"title": "x", "body": ', "invalid JSON: Expecting value at line 1"),
+        ("[1, 2, 3]", "JSON value is not an object"),
+        ('"just a string"', "JSON value is not an object"),
+        ('{"title": "A headline", "body": ""}', "no article text"),
+        ('{"title": ["a", "list"], "body": "Taiyuan."}', "JSON field 'title' must be a string"),
+        ("", "empty file"),
+    ],
+    ids=["invalid", "array", "string", "no-body", "bad-field", "empty"],
+)
+def test_bad_json(seeds: Path, content: str, reason: str) -> None:
+    assert only_skip(seeds, "bad.json", content) == reason
+
+
+def test_jsonl_many_records_and_a_bad_line(seeds: Path) -> None:
+    lines = [
+        json.dumps({"title": "First", "body": "Taiyuan news."}),
+        "{not json",
+        "",
+        json.dumps({"title": "Third", "body": "Yuncheng news.", "date": "2021-07-01"}),
+        json.dumps(["not", "an", "object"]),
+        json.dumps({"id": "custom-id", "title": "Fifth", "body": "Xinzhou news."}),
+    ]
+    write(seeds, "feeds/daily.jsonl", "\n".join(lines) + "\n")
+    result = ingest(seeds)
+    assert [(a.id, a.path, a.title, a.cities) for a in result.articles] == [
+        ("feeds/daily/1", "feeds/daily.jsonl", "First", ("Taiyuan",)),
+        ("feeds/daily/4", "feeds/daily.jsonl", "Third", ("Yuncheng",)),
+        ("custom-id", "feeds/daily.jsonl", "Fifth", ("Xinzhou",)),
+    ]
+    assert result.articles[1].date == dt.date(2021, 7, 1)
+    assert skips(result) == [
+        ("feeds/daily.jsonl:2", "invalid JSON: Expecting property name enclosed in double quotes"),
+        ("feeds/daily.jsonl:5", "JSON value is not an object"),
+    ]
+    assert len({a.content_hash for a in result.articles}) == 3
+
+
+def test_jsonl_bad_encoding_skips_the_file(seeds: Path) -> None:
+    assert only_skip(seeds, "x.jsonl", b'{"body": "\xff\xfe\xff"}\n') == "not text in UTF-8, GB18030 or Big5"
+
+
+def test_duplicate_ids(seeds: Path) -> None:
+    write(seeds, "same.json", json.dumps({"title": "From JSON", "body": "Taiyuan."}))
+    write(seeds, "same.txt", ARTICLE)
+    result = ingest(seeds)
+    assert [(a.id, a.path) for a in result.articles] == [("same", "same.json")]
+    assert skips(result) == [("same.txt", "duplicate id 'same' (already used by same.json)")]
+
+
+def test_subfolders_give_path_ids(seeds: Path) -> None:
+    write(seeds, "2023/xinhua/0142.txt", ARTICLE)
+    write(seeds, "2023/chinadaily/0142.txt", ARTICLE.replace("library", "museum"))
+    write(seeds, "0142.txt", ARTICLE.replace("library", "park"))
+    result = ingest(seeds)
+    assert result.skipped == []
+    assert [(a.id, a.path, a.title) for a in result.articles] == [
+        ("0142", "0142.txt", "Taiyuan opens a new park"),
+        ("2023/chinadaily/0142", "2023/chinadaily/0142.txt", "Taiyuan opens a new museum"),
+        ("2023/xinhua/0142", "2023/xinhua/0142.txt", "Taiyuan opens a new library"),
+    ]
+
+
+def test_symlink_to_a_file_outside_is_skipped(tmp_path: Path, seeds: Path) -> None:
+    outside = write(tmp_path, "elsewhere/secret.txt", ARTICLE)
+    (seeds / "link.txt").symlink_to(outside)
+    write(seeds, "real.txt", ARTICLE)
+    result = ingest(seeds)
+    assert [a.id for a in result.articles] == ["real"]
+    assert skips(result) == [("link.txt", "symlink to a file outside the seeds folder")]
+
+
+def test_symlink_to_a_file_inside_is_read(seeds: Path) -> None:
+    write(seeds, "real.txt", ARTICLE)
+    (seeds / "alias.txt").symlink_to(seeds / "real.txt")
+    result = ingest(seeds)
+    assert result.skipped == []
+    assert [a.id for a in result.articles] == ["alias", "real"]
+
+
+def test_symlinked_folder_is_not_followed(tmp_path: Path, seeds: Path) -> None:
+    write(tmp_path, "other/a.txt", ARTICLE)
+    (seeds / "linked").symlink_to(tmp_path / "other", target_is_directory=True)
+    result = ingest(seeds)
+    assert result.articles == []
+    assert skips(result) == [("linked", "symlinked folder not followed")]
+
+
+def test_dangling_symlink(seeds: Path) -> None:
+    (seeds / "gone.txt").symlink_to(seeds / "missing.txt")
+    result = ingest(seeds)
+    assert result.articles == []
+    assert skips(result) == [("gone.txt", "unreadable: No such file or directory")]
+
+
+def test_fifo_is_not_read(seeds: Path) -> None:
+    os.mkfifo(seeds / "pipe.txt")
+    result = ingest(seeds)
+    assert skips(result) == [("pipe.txt", "not a regular file")]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root reads files whatever their mode; test_unreadable_file_simulated covers this")
+def test_unreadable_file_by_permission(seeds: Path) -> None:
+    path = write(seeds, "locked.txt", ARTICLE)
+    path.chmod(0)
+    try:
+        assert skips(ingest(seeds)) == [("locked.txt", "unreadable: Permission denied")]
+    finally:
+        path.chmod(0o644)
+
+
+def test_unreadable_file_simulated(seeds: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(seeds, "locked.txt", ARTICLE)
+    write(seeds, "open.txt", ARTICLE)
+    real_open = open
+
+    def guarded_open(file: object, *args: object, **kwargs: object) -> object:
+        if str(file).endswith("locked.txt"):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(ingest_module, "open", guarded_open, raising=False)
+    result = ingest(seeds)
+    assert [a.id for a in result.articles] == ["open"]
+    assert skips(result) == [("locked.txt", "unreadable: Permission denied")]
+
+
+def test_missing_seeds_folder(tmp_path: Path) -> None:
+    with pytest.raises(SeedsMissing) as info:
+        ingest(tmp_path / "nope")
+    assert "nope" in info.value.message
+
+
+def test_seeds_path_that_is_a_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "file.txt", ARTICLE)
+    with pytest.raises(SeedsMissing):
+        ingest(path)
+
+
+def test_empty_seeds_folder(seeds: Path) -> None:
+    assert ingest(seeds) == IngestResult()
+
+
+def test_every_file_is_a_record_or_a_skip(tmp_path: Path, seeds_copy: Path) -> None:
+    """A messy folder: every file is accounted for, and the good ones still come through."""
+    bad = {
+        "empty.txt": b"",
+        "blank.txt": b" \n \n",
+        "binary.txt": b"\x00\x01\x02",
+        "latin1.txt": b"caf\xe9 \xff\xfe",
+        "chrome.txt": b"Contact us\nEmail us\n",
+        "page.html": b"<html></html>",
+        ".hidden.txt": ARTICLE.encode(),
+        "bad.json": b"{",
+        "list.json": b"[]",
+        "deep/er/bad.jsonl": b"{}\n{oops\n",
+    }
+    for rel, data in bad.items():
+        write(seeds_copy, rel, data)
+    good = {
+        "2023/xinhua/0142.txt": ARTICLE.encode(),
+        "gbk.txt": "晋城 Jincheng news\n\n晋城市 opened a park.".encode("gb18030"),
+        "one.json": json.dumps({"title": "T", "body": "Linfen."}).encode(),
+    }
+    for rel, data in good.items():
+        write(seeds_copy, rel, data)
+    (seeds_copy / "outside.txt").symlink_to(write(tmp_path, "outside/x.txt", ARTICLE))
+    result = ingest(seeds_copy)
+    on_disk = {p.relative_to(seeds_copy).as_posix() for p in seeds_copy.rglob("*") if p.is_file() or p.is_symlink()}
+    recorded = {a.path for a in result.articles}
+    skipped = {s.path.split(":")[0] for s in result.skipped}
+    assert recorded | skipped == on_disk
+    assert recorded == {p.name for p in Path(seeds_copy).glob("0*.txt")} | set(good)
+    assert len(result.articles) == 5 + len(good)
+    # "{}" on line 1 of the JSONL file is a record without text, "{oops" on line 2 is invalid
+    assert {s.path for s in result.skipped if s.path.startswith("deep/")} == {
+        "deep/er/bad.jsonl:1", "deep/er/bad.jsonl:2",
+    }
+    assert all(isinstance(s, Skipped) and s.reason for s in result.skipped)
