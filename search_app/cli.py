@@ -10,9 +10,17 @@ from typing import Any, Callable
 
 import click
 
+import datetime as dt
+import os
+import time
+
 from .config import Settings, settings_from_env
 from .errors import SearchAppError
+from .indexer import build as build_index, current_generation, index_stats, update as update_index
 from .ingest import inspect_paths
+from .models import SORTS, BuildReport, SearchRequest
+from .reader import IndexHandle
+from .search import search as run_search
 
 
 def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -54,6 +62,193 @@ def inspect(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     settings = _settings(ctx)
     result = inspect_paths(paths, seeds=settings.seeds, max_bytes=settings.max_file_bytes)
     _emit_json(result.to_json())
+
+
+class _Progress:
+    """A bar on a terminal, a plain line every few seconds otherwise."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.tty = sys.stderr.isatty()
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done != total and now - self.last < (0.1 if self.tty else 5.0):
+            return
+        self.last = now
+        if self.tty:
+            width = 30
+            filled = int(width * done / max(total, 1))
+            sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+            if done == total:
+                sys.stderr.write("\n")
+        else:
+            sys.stderr.write(f"{self.label}: {done}/{total} files\n")
+        sys.stderr.flush()
+
+
+def _print_report(report: BuildReport, as_json: bool) -> None:
+    if as_json:
+        _emit_json(report.to_json())
+        return
+    if report.action == "update":
+        click.echo(f"Updated: {report.added} added, {report.changed} changed, {report.removed} removed, "
+                   f"{report.unchanged} unchanged.")
+    click.echo(f"Indexed {report.indexed} articles; the index holds {report.total} (generation {report.generation}).")
+    if report.cities:
+        click.echo("Per city: " + ", ".join(f"{c} {n}" for c, n in report.cities.items()))
+    if report.skipped:
+        click.echo(f"Skipped {len(report.skipped)} file(s):")
+        for skip in report.skipped:
+            click.echo(f"  {skip.path}: {skip.reason}")
+    click.echo(f"Took {report.elapsed_s:.2f} s.")
+
+
+def _seeds_newer_than_index(settings: Settings) -> bool:
+    """True when there is no index or some seed file changed after it was built."""
+    try:
+        generation = current_generation(settings.index)
+    except SearchAppError:
+        return True
+    built = (settings.index / generation).stat().st_mtime
+    for dirpath, _dirs, files in os.walk(settings.seeds):
+        if os.stat(dirpath).st_mtime > built:
+            return True
+        if any(os.stat(os.path.join(dirpath, f)).st_mtime > built for f in files):
+            return True
+    return False
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--procs", type=click.IntRange(1, 64), default=None, help="Worker processes (default: all cores, at most 2).")
+@click.option("--if-stale", is_flag=True, help="Only build when the index is missing or older than the seeds.")
+@click.pass_context
+@_fail_cleanly
+def build(ctx: click.Context, as_json: bool, procs: int | None, if_stale: bool) -> None:
+    """Rebuild the index from the seeds folder, switching to it atomically when complete."""
+    settings = _settings(ctx)
+    if if_stale and not _seeds_newer_than_index(settings):
+        click.echo(f"The index in {settings.index} is up to date.")
+        return
+    procs = procs or min(2, os.cpu_count() or 1)
+    report = build_index(settings.seeds, settings.index, procs=procs, max_bytes=settings.max_file_bytes,
+                         progress=None if as_json else _Progress("Indexing"))
+    _print_report(report, as_json)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+@_fail_cleanly
+def update(ctx: click.Context, as_json: bool) -> None:
+    """Index new and changed articles and drop deleted ones, without a full rebuild."""
+    settings = _settings(ctx)
+    report = update_index(settings.seeds, settings.index, max_bytes=settings.max_file_bytes,
+                          progress=None if as_json else _Progress("Checking"))
+    _print_report(report, as_json)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@click.pass_context
+@_fail_cleanly
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Articles, counts per city and source, date range, size and build time of the index."""
+    data = index_stats(_settings(ctx).index)
+    if as_json:
+        _emit_json(data)
+        return
+    click.echo(f"Articles: {data['articles']} (undated: {data['undated']})")
+    click.echo(f"Dates: {data['date_min'] or '-'} to {data['date_max'] or '-'}")
+    click.echo("Cities: " + (", ".join(f"{c} {n}" for c, n in data["cities"].items()) or "-"))
+    click.echo("Sources: " + (", ".join(f"{s} {n}" for s, n in data["sources"].items()) or "-"))
+    click.echo(f"Size on disk: {data['size_bytes'] / 1e6:.2f} MB")
+    click.echo(f"Built: {data['built_at']} ({data['action']}, generation {data['generation']})")
+
+
+def _parse_date(value: str | None, name: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD.", param_hint=name) from None
+
+
+_BOLD = ("\x1b[1m", "\x1b[0m")
+
+
+def _terminal_snippet(html_text: str, color: bool) -> str:
+    import html as html_lib
+
+    on, off = _BOLD if color else ("", "")
+    return html_lib.unescape(html_text.replace("<mark>", on).replace("</mark>", off))
+
+
+@main.command(name="search")
+@click.argument("query", nargs=-1)
+@click.option("--city", "cities", multiple=True, help="Only articles about this city (repeatable).")
+@click.option("--source", "sources", multiple=True, help="Only articles from this source (repeatable).")
+@click.option("--from", "date_from", help="Earliest date, YYYY-MM-DD.")
+@click.option("--to", "date_to", help="Latest date, YYYY-MM-DD.")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--per-page", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the full response as JSON.")
+@click.pass_context
+@_fail_cleanly
+def search_command(ctx: click.Context, query: tuple[str, ...], cities: tuple[str, ...], sources: tuple[str, ...],
+                   date_from: str | None, date_to: str | None, sort: str, page: int, per_page: int, as_json: bool) -> None:
+    """Search the index; QUERY uses the same syntax as the web page."""
+    settings = _settings(ctx)
+    request = SearchRequest(q=" ".join(query), cities=cities, sources=sources,
+                            date_from=_parse_date(date_from, "--from"), date_to=_parse_date(date_to, "--to"),
+                            sort=sort, page=page, per_page=per_page)
+    handle = IndexHandle(settings.index)
+    try:
+        response = run_search(handle, request, time_limit=settings.search_time_limit)
+    finally:
+        handle.close()
+    if as_json:
+        _emit_json(response)
+        return
+    color = sys.stdout.isatty()
+    click.echo(f"{response['total']} result(s) in {response['took_ms']} ms" + (" (relaxed: not every word matched)" if response["relaxed"] else ""))
+    for notice in response["notices"]:
+        click.echo(f"Note: {notice}")
+    if response["suggestion"]:
+        s = response["suggestion"]
+        click.echo(f"Did you mean: {s['query']} ({s['total']} results)")
+    for number, hit in enumerate(response["results"], start=(page - 1) * per_page + 1):
+        meta = " · ".join(x for x in (hit["date"], hit["source"], ", ".join(hit["cities"])) if x)
+        click.echo(f"\n{number}. {_terminal_snippet(hit['title_html'], color)}  [{hit['id']}]")
+        if meta:
+            click.echo(f"   {meta}")
+        click.echo(f"   {_terminal_snippet(hit['snippet'], color)}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Worker threads of the WSGI server.")
+@click.option("--dev", is_flag=True, help="Flask's development server with the reloader.")
+@click.pass_context
+@_fail_cleanly
+def serve(ctx: click.Context, host: str, port: int, threads: int, dev: bool) -> None:
+    """Serve the search page and the JSON API (waitress, several threads)."""
+    from .web.app import create_app
+
+    settings = _settings(ctx)
+    app = create_app({"SETTINGS": settings})
+    if dev:
+        app.run(host=host, port=port, debug=True, use_reloader=True)
+        return
+    import waitress
+
+    click.echo(f"Serving {settings.index} on http://{host}:{port}/ with {threads} threads")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="search_app")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,383 @@
+"""What people type, parsed into Whoosh queries: phrases, OR, NOT/-, field:value, prefix*, city names.
+
+The parser never raises: unbalanced quotes or brackets, lone operators and stray punctuation
+are read as plain words or dropped, and every problem worth knowing becomes a notice.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, Union
+
+from whoosh import query as wq
+
+from .gazetteer import canonical_city, fold
+from .models import MAX_QUERY_CHARS
+from .schema import text_analyzer, word_analyzer
+from .sources import normalise_source
+
+MAX_TERMS = 64  # words and phrases searched from one query
+MAX_EXPANSIONS = 256  # index words a prefix* may stand for
+MIN_PREFIX = 2
+FIELDS = ("title", "body", "city", "source", "author", "year")
+TEXT_FIELDS = ("title", "body")
+OR_WORDS = {"OR", "|", "||"}
+AND_WORDS = {"AND", "&", "&&", "+"}
+NOT_WORDS = {"NOT", "!"}
+
+_TOKEN = re.compile(
+    r"""(?P<lparen>\()|(?P<rparen>\))
+      |(?P<neg>-)(?=[^\s\-])
+      |(?P<field>(?i:title|body|city|source|author|year))[:：](?=[^\s)])
+      |(?P<phrase>"[^"]*"?)
+      |(?P<word>[^\s()"]+)""",
+    re.X,
+)
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"', "（": "(", "）": ")"})
+
+
+@dataclass
+class Word:
+    """A word (or prefix*), optionally limited to one field; span is its place in the query."""
+
+    text: str
+    field: str | None = None
+    prefix: bool = False
+    span: tuple[int, int] = (0, 0)
+
+
+@dataclass
+class Phrase:
+    """Words that must appear together, in this order."""
+
+    text: str
+    field: str | None = None
+    span: tuple[int, int] = (0, 0)
+
+
+@dataclass
+class Not:
+    """Articles matching the child are excluded."""
+
+    child: "Node"
+
+
+@dataclass
+class Group:
+    """All children (op 'and') or any of them (op 'or')."""
+
+    op: str
+    children: list["Node"] = field(default_factory=list)
+
+
+Node = Union[Word, Phrase, Not, Group]
+
+
+@dataclass
+class ParsedQuery:
+    """The tree of a query plus what the parser had to drop or change."""
+
+    text: str
+    tree: Group
+    notices: list[str] = field(default_factory=list)
+
+    def words(self) -> list[Word]:
+        """The plain text words (no field, no prefix), in query order, for spelling suggestions."""
+        found: list[Word] = []
+
+        def walk(node: Node, negated: bool) -> None:
+            if isinstance(node, Word) and not node.prefix and node.field in (None, "title", "body") and not negated:
+                found.append(node)
+            elif isinstance(node, Not):
+                walk(node.child, True)
+            elif isinstance(node, Group):
+                for child in node.children:
+                    walk(child, negated)
+
+        walk(self.tree, False)
+        return found
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing searchable is left."""
+        return not self.tree.children
+
+
+def normalise_query(text: str) -> str:
+    """NFKC, typographic quotes to plain ones, no invisible or control characters, single spaces."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = _INVISIBLE.sub("", text)
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def parse(text: str) -> ParsedQuery:
+    """Parse query text into a tree; never raises."""
+    text = normalise_query(text)
+    notices: list[str] = []
+    if len(text) > MAX_QUERY_CHARS:
+        text = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0] or text[:MAX_QUERY_CHARS]
+        notices.append(f"The query was cut to its first {MAX_QUERY_CHARS} characters.")
+    tokens = [(m.lastgroup or "word", m.group(0), m.span()) for m in _TOKEN.finditer(text)]
+    parser = _Parser(tokens)
+    tree = parser.parse()
+    notices.extend(parser.notices)
+    count = _count_leaves(tree)
+    if count > MAX_TERMS:
+        tree = _truncate(tree, MAX_TERMS)
+        notices.append(f"Only the first {MAX_TERMS} words of the query were searched.")
+    return ParsedQuery(text=text, tree=tree, notices=notices)
+
+
+class _Parser:
+    """Recursive descent over tokens: or := and (OR and)*; and := unary+; unary := (NOT|-) unary | primary."""
+
+    def __init__(self, tokens: list[tuple[str, str, tuple[int, int]]]) -> None:
+        self.tokens = tokens
+        self.pos = 0
+        self.depth = 0
+        self.notices: list[str] = []
+
+    def peek(self) -> tuple[str, str, tuple[int, int]] | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def parse(self) -> Group:
+        groups = []
+        while self.peek() is not None:
+            node = self.or_expr()
+            if node is not None:
+                groups.append(node)
+            nxt = self.peek()
+            if nxt is not None and nxt[0] == "rparen":
+                self.pos += 1  # a stray ")" is ignored
+        flat: list[Node] = []
+        for node in groups:
+            flat.extend(node.children if isinstance(node, Group) and node.op == "and" else [node])
+        return Group("and", flat)
+
+    def or_expr(self) -> Node | None:
+        parts = [self.and_expr()]
+        while (tok := self.peek()) is not None and tok[0] == "word" and tok[1] in OR_WORDS:
+            self.pos += 1
+            parts.append(self.and_expr())
+        kept = [p for p in parts if p is not None]
+        if not kept:
+            return None
+        return kept[0] if len(kept) == 1 else Group("or", kept)
+
+    def and_expr(self) -> Node | None:
+        parts: list[Node] = []
+        while (tok := self.peek()) is not None:
+            kind, value, _span = tok
+            if kind == "rparen" or (kind == "word" and value in OR_WORDS):
+                break
+            if kind == "word" and value in AND_WORDS:
+                self.pos += 1
+                continue
+            node = self.unary()
+            if node is not None:
+                parts.append(node)
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else Group("and", parts)
+
+    def unary(self) -> Node | None:
+        tok = self.peek()
+        assert tok is not None
+        kind, value, _span = tok
+        if kind == "neg" or (kind == "word" and value in NOT_WORDS):
+            self.pos += 1
+            if self.peek() is None or self.peek()[0] == "rparen":  # type: ignore[index]
+                return None  # a lone NOT or "-" at the end means nothing
+            child = self.unary()
+            return Not(child) if child is not None else None
+        return self.primary()
+
+    def primary(self) -> Node | None:
+        kind, value, span = self.tokens[self.pos]
+        self.pos += 1
+        if kind == "lparen":
+            if self.depth >= 8:
+                return None  # brackets nested deeper than anyone means them: ignored
+            self.depth += 1
+            node = self.or_expr()
+            self.depth -= 1
+            if self.peek() is not None and self.peek()[0] == "rparen":  # type: ignore[index]
+                self.pos += 1
+            return node
+        if kind == "field":
+            name = value.rstrip(":：").lower()
+            nxt = self.peek()
+            if nxt is not None and nxt[0] == "lparen":  # title:(coal OR steel)
+                group = self.primary()
+                if group is not None:
+                    _set_field(group, name)
+                return group
+            if nxt is None or nxt[0] not in ("word", "phrase"):
+                return Word(name, span=span)
+            self.pos += 1
+            node = self._leaf(nxt[0], nxt[1], (span[0], nxt[2][1]))
+            if node is not None:
+                node.field = name
+            return node
+        return self._leaf(kind, value, span)
+
+    def _leaf(self, kind: str, value: str, span: tuple[int, int]) -> Word | Phrase | None:
+        if kind == "phrase":
+            inner = value.strip('"').strip()
+            if not value.endswith('"') or len(value) == 1:
+                self.notices.append("An unclosed quote was ignored.")
+            return Phrase(inner, span=span) if inner else None
+        if kind in ("word", "neg") and value in OR_WORDS | AND_WORDS | NOT_WORDS:
+            return None
+        if value.endswith("*"):
+            stem = value.rstrip("*")
+            if len(stem) >= MIN_PREFIX and "*" not in stem and re.fullmatch(r"\w+", stem):
+                return Word(stem, prefix=True, span=span)
+            value = value.replace("*", "")
+        return Word(value, span=span) if value.strip() else None
+
+
+def _set_field(node: Node, name: str) -> None:
+    if isinstance(node, Group):
+        for child in node.children:
+            _set_field(child, name)
+    elif isinstance(node, Not):
+        _set_field(node.child, name)
+    elif node.field is None:
+        node.field = name
+
+
+def _count_leaves(node: Node) -> int:
+    if isinstance(node, Group):
+        return sum(_count_leaves(c) for c in node.children)
+    if isinstance(node, Not):
+        return _count_leaves(node.child)
+    return 1
+
+
+def _truncate(node: Group, limit: int) -> Group:
+    kept: list[Node] = []
+    used = 0
+    for child in node.children:
+        size = _count_leaves(child)
+        if used + size > limit:
+            break
+        kept.append(child)
+        used += size
+    return Group(node.op, kept)
+
+
+# ---------------------------------------------------------------- compiling to Whoosh
+
+_TEXT = text_analyzer()
+_WORDS = word_analyzer()
+
+
+def analyse(text: str, analyzer: Any = _TEXT) -> list[str]:
+    """The index terms a piece of text becomes (stems for title/body)."""
+    return [t.text for t in analyzer(text, mode="query")]
+
+
+class Compiler:
+    """Turns a parsed tree into a Whoosh query against one searcher's vocabulary."""
+
+    def __init__(self, searcher: Any, sources: list[str]) -> None:
+        self.reader = searcher.reader()
+        self.sources = sources
+        self.notices: list[str] = []
+
+    def compile(self, tree: Group, relaxed: bool = False) -> wq.Query | None:
+        """The Whoosh query; with relaxed=True the top-level words are OR'ed (more matches rank higher)."""
+        return self._group(tree, "or" if relaxed else tree.op, top=True)
+
+    def _group(self, group: Group, op: str, top: bool = False) -> wq.Query | None:
+        positives: list[wq.Query] = []
+        negatives: list[wq.Query] = []
+        for child in group.children:
+            if isinstance(child, Not):
+                compiled = self._node(child.child)
+                if compiled is not None:
+                    negatives.append(compiled)
+            else:
+                compiled = self._node(child)
+                if compiled is not None:
+                    positives.append(compiled)
+        if not positives and not negatives:
+            return None
+        if not positives:
+            base: wq.Query = wq.Every()
+        elif len(positives) == 1:
+            base = positives[0]
+        elif op == "or":
+            base = wq.Or(positives, scale=0.9 if top else None)
+        else:
+            base = wq.And(positives)
+        if negatives:
+            return wq.AndNot(base, negatives[0] if len(negatives) == 1 else wq.Or(negatives))
+        return base
+
+    def _node(self, node: Node) -> wq.Query | None:
+        if isinstance(node, Group):
+            return self._group(node, node.op)
+        if isinstance(node, Not):
+            inner = self._node(node.child)
+            return wq.Not(inner) if inner is not None else None
+        if node.field in ("city", "source", "year"):
+            return self._keyword(node.field, node.text)
+        if node.field == "author":
+            terms = analyse(node.text, _WORDS)
+            return _sequence("author", terms) if terms else None
+        fields = (node.field,) if node.field in TEXT_FIELDS else TEXT_FIELDS
+        if isinstance(node, Word) and node.prefix:
+            return self._prefix(fields, node.text.lower())
+        terms = analyse(node.text)
+        options: list[wq.Query] = [q for f in fields if (q := _sequence(f, terms)) is not None]
+        if node.field is None:
+            city = canonical_city(node.text, divisions=False)
+            if city:  # "太原", "Lvliang": the city's articles, whatever spelling they use
+                options.append(wq.Term("city", city))
+        if not options:
+            return None
+        return options[0] if len(options) == 1 else wq.Or(options)
+
+    def _prefix(self, fields: tuple[str, ...], prefix: str) -> wq.Query | None:
+        terms: list[wq.Query] = []
+        for name in fields:
+            words = list(islice(self.reader.expand_prefix(name, prefix), MAX_EXPANSIONS + 1))
+            if len(words) > MAX_EXPANSIONS:
+                self.notices.append(f"'{prefix}*' stands for too many words; only the first {MAX_EXPANSIONS} were searched.")
+                words = words[:MAX_EXPANSIONS]
+            terms.extend(wq.Term(name, w.decode("utf-8") if isinstance(w, bytes) else w) for w in words)
+        if not terms:
+            return wq.NullQuery
+        return wq.Or(terms)
+
+    def _keyword(self, name: str, value: str) -> wq.Query:
+        if name == "city":
+            city = canonical_city(value)
+            if city is None:
+                self.notices.append(f"Unknown city '{value}': try a Shanxi city such as Taiyuan or 太原.")
+                return wq.NullQuery
+            return wq.Term("city", city)
+        if name == "year":
+            return wq.Term("year", value.strip())
+        label = normalise_source(value) or value
+        exact = [s for s in self.sources if fold(s) == fold(label)]
+        partial = exact or [s for s in self.sources if fold(value) in fold(s)]
+        if not partial:
+            self.notices.append(f"No articles from source '{value}'.")
+            return wq.NullQuery
+        return wq.Or([wq.Term("source", s) for s in partial]) if len(partial) > 1 else wq.Term("source", partial[0])
+
+
+def _sequence(fieldname: str, terms: list[str]) -> wq.Query | None:
+    if not terms:
+        return None
+    if len(terms) == 1:
+        return wq.Term(fieldname, terms[0])
+    return wq.Phrase(fieldname, terms)

@@ -1,0 +1,145 @@
+"""The live index as seen by a long-running service: switches generations without a restart.
+
+Each generation keeps a small pool of Whoosh searchers (one per concurrent request, since a
+searcher is not shared between threads) and caches computed once per generation: the doc-id
+sets behind every facet value, the list of sources, the spelling vocabulary.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+from whoosh import query as wq
+
+from .errors import IndexCorrupt
+from .indexer import CURRENT, current_generation, open_generation, read_meta
+
+FACET_FIELDS = ("city", "source", "year")
+
+
+class Generation:
+    """One opened index generation: a searcher pool and per-generation caches."""
+
+    def __init__(self, index_dir: Path, name: str) -> None:
+        self.name = name
+        self.index = open_generation(index_dir, name)
+        self.meta = read_meta(index_dir, name)
+        self._lock = threading.Lock()
+        self._free: list[Any] = []
+        self._busy = 0
+        self._retired = False
+        self._cache: dict[str, Any] = {}
+        with self.searcher() as searcher:
+            reader = searcher.reader()
+            self.doc_count = searcher.doc_count()
+            self.all_docs = frozenset(reader.all_doc_ids())
+            self.facet_docs = {name: self._value_sets(reader, name) for name in FACET_FIELDS}
+        self.sources = sorted(self.facet_docs["source"])
+
+    @staticmethod
+    def _value_sets(reader: Any, fieldname: str) -> dict[str, frozenset[int]]:
+        """For each value of a facet field, the set of live documents that have it."""
+        sets: dict[str, frozenset[int]] = {}
+        if fieldname not in reader.indexed_field_names():
+            return sets
+        for value in reader.field_terms(fieldname):
+            ids = reader.postings(fieldname, value).all_ids()
+            sets[value] = frozenset(i for i in ids if not reader.is_deleted(i))
+        return sets
+
+    @contextlib.contextmanager
+    def searcher(self) -> Iterator[Any]:
+        """Borrow a searcher of this generation for the length of one request."""
+        with self._lock:
+            searcher = self._free.pop() if self._free else None
+            self._busy += 1
+        if searcher is None:
+            searcher = self.index.searcher()
+        try:
+            yield searcher
+        finally:
+            with self._lock:
+                self._busy -= 1
+                if self._retired:
+                    searcher.close()
+                else:
+                    self._free.append(searcher)
+                close_index = self._retired and self._busy == 0
+            if close_index:
+                self.index.close()
+
+    def cached(self, key: str, make: Any) -> Any:
+        """A value computed once per generation (e.g. the spelling vocabulary)."""
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = make()
+        with self._lock:
+            return self._cache.setdefault(key, value)
+
+    def docs(self, searcher: Any, q: wq.Query) -> frozenset[int]:
+        """Doc ids matching a query, without scoring."""
+        if isinstance(q, wq.Every):
+            return self.all_docs
+        return frozenset(searcher.docs_for_query(q))
+
+    def retire(self) -> None:
+        """Close idle searchers now and busy ones when their requests end."""
+        with self._lock:
+            self._retired = True
+            idle, self._free = self._free, []
+            close_index = self._busy == 0
+        for searcher in idle:
+            searcher.close()
+        if close_index:
+            self.index.close()
+
+
+class IndexHandle:
+    """The service's view of an index folder; follows CURRENT to each new generation."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = Path(index_dir)
+        self._lock = threading.Lock()
+        self._generation: Generation | None = None
+        self._stamp: tuple[int, int] | None = None
+
+    def _pointer_stamp(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.index_dir / CURRENT)
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns)
+
+    def generation(self) -> Generation:
+        """The live generation, reopened when a build or update has switched CURRENT."""
+        stamp = self._pointer_stamp()
+        with self._lock:
+            current = self._generation
+            if current is not None and stamp == self._stamp:
+                return current
+            name = current_generation(self.index_dir)
+            if current is not None and current.name == name:
+                self._stamp = stamp
+                return current
+            try:
+                fresh = Generation(self.index_dir, name)
+            except IndexCorrupt:
+                if current is not None:
+                    return current  # keep serving what we have rather than failing
+                raise
+            self._generation, self._stamp = fresh, stamp
+        if current is not None:
+            current.retire()
+        return fresh
+
+    def close(self) -> None:
+        """Release every searcher (for tests and shutdown)."""
+        with self._lock:
+            current, self._generation = self._generation, None
+        if current is not None:
+            current.retire()

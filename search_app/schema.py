@@ -1,0 +1,93 @@
+"""The Whoosh schema, its analyzers, and the mapping between Article records and documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from .models import Article
+
+TITLE_BOOST = 3.0
+# Words are runs of letters and digits; "U.S." stays one token, "China's" gives "china" (+ "s", dropped).
+TOKEN_PATTERN = r"\w+(?:\.?\w+)*"
+# Dates beyond these sort keys never occur; undated articles sort after every dated one.
+UNDATED_KEY = 10**7
+EPOCH = dt.date(1, 1, 1)
+
+
+def text_analyzer() -> Analyzer:
+    """English analysis for title and body: words, lower case, stop words out, Porter stems."""
+    return StemmingAnalyzer(expression=TOKEN_PATTERN, cachesize=50000)
+
+
+def word_analyzer() -> Analyzer:
+    """Unstemmed lower-case words, for spelling suggestions."""
+    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter()
+
+
+def build_schema() -> Schema:
+    """The index schema: text fields, facet fields, sort keys and stored metadata."""
+    return Schema(
+        id=ID(unique=True, stored=True),
+        title=TEXT(analyzer=text_analyzer(), stored=True, field_boost=TITLE_BOOST),
+        body=TEXT(analyzer=text_analyzer(), stored=True),
+        # Unstemmed words of title and body: the vocabulary "did you mean" draws on.
+        words=TEXT(analyzer=word_analyzer(), phrase=False),
+        city=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
+        source=ID(stored=True),
+        year=ID(stored=True),
+        date=DATETIME(stored=True),
+        sort_newest=NUMERIC(bits=32, sortable=True, signed=False),
+        sort_oldest=NUMERIC(bits=32, sortable=True, signed=False),
+        author=TEXT(stored=True, analyzer=word_analyzer(), phrase=True),
+        path=STORED(),
+        content_hash=STORED(),
+    )
+
+
+def to_document(article: Article) -> dict[str, Any]:
+    """The Whoosh document for an article."""
+    doc: dict[str, Any] = {
+        "id": article.id,
+        "title": article.title,
+        "body": article.body,
+        "words": article.title + "\n" + article.body,
+        "path": article.path,
+        "content_hash": article.content_hash,
+    }
+    if article.cities:
+        doc["city"] = ",".join(article.cities)
+    if article.source:
+        doc["source"] = article.source
+    if article.author:
+        doc["author"] = article.author
+    if article.date:
+        days = (article.date - EPOCH).days
+        doc["date"] = dt.datetime(article.date.year, article.date.month, article.date.day)
+        doc["year"] = str(article.date.year)
+        doc["sort_newest"] = UNDATED_KEY - days
+        doc["sort_oldest"] = days
+    else:
+        doc["sort_newest"] = UNDATED_KEY + 1
+        doc["sort_oldest"] = UNDATED_KEY + 1
+    return doc
+
+
+def from_stored(fields: dict[str, Any]) -> Article:
+    """Rebuild the Article record from a document's stored fields."""
+    when = fields.get("date")
+    cities = fields.get("city") or ""
+    return Article(
+        id=fields["id"],
+        path=fields.get("path", ""),
+        title=fields.get("title", ""),
+        body=fields.get("body", ""),
+        date=when.date() if isinstance(when, dt.datetime) else None,
+        source=fields.get("source"),
+        author=fields.get("author"),
+        cities=tuple(c for c in cities.split(",") if c),
+        content_hash=fields.get("content_hash", ""),
+    )

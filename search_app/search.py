@@ -1,0 +1,259 @@
+"""The one entry point of searching: a SearchRequest in, a plain response dict out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from whoosh import collectors
+from whoosh import query as wq
+from whoosh import sorting
+
+from .errors import BadRequest, NotFound
+from .gazetteer import canonical_city, city_label, city_names
+from .models import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS, Article, SearchRequest
+from .query import Compiler, ParsedQuery, parse
+from .reader import Generation, IndexHandle
+from .schema import from_stored
+from .snippets import analysed_words, highlight_all, mark, find_matches, query_terms, snippet
+from .sources import normalise_source
+from .suggest import Vocabulary
+
+SUGGEST_BELOW = 3  # a query with fewer results than this gets a spelling check
+MAX_PAGE = 1000
+RELATED = 5
+
+
+def validate(req: SearchRequest) -> SearchRequest:
+    """Refuse requests no page could answer; clean up the rest."""
+    if req.sort not in SORTS:
+        raise BadRequest(f"Unknown sort {req.sort!r}: use one of {', '.join(SORTS)}.")
+    if not 1 <= req.per_page <= MAX_PER_PAGE:
+        raise BadRequest(f"per_page must be between 1 and {MAX_PER_PAGE}.")
+    if not 1 <= req.page <= MAX_PAGE:
+        raise BadRequest(f"page must be between 1 and {MAX_PAGE}.")
+    if req.date_from and req.date_to and req.date_from > req.date_to:
+        raise BadRequest("The 'from' date is after the 'to' date: swap them.")
+    return req
+
+
+def _union(sets: list[frozenset[int]]) -> frozenset[int]:
+    if len(sets) == 1:
+        return sets[0]
+    out: set[int] = set()
+    for s in sets:
+        out |= s
+    return frozenset(out)
+
+
+class _Filters:
+    """The doc-id set each active filter allows (None where a filter is not set)."""
+
+    def __init__(self, gen: Generation, searcher: Any, req: SearchRequest, cities: list[str], sources: list[str]) -> None:
+        facets = gen.facet_docs
+        empty: frozenset[int] = frozenset()
+        self.sets: dict[str, frozenset[int] | None] = {
+            "city": _union([facets["city"].get(c, empty) for c in cities]) if cities else None,
+            "source": _union([facets["source"].get(s, empty) for s in sources]) if sources else None,
+            "year": _union([facets["year"].get(str(y), empty) for y in req.years]) if req.years else None,
+            "date": None,
+        }
+        if req.date_from or req.date_to:
+            start = dt.datetime.combine(req.date_from, dt.time.min) if req.date_from else None
+            end = dt.datetime.combine(req.date_to, dt.time.max) if req.date_to else None
+            self.sets["date"] = gen.docs(searcher, wq.DateRange("date", start, end))
+
+    def apply(self, docs: frozenset[int], skip: str | None = None) -> frozenset[int]:
+        """docs narrowed by every filter except `skip`."""
+        active = sorted((s for name, s in self.sets.items() if s is not None and name != skip), key=len)
+        for allowed in active:
+            docs = docs & allowed
+        return docs
+
+
+def _facet(name: str, gen: Generation, base: frozenset[int], selected: list[str]) -> list[dict[str, Any]]:
+    values = []
+    for value, docs in gen.facet_docs[name].items():
+        count = len(base & docs) if len(base) < len(docs) else len(docs & base)
+        if count or value in selected:
+            values.append({"value": value, "label": city_label(value) if name == "city" else value,
+                           "count": count, "selected": value in selected})
+    if name == "city":  # every city is listed, so a reader sees where the archive is thin
+        present = {v["value"] for v in values}
+        values += [{"value": c, "label": city_label(c), "count": 0, "selected": False} for c in city_names() if c not in present]
+    if name == "year":
+        return sorted(values, key=lambda v: v["value"], reverse=True)
+    return sorted(values, key=lambda v: (-v["count"], v["value"]))
+
+
+def _sortedby(sort: str) -> Any:
+    if sort == "newest":
+        return sorting.FieldFacet("sort_newest")
+    if sort == "oldest":
+        return sorting.FieldFacet("sort_oldest")
+    return None
+
+
+def _run(searcher: Any, q: wq.Query, allowed: frozenset[int], req: SearchRequest, sort: str, limit_s: float) -> tuple[list[Any], bool]:
+    """The hits of one page, cut off after limit_s seconds; returns (hits, timed_out)."""
+    wanted = req.page * req.per_page
+    inner = searcher.collector(limit=wanted, sortedby=_sortedby(sort), filter=set(allowed))
+    collector = collectors.TimeLimitCollector(inner, limit_s, use_alarm=False)
+    timed_out = False
+    try:
+        searcher.search_with_collector(q, collector)
+    except collectors.TimeLimit:
+        timed_out = True
+    results = collector.results()
+    return list(results[(req.page - 1) * req.per_page: wanted]), timed_out
+
+
+def _result(hit: Any, terms: frozenset[str]) -> dict[str, Any]:
+    fields = hit.fields()
+    article = from_stored(fields)
+    title_matches = find_matches(article.title, terms)
+    return {
+        "id": article.id,
+        "title": article.title,
+        "title_html": mark(article.title, title_matches),
+        "date": article.date.isoformat() if article.date else None,
+        "source": article.source,
+        "author": article.author,
+        "cities": list(article.cities),
+        "score": round(float(hit.score), 4) if hit.score is not None else None,
+        "snippet": snippet(article.body, terms),
+    }
+
+
+def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> dict[str, Any]:
+    """Answer one search request: results page, facets, suggestion, relaxed flag, timing."""
+    started = time.perf_counter()
+    req = validate(req)
+    parsed = parse(req.q)
+    gen = handle.generation()
+    with gen.searcher() as searcher:
+        compiler = Compiler(searcher, gen.sources)
+        q = compiler.compile(parsed.tree) if not parsed.is_empty else None
+        sort = "newest" if q is None and req.sort == "relevance" else req.sort
+        cities = sorted({c for c in (canonical_city(v) or v for v in req.cities)})
+        sources = sorted({normalise_source(s) or s for s in req.sources})
+        filters = _Filters(gen, searcher, req, cities, sources)
+        text_docs = gen.docs(searcher, q) if q is not None else gen.all_docs
+        matched = filters.apply(text_docs)
+        relaxed = False
+        if q is not None and not matched and _relaxable(parsed):
+            loose = compiler.compile(parsed.tree, relaxed=True)
+            loose_docs = gen.docs(searcher, loose) if loose is not None else frozenset()
+            if filters.apply(loose_docs):
+                q, text_docs, relaxed = loose, loose_docs, True
+                matched = filters.apply(text_docs)
+        terms = query_terms(q)
+        hits, timed_out = _run(searcher, q or wq.Every(), matched, req, sort, time_limit) if matched else ([], False)
+        results = [_result(hit, terms) for hit in hits]
+        facets = {}
+        if req.facets:
+            facets = {
+                "city": _facet("city", gen, filters.apply(text_docs, skip="city"), cities),
+                "source": _facet("source", gen, filters.apply(text_docs, skip="source"), sources),
+                "year": _facet("year", gen, filters.apply(text_docs, skip="year"), [str(y) for y in req.years]),
+            }
+        suggestion = None
+        if req.suggest and len(matched) < SUGGEST_BELOW and parsed.words():
+            suggestion = _suggest(gen, searcher, parsed, filters, len(matched))
+    notices = parsed.notices + compiler.notices
+    if timed_out:
+        notices.append("The search took too long and was cut short: results may be incomplete. Try more specific words.")
+    return {
+        "query": parsed.text,
+        "total": len(matched),
+        "page": req.page,
+        "per_page": req.per_page,
+        "pages": max(1, -(-len(matched) // req.per_page)),
+        "sort": sort,
+        "results": results,
+        "facets": facets,
+        "suggestion": suggestion,
+        "relaxed": relaxed,
+        "timed_out": timed_out,
+        "notices": notices,
+        "generation": gen.name,
+        "took_ms": round((time.perf_counter() - started) * 1000, 2),
+    }
+
+
+def _relaxable(parsed: ParsedQuery) -> bool:
+    positives = [c for c in parsed.tree.children if not hasattr(c, "child")]
+    return len(positives) >= 2
+
+
+def _suggest(gen: Generation, searcher: Any, parsed: ParsedQuery, filters: _Filters, total: int) -> dict[str, Any] | None:
+    """A corrected query with more results than this one, or None."""
+    vocabulary: Vocabulary = gen.cached("vocabulary", lambda: Vocabulary.from_reader(searcher.reader()))
+    text = parsed.text
+    changed = False
+    for word in sorted(parsed.words(), key=lambda w: w.span[0], reverse=True):
+        fixed = vocabulary.correct(word.text)
+        if fixed:
+            start, end = word.span
+            original = text[start:end]
+            replacement = fixed.capitalize() if original[:1].isupper() else fixed
+            text = text[:start] + text[start:end].replace(original, replacement) + text[end:]
+            changed = True
+    if not changed:
+        return None
+    corrected = parse(text)
+    q = Compiler(searcher, gen.sources).compile(corrected.tree)
+    if q is None:
+        return None
+    count = len(filters.apply(gen.docs(searcher, q)))
+    return {"query": corrected.text, "total": count} if count > total else None
+
+
+def get_article(handle: IndexHandle, article_id: str, q: str = "") -> dict[str, Any]:
+    """One article with its body as highlighted paragraphs and its related articles."""
+    gen = handle.generation()
+    with gen.searcher() as searcher:
+        docnum = searcher.document_number(id=article_id)
+        if docnum is None:
+            raise NotFound(f"No article with id {article_id!r}. Search for it from the home page.")
+        article = from_stored(searcher.stored_fields(docnum))
+        terms = frozenset()
+        if q.strip():
+            parsed = parse(q)
+            compiled = Compiler(searcher, gen.sources).compile(parsed.tree) if not parsed.is_empty else None
+            terms = query_terms(compiled)
+        related = _related(searcher, docnum)
+    data = article_json(article)
+    data["title_html"] = mark(article.title, find_matches(article.title, terms))
+    data["paragraphs_html"] = [highlight_all(p, terms) for p in article.body.split("\n\n")]
+    data["city_labels"] = [city_label(c) for c in article.cities]
+    data["related"] = related
+    data["generation"] = gen.name
+    return data
+
+
+def article_json(article: Article) -> dict[str, Any]:
+    """The public fields of an article."""
+    data = article.to_json()
+    data.pop("content_hash", None)
+    return data
+
+
+def _related(searcher: Any, docnum: int, top: int = RELATED) -> list[dict[str, Any]]:
+    """Articles most like this one, by the key terms of its body and title."""
+    fields = searcher.stored_fields(docnum)
+    text = f"{fields.get('title', '')}\n{fields.get('title', '')}\n{fields.get('body', '')}"
+    hits = searcher.more_like(docnum, "body", text=text, top=top, numterms=25)
+    out = []
+    for hit in hits:
+        other = from_stored(hit.fields())
+        out.append({"id": other.id, "title": other.title,
+                    "date": other.date.isoformat() if other.date else None,
+                    "source": other.source, "cities": list(other.cities)})
+    return out
+
+
+def related_words(text: str) -> frozenset[str]:
+    """Terms of free text, for highlighting."""
+    return analysed_words(text)

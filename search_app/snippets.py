@@ -1,0 +1,141 @@
+"""Highlighted text: escaped fragments with the matched words (as written) wrapped in <mark>."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from whoosh import query as wq
+
+from .schema import text_analyzer
+
+FRAGMENT_CHARS = 220
+MAX_FRAGMENTS = 2
+ELLIPSIS = "…"
+_ANALYZER = text_analyzer()
+
+
+@dataclass(frozen=True)
+class Match:
+    """Character span of a matched word in the original text."""
+
+    start: int
+    end: int
+    term: str
+
+
+def query_terms(q: wq.Query | None, fieldnames: Iterable[str] = ("title", "body")) -> frozenset[str]:
+    """The index terms of a query in the given fields (negated parts excluded)."""
+    if q is None:
+        return frozenset()
+    wanted = set(fieldnames)
+    terms: set[str] = set()
+
+    def walk(node: wq.Query) -> None:
+        if isinstance(node, wq.Not):
+            return
+        if isinstance(node, wq.AndNot):
+            walk(node.a)
+            return
+        if isinstance(node, (wq.Term, wq.Phrase)):
+            for fieldname, text in node.iter_all_terms():
+                if fieldname in wanted:
+                    terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+            return
+        for child in node.children():
+            walk(child)
+
+    walk(q)
+    return frozenset(terms)
+
+
+def find_matches(text: str, terms: frozenset[str]) -> list[Match]:
+    """Spans of the words in text whose analysed form is one of the terms."""
+    if not terms or not text:
+        return []
+    found = []
+    for token in _ANALYZER(text, chars=True, mode="index"):
+        if token.text in terms:
+            found.append(Match(token.startchar, token.endchar, token.text))
+    return found
+
+
+def mark(text: str, matches: list[Match], start: int = 0, end: int | None = None) -> str:
+    """HTML of text[start:end], escaped, with the matches inside it wrapped in <mark>."""
+    end = len(text) if end is None else end
+    out: list[str] = []
+    pos = start
+    for m in matches:
+        if m.start < start or m.end > end:
+            continue
+        out.append(html.escape(text[pos:m.start]))
+        out.append("<mark>" + html.escape(text[m.start:m.end]) + "</mark>")
+        pos = m.end
+    out.append(html.escape(text[pos:end]))
+    return "".join(out)
+
+
+def _word_start(text: str, pos: int) -> int:
+    if pos <= 0:
+        return 0
+    space = text.rfind(" ", 0, pos)
+    return 0 if space == -1 else space + 1
+
+
+def _word_end(text: str, pos: int) -> int:
+    if pos >= len(text):
+        return len(text)
+    space = text.find(" ", pos)
+    return len(text) if space == -1 else space
+
+
+def _windows(text: str, matches: list[Match], size: int) -> list[tuple[int, int, int]]:
+    """Candidate windows (score, start, end), one starting a little before each match."""
+    candidates = []
+    for i, first in enumerate(matches):
+        start = _word_start(text, max(0, first.start - size // 4))
+        end = _word_end(text, min(len(text), start + size))
+        inside = [m for m in matches[i:] if m.end <= end]
+        score = len({m.term for m in inside}) * 10 + len(inside)
+        candidates.append((score, start, end))
+    return candidates
+
+
+def _clean(fragment: str) -> str:
+    return " ".join(fragment.split())
+
+
+def snippet(text: str, terms: frozenset[str], size: int = FRAGMENT_CHARS, fragments: int = MAX_FRAGMENTS) -> str:
+    """Up to `fragments` windows of text around the densest matches; the opening when none match."""
+    matches = find_matches(text, terms)
+    if not matches:
+        end = _word_end(text, size) if len(text) > size else len(text)
+        return html.escape(_clean(text[:end])) + (ELLIPSIS if end < len(text) else "")
+    chosen: list[tuple[int, int]] = []
+    for _score, start, end in sorted(_windows(text, matches, size), key=lambda w: (-w[0], w[1])):
+        if all(end <= s or start >= e for s, e in chosen):
+            chosen.append((start, end))
+        if len(chosen) == fragments:
+            break
+    chosen.sort()
+    parts = []
+    for start, end in chosen:
+        body = " ".join(mark(text, matches, start, end).split())
+        parts.append((ELLIPSIS if start > 0 else "") + body + (ELLIPSIS if end < len(text) else ""))
+    return " ".join(parts).replace(ELLIPSIS + " " + ELLIPSIS, ELLIPSIS)
+
+
+def highlight_all(text: str, terms: frozenset[str]) -> str:
+    """The whole text, escaped, every match wrapped in <mark>."""
+    return mark(text, find_matches(text, terms))
+
+
+def opening(text: str, size: int = FRAGMENT_CHARS) -> str:
+    """The escaped first words of a text, for results that matched only in title or metadata."""
+    return snippet(text, frozenset(), size)
+
+
+def analysed_words(text: str) -> Any:
+    """Index terms of free text (used to highlight an article reached from a search)."""
+    return frozenset(t.text for t in _ANALYZER(text, mode="query"))
