@@ -1,0 +1,1 @@
+"""Benchmark of the search service against SQLite FTS5 on a Reuters-21578 derived corpus."""
