@@ -1,0 +1,40 @@
+// Progressive enhancement only: every control also works as a plain GET form without this file.
+(function () {
+  "use strict";
+
+  function init() {
+    var form = document.getElementById("search-form");
+    var box = document.getElementById("q");
+    if (box && document.activeElement !== box) {
+      box.focus();
+      // Put the caret after the existing query so typing refines it.
+      var end = box.value.length;
+      try { box.setSelectionRange(end, end); } catch (e) { /* type=search may refuse */ }
+    }
+    if (!form) {
+      return;
+    }
+    // Leave empty fields out of the URL so shared links stay short.
+    form.addEventListener("formdata", function (event) {
+      var empty = [];
+      event.formData.forEach(function (value, key) {
+        if (value === "" && (key === "q" || key === "from" || key === "to")) { empty.push(key); }
+        if (key === "sort" && value === "relevance") { empty.push(key); }
+      });
+      empty.forEach(function (key) { event.formData.delete(key); });
+    });
+    form.addEventListener("change", function (event) {
+      var target = event.target;
+      var instant = target.type === "checkbox" || target.name === "sort";
+      if (instant) {
+        if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+      }
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

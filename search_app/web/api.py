@@ -1,0 +1,84 @@
+"""JSON routes: search, articles, completions, health and the OpenAPI document."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from ..models import SearchRequest
+from ..search import get_article, search
+from .openapi import openapi_document
+from .page import article_url, build_page
+from .params import parse_search_args
+from .views import handle, settings
+
+bp = Blueprint("api", __name__)
+MAX_COMPLETIONS = 8
+MAX_TITLES = 5
+_LAST_WORD = re.compile(r"(\w+)$")
+
+
+@bp.get("/api/search")
+def api_search() -> Response:
+    """The search page's data as JSON."""
+    req = parse_search_args(request.args)
+    return jsonify(build_page(handle(), req, settings().search_time_limit))
+
+
+@bp.get("/api/articles/<path:article_id>")
+def api_article(article_id: str) -> Response:
+    """One article's fields, highlighted paragraphs and related articles."""
+    article = get_article(handle(), article_id, request.args.get("q", ""))
+    for other in article["related"]:
+        other["url"] = article_url(other["id"])
+    return jsonify(article)
+
+
+def _word_completions(head: str, prefix: str) -> list[str]:
+    gen = handle().generation()
+    out: list[str] = []
+    with gen.searcher() as searcher:
+        for term in searcher.reader().expand_prefix("words", prefix.lower()):
+            word = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+            out.append(head + word)
+            if len(out) >= MAX_COMPLETIONS:
+                break
+    return out
+
+
+def _title_completions(prefix: str) -> list[dict[str, str]]:
+    # The core's own prefix syntax on the title field, so titles follow the index's analysis.
+    req = SearchRequest(q=f"title:{prefix}*", per_page=MAX_TITLES, facets=False, suggest=False)
+    hits = search(handle(), req, settings().search_time_limit)["results"]
+    return [{"id": h["id"], "title": h["title"], "url": article_url(h["id"])} for h in hits]
+
+
+@bp.get("/api/suggest")
+def api_suggest() -> Response:
+    """Completions for the search box: index words and titles starting with the last typed word."""
+    q = (request.args.get("q") or "")[:200]
+    match = _LAST_WORD.search(q)
+    data: dict[str, Any] = {"query": q, "words": [], "titles": []}
+    if match:
+        prefix = match.group(1)
+        data["words"] = _word_completions(q[: match.start()], prefix)
+        data["titles"] = _title_completions(prefix)
+    return jsonify(data)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """ok, the number of articles and the live generation (503 when there is no index)."""
+    gen = handle().generation()
+    return jsonify({"status": "ok", "articles": gen.doc_count, "generation": gen.name,
+                    "built_at": gen.meta.get("built_at")})
+
+
+@bp.get("/api/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 document of this API."""
+    return jsonify(openapi_document())
+
+

@@ -1,0 +1,138 @@
+"""Request arguments to a SearchRequest and back to a query string; shared by HTML and JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import replace
+from typing import Any, Iterable
+from urllib.parse import urlencode
+
+from werkzeug.datastructures import MultiDict
+
+from ..errors import BadRequest
+from ..models import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS, SearchRequest
+from ..search import MAX_PAGE
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_YEAR = re.compile(r"\d{4}")
+MAX_VALUES = 50  # repeated filter values per facet; more is not a real request
+
+
+def _text(args: MultiDict[str, str], name: str) -> str:
+    return (args.get(name) or "").strip()
+
+
+def _values(args: MultiDict[str, str], name: str) -> tuple[str, ...]:
+    values = [v.strip() for v in args.getlist(name) if v.strip()]
+    if len(values) > MAX_VALUES:
+        raise BadRequest(f"Too many '{name}' values: at most {MAX_VALUES}.")
+    return tuple(dict.fromkeys(values))  # keep order, drop repeats
+
+
+def _int(args: MultiDict[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = _text(args, name)
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.lstrip("-").isdigit():
+        raise BadRequest(f"{name} must be a whole number between {low} and {high}, not {raw[:40]!r}.")
+    value = int(raw)
+    if not low <= value <= high:
+        raise BadRequest(f"{name} must be between {low} and {high}.")
+    return value
+
+
+def _date(args: MultiDict[str, str], name: str) -> dt.date | None:
+    raw = _text(args, name)
+    if not raw:
+        return None
+    if not _DATE.fullmatch(raw):
+        raise BadRequest(f"'{name}' must be a date written YYYY-MM-DD, not {raw[:40]!r}.")
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(f"'{name}' is not a real date: {raw!r}.") from None
+
+
+def _years(args: MultiDict[str, str]) -> tuple[int, ...]:
+    years = []
+    for raw in _values(args, "year"):
+        if not _YEAR.fullmatch(raw):
+            raise BadRequest(f"year must be a four-digit year, not {raw[:40]!r}.")
+        years.append(int(raw))
+    return tuple(years)
+
+
+def parse_search_args(args: MultiDict[str, str]) -> SearchRequest:
+    """Turn query-string arguments into a SearchRequest; anything malformed is a BadRequest."""
+    sort = _text(args, "sort") or "relevance"
+    if sort not in SORTS:
+        raise BadRequest(f"Unknown sort {sort[:40]!r}: use one of {', '.join(SORTS)}.")
+    req = SearchRequest(
+        q=args.get("q") or "",
+        cities=_values(args, "city"),
+        sources=_values(args, "source"),
+        years=_years(args),
+        date_from=_date(args, "from"),
+        date_to=_date(args, "to"),
+        sort=sort,
+        page=_int(args, "page", 1, 1, MAX_PAGE),
+        per_page=_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
+    )
+    if req.date_from and req.date_to and req.date_from > req.date_to:
+        raise BadRequest("The 'from' date is after the 'to' date: swap them.")
+    return req
+
+
+def has_filters(req: SearchRequest) -> bool:
+    """True when any facet or date filter is set."""
+    return bool(req.cities or req.sources or req.years or req.date_from or req.date_to)
+
+
+def to_args(req: SearchRequest) -> list[tuple[str, str]]:
+    """The query-string pairs that reproduce req, defaults left out so URLs stay short."""
+    pairs: list[tuple[str, str]] = []
+    if req.q.strip():
+        pairs.append(("q", req.q))
+    pairs += [("city", c) for c in req.cities]
+    pairs += [("source", s) for s in req.sources]
+    pairs += [("year", str(y)) for y in req.years]
+    if req.date_from:
+        pairs.append(("from", req.date_from.isoformat()))
+    if req.date_to:
+        pairs.append(("to", req.date_to.isoformat()))
+    if req.sort != "relevance":
+        pairs.append(("sort", req.sort))
+    if req.page != 1:
+        pairs.append(("page", str(req.page)))
+    if req.per_page != DEFAULT_PER_PAGE:
+        pairs.append(("per_page", str(req.per_page)))
+    return pairs
+
+
+def url(path: str, req: SearchRequest, **changes: Any) -> str:
+    """path plus the query string of req with some fields changed (page resets unless given)."""
+    changes.setdefault("page", 1)
+    query = urlencode(to_args(replace(req, **changes)))
+    return f"{path}?{query}" if query else path
+
+
+def toggled(values: Iterable[Any], value: Any) -> tuple[Any, ...]:
+    """values with value added, or removed when already there."""
+    current = tuple(values)
+    return tuple(v for v in current if v != value) if value in current else current + (value,)
+
+
+def echo(req: SearchRequest) -> dict[str, Any]:
+    """The request as plain data, for filling in the form and for API clients."""
+    return {
+        "q": req.q,
+        "city": list(req.cities),
+        "source": list(req.sources),
+        "year": [str(y) for y in req.years],
+        "from": req.date_from.isoformat() if req.date_from else None,
+        "to": req.date_to.isoformat() if req.date_to else None,
+        "sort": req.sort,
+        "page": req.page,
+        "per_page": req.per_page,
+    }

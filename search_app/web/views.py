@@ -1,0 +1,75 @@
+"""HTML routes: the search page, article pages and the Atom feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request
+
+from ..config import Settings
+from ..models import DEFAULT_PER_PAGE, SearchRequest
+from ..reader import IndexHandle
+from ..search import get_article
+from .page import article_url, build_page
+from .params import parse_search_args, url
+
+bp = Blueprint("views", __name__)
+FEED_ENTRIES = 20
+
+
+def handle() -> IndexHandle:
+    """The app's IndexHandle (it follows rebuilds by itself)."""
+    return current_app.extensions["search_app"]  # type: ignore[no-any-return]
+
+
+def settings() -> Settings:
+    """The app's Settings."""
+    return current_app.config["SETTINGS"]  # type: ignore[no-any-return]
+
+
+@bp.get("/")
+def search_page() -> str:
+    """The search page: results, facets, timeline; an empty query lists the newest articles."""
+    req = parse_search_args(request.args)
+    page = build_page(handle(), req, settings().search_time_limit)
+    return render_template("search.html", page=page)
+
+
+@bp.get("/article/<path:article_id>")
+def article_page(article_id: str) -> str:
+    """One article, with the words of ?q= highlighted and related articles."""
+    q = request.args.get("q", "")
+    article = get_article(handle(), article_id, q)
+    for other in article["related"]:
+        other["url"] = article_url(other["id"])
+    back = url("/", SearchRequest(q=q))
+    return render_template("article.html", article=article, q=q, back_url=back)
+
+
+def _atom_time(date: str | None, fallback: str) -> str:
+    if date:
+        return f"{date}T00:00:00Z"
+    return fallback
+
+
+@bp.get("/feed.atom")
+def feed() -> Response:
+    """An Atom feed of the search given by the usual parameters, newest first."""
+    req = parse_search_args(request.args)
+    # Newest first always; a feed reader wants a short page unless per_page asks otherwise.
+    req = replace(req, sort="newest", per_page=req.per_page if request.args.get("per_page") else FEED_ENTRIES)
+    page = build_page(handle(), req, settings().search_time_limit)
+    generation = handle().generation()
+    built = str(generation.meta.get("built_at") or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+    built = built.replace("+00:00", "Z")
+    entries: list[dict[str, Any]] = [
+        {**hit, "updated": _atom_time(hit["date"], built)} for hit in page["results"]
+    ]
+    updated = max((e["updated"] for e in entries), default=built)
+    root = request.url_root.rstrip("/")
+    body = render_template("feed.xml", page=page, entries=entries, updated=updated, root=root,
+                           self_url=root + request.full_path.rstrip("?"),
+                           html_url=root + url("/", replace(req, sort="newest", per_page=DEFAULT_PER_PAGE)))
+    return Response(body, mimetype="application/atom+xml")
