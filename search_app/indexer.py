@@ -105,8 +105,11 @@ def write_lock(index_dir: Path, action: str) -> Iterator[None]:
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{action} by pid {os.getpid()}".encode(), 0)
+        _install_fork_hook()
+        _held_locks.add(fd)
         yield
     finally:
+        _held_locks.discard(fd)
         os.close(fd)  # closing the descriptor releases the flock, as a crash does
 
 
@@ -161,24 +164,36 @@ def _cleanup(index_dir: Path, live: str) -> None:
 
 _PR_SET_PDEATHSIG = 1
 _fork_hook_installed = False
+_fork_parent = 0  # pid of the process that last forked, recorded before the fork
+_held_locks: set[int] = set()  # descriptors of write locks this process holds
+
+
+def _record_parent() -> None:
+    """Before a fork: remember who the parent is, so the child can tell if it already died."""
+    global _fork_parent
+    _fork_parent = os.getpid()
 
 
 def _die_with_parent() -> None:
-    """In a forked build worker: get SIGKILL when the build process dies, even by kill -9."""
-    parent = os.getppid()
+    """In a forked build worker: drop the write lock and get SIGKILL when the build process dies."""
+    for fd in list(_held_locks):  # an orphaned worker must never keep the lock held
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held_locks.clear()
+    parent = _fork_parent or os.getppid()
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):  # not Linux: nothing to arm
         return
-    if os.getppid() != parent:  # the parent died before the signal was armed
+    if os.getppid() != parent:  # the parent died (even mid-fork) before the signal was armed
         os._exit(1)
 
 
 def _install_fork_hook() -> None:
     global _fork_hook_installed
     if not _fork_hook_installed:
-        os.register_at_fork(after_in_child=_die_with_parent)
+        os.register_at_fork(before=_record_parent, after_in_child=_die_with_parent)
         _fork_hook_installed = True
 
 

@@ -1,0 +1,569 @@
+"""Issue 3: building, updating and reading index generations, and the index commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import search_app.indexer as indexer
+from search_app.cli import main
+from search_app.errors import BuildLocked, IndexCorrupt, IndexMissing
+from search_app.indexer import build, index_stats, update, write_lock
+from search_app.models import SearchRequest
+from search_app.reader import IndexHandle
+from search_app.search import search
+
+IDS = [
+    "000_5ca391961da276a5", "001_0b108123ccd7e2b3", "002_d26b102950b0f93f",
+    "003_b8c9e442042d1bdf", "004_860ced496ef7d71d",
+]
+CITIES = {"Changzhi": 2, "Datong": 1, "Jincheng": 2, "Jinzhong": 1, "Linfen": 2, "Taiyuan": 4, "Yangquan": 1}
+SOURCES = {"China Daily": 2, "Shanxi Daily": 1}
+CLI_BIN = Path(sys.executable).with_name("search-app")
+
+
+@pytest.fixture(autouse=True)
+def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No SEARCH_APP_* setting leaks in from the environment."""
+    for name in ("SEARCH_APP_SEEDS", "SEARCH_APP_INDEX", "SEARCH_APP_SEARCH_TIME_LIMIT"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def ids_for(index_dir: Path, q: str = "", **kw: Any) -> list[str]:
+    """Ids found by a fresh handle on index_dir, sorted."""
+    handle = IndexHandle(index_dir)
+    try:
+        response = search(handle, SearchRequest(q=q, per_page=100, **kw))
+    finally:
+        handle.close()
+    return sorted(r["id"] for r in response["results"])
+
+
+def listing(index_dir: Path, prefix: str) -> list[str]:
+    """Names in index_dir starting with prefix."""
+    return sorted(p.name for p in index_dir.iterdir() if p.name.startswith(prefix))
+
+
+def writable(path: Path) -> Path:
+    """Make a (read-only, copied) seed file writable and return it."""
+    path.chmod(0o644)
+    return path
+
+
+# ---------------------------------------------------------------- a full build
+
+
+def test_build_report(tmp_path: Path, seeds_dir: Path) -> None:
+    report = build(seeds_dir, tmp_path / "ix")
+    data = report.to_json()
+    assert data["generation"] == (tmp_path / "ix" / "CURRENT").read_text().strip()
+    data.pop("generation")
+    assert data.pop("elapsed_s") >= 0
+    assert data == {
+        "action": "build", "indexed": 5, "added": 5, "changed": 0, "removed": 0, "unchanged": 0,
+        "total": 5, "skipped": [], "cities": CITIES,
+    }
+    assert listing(tmp_path / "ix", ".tmp-") == []
+    assert len(listing(tmp_path / "ix", "g-")) == 1
+
+
+def test_stored_fields(handle: IndexHandle) -> None:
+    gen = handle.generation()
+    with gen.searcher() as searcher:
+        stored = {f["id"]: f for f in searcher.all_stored_fields()}
+    assert sorted(stored) == IDS
+    doc = stored["003_b8c9e442042d1bdf"]
+    assert sorted(doc) == ["author", "body", "city", "content_hash", "date", "id", "path", "source", "title", "year"]
+    assert (doc["title"], doc["source"], doc["author"], doc["year"], doc["city"], doc["path"]) == (
+        "Work report reveals Shanxi remains on task", "Shanxi Daily", "Yuan Shenggao", "2021",
+        "Linfen,Taiyuan,Yangquan", "003_b8c9e442042d1bdf.txt",
+    )
+    assert doc["date"].date().isoformat() == "2021-11-05"
+    assert doc["body"].startswith("High-quality development, economic transformation, energy revolution")
+    assert len(doc["content_hash"]) == 32
+    undated = stored["002_d26b102950b0f93f"]
+    assert "date" not in undated and "year" not in undated
+    assert undated["source"] == "China Daily"
+
+
+def test_facet_values(handle: IndexHandle) -> None:
+    gen = handle.generation()
+    counts = {name: {v: len(d) for v, d in values.items()} for name, values in gen.facet_docs.items()}
+    assert counts == {
+        "city": CITIES,
+        "source": SOURCES,
+        "year": {"2022": 2, "2021": 1, "2019": 1},
+    }
+    assert gen.doc_count == 5
+    assert gen.sources == ["China Daily", "Shanxi Daily"]
+
+
+def test_undated_article_is_findable(handle: IndexHandle) -> None:
+    response = search(handle, SearchRequest(q="launch ceremony"))
+    assert [r["id"] for r in response["results"]] == ["002_d26b102950b0f93f"]
+    assert response["results"][0]["date"] is None
+
+
+def test_stats(built_index: Path) -> None:
+    stats = index_stats(built_index)
+    assert stats.pop("generation") == (built_index / "CURRENT").read_text().strip()
+    assert stats.pop("size_bytes") > 10_000
+    built_at = stats.pop("built_at")
+    assert built_at.endswith("+00:00") and built_at[:2] == "20"
+    assert stats == {
+        "articles": 5, "cities": CITIES, "sources": SOURCES, "date_min": "2019-09-02",
+        "date_max": "2022-09-29", "undated": 1, "action": "build",
+    }
+
+
+# ---------------------------------------------------------------- update
+
+
+def test_update_add_change_delete(fresh_index: Path, seeds_copy: Path) -> None:
+    before = (fresh_index / "CURRENT").read_text().strip()
+    (seeds_copy / "new_article.txt").write_text(
+        "Datong opens a panda museum\n\nUpdated: 2023-05-01\n\nDatong city opened a panda museum on Monday, "
+        "officials said. The museum will host exhibitions about pandas.\n",
+        "utf-8",
+    )
+    changed = writable(seeds_copy / "001_0b108123ccd7e2b3.txt")
+    changed.write_text(changed.read_text("utf-8").replace("southeast of the province", "southeast of the province zebracorn"), "utf-8")
+    (seeds_copy / "004_860ced496ef7d71d.txt").unlink()
+
+    report = update(seeds_copy, fresh_index)
+
+    data = report.to_json()
+    assert (data["action"], data["added"], data["changed"], data["removed"], data["unchanged"]) == ("update", 1, 1, 1, 3)
+    assert (data["indexed"], data["total"], data["skipped"]) == (2, 5, [])
+    assert data["cities"] == {"Changzhi": 2, "Datong": 2, "Jincheng": 1, "Jinzhong": 1, "Linfen": 2, "Taiyuan": 3, "Yangquan": 1}
+    assert report.generation != before
+    assert (fresh_index / "CURRENT").read_text().strip() == report.generation
+    assert ids_for(fresh_index, "panda") == ["new_article"]
+    assert ids_for(fresh_index, "zebracorn") == ["001_0b108123ccd7e2b3"]
+    assert ids_for(fresh_index, "optical") == []
+    assert ids_for(fresh_index) == sorted(IDS[:4] + ["new_article"])
+    assert index_stats(fresh_index)["action"] == "update"
+    assert listing(fresh_index, ".tmp-") == []
+
+
+def test_update_without_changes_keeps_the_generation(fresh_index: Path, seeds_copy: Path) -> None:
+    before = listing(fresh_index, "g-")
+    report = update(seeds_copy, fresh_index)
+    assert (report.added, report.changed, report.removed, report.unchanged, report.total) == (0, 0, 0, 5, 5)
+    assert report.generation == before[0]
+    assert listing(fresh_index, "g-") == before
+    assert listing(fresh_index, ".tmp-") == []
+
+
+def test_update_on_missing_index(tmp_path: Path, seeds_copy: Path) -> None:
+    with pytest.raises(IndexMissing, match="search-app build"):
+        update(seeds_copy, tmp_path / "nothing")
+
+
+# ---------------------------------------------------------------- failures leave the old index
+
+
+def test_failed_build_keeps_the_old_index(fresh_index: Path, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    live = (fresh_index / "CURRENT").read_text()
+    calls = []
+    real = indexer.to_document
+
+    def flaky(article: Any) -> dict[str, Any]:
+        calls.append(article.id)
+        if len(calls) == 3:
+            raise RuntimeError("disk on fire")
+        return real(article)
+
+    monkeypatch.setattr(indexer, "to_document", flaky)
+    (seeds_copy / "001_0b108123ccd7e2b3.txt").unlink()
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        build(seeds_copy, fresh_index)
+    assert len(calls) == 3
+    assert (fresh_index / "CURRENT").read_text() == live
+    assert listing(fresh_index, ".tmp-") == []
+    assert ids_for(fresh_index) == IDS
+    assert ids_for(fresh_index, "transfers") == ["000_5ca391961da276a5", "001_0b108123ccd7e2b3"]
+    monkeypatch.setattr(indexer, "to_document", real)
+    assert build(seeds_copy, fresh_index).total == 4  # the lock was released
+
+
+def test_failure_just_before_the_switch(fresh_index: Path, seeds_copy: Path) -> None:
+    live = (fresh_index / "CURRENT").read_text()
+    (seeds_copy / "002_d26b102950b0f93f.txt").unlink()
+
+    def boom() -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(indexer.BuildFailed, match=r"^The build failed \(No space left on device\); the previous index is still serving\.$"):
+        build(seeds_copy, fresh_index, _before_switch=boom)
+    assert (fresh_index / "CURRENT").read_text() == live
+    assert listing(fresh_index, ".tmp-") == []
+    assert len(listing(fresh_index, "g-")) == 1
+    assert ids_for(fresh_index) == IDS
+
+
+# ---------------------------------------------------------------- one writer at a time
+
+
+def test_second_build_is_refused_while_the_lock_is_held(fresh_index: Path, seeds_copy: Path) -> None:
+    live = (fresh_index / "CURRENT").read_text()
+    with write_lock(fresh_index, "build"):
+        started = time.monotonic()
+        with pytest.raises(BuildLocked) as info:
+            build(seeds_copy, fresh_index)
+        with pytest.raises(BuildLocked):
+            update(seeds_copy, fresh_index)
+        assert time.monotonic() - started < 1.0
+    assert info.value.message == (
+        f"Another build or update is running on {str(fresh_index)!r} (build by pid {os.getpid()}); "
+        "wait for it to finish, then try again."
+    )
+    assert (fresh_index / "CURRENT").read_text() == live
+    assert ids_for(fresh_index) == IDS
+    assert build(seeds_copy, fresh_index).total == 5
+
+
+def test_two_builds_at_once(fresh_index: Path, seeds_copy: Path) -> None:
+    inside, release = threading.Event(), threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def block() -> None:
+        inside.set()
+        assert release.wait(10)
+
+    def first() -> None:
+        try:
+            outcome["report"] = build(seeds_copy, fresh_index, _before_switch=block)
+        except BaseException as exc:  # surfaced by the asserts below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert inside.wait(10)
+        started = time.monotonic()
+        with pytest.raises(BuildLocked, match="Another build or update is running"):
+            build(seeds_copy, fresh_index)
+        assert time.monotonic() - started < 1.0
+        assert ids_for(fresh_index) == IDS  # readers still see the old generation
+    finally:
+        release.set()
+        thread.join(10)
+    assert "error" not in outcome
+    assert (fresh_index / "CURRENT").read_text().strip() == outcome["report"].generation
+    assert ids_for(fresh_index) == IDS
+
+
+# ---------------------------------------------------------------- readers across rebuilds
+
+
+def test_searcher_opened_before_a_rebuild_keeps_working(fresh_index: Path, seeds_copy: Path) -> None:
+    handle = IndexHandle(fresh_index)
+    try:
+        old = handle.generation()
+        with old.searcher() as searcher:
+            (seeds_copy / "003_b8c9e442042d1bdf.txt").unlink()
+            report = build(seeds_copy, fresh_index)
+            new = handle.generation()
+            assert new.name == report.generation != old.name
+            assert searcher.doc_count() == 5
+            assert sorted(h["id"] for h in searcher.search(indexer_query("airport"), limit=None)) == [
+                "003_b8c9e442042d1bdf", "004_860ced496ef7d71d",
+            ]
+        assert new.doc_count == 4
+        assert handle.generation() is new
+        response = search(handle, SearchRequest(q="airport"))
+        assert ([r["id"] for r in response["results"]], response["generation"]) == (
+            ["004_860ced496ef7d71d"], report.generation)
+        assert search(handle, SearchRequest()).get("total") == 4
+    finally:
+        handle.close()
+
+
+def indexer_query(word: str) -> Any:
+    """A body Term query for a stemmed word."""
+    from whoosh import query as wq
+
+    return wq.Term("body", word)
+
+
+def test_old_generations_are_cleaned_up(tmp_path: Path, seeds_dir: Path) -> None:
+    index_dir = tmp_path / "ix"
+    names = [build(seeds_dir, index_dir).generation for _ in range(4)]
+    assert len(set(names)) == 4
+    assert listing(index_dir, "g-") == sorted(names[-2:])
+    assert listing(index_dir, ".tmp-") == []
+    assert (index_dir / "CURRENT").read_text().strip() == names[-1]
+
+
+def test_leftover_temporary_folder_is_removed(fresh_index: Path, seeds_copy: Path) -> None:
+    (fresh_index / ".tmp-g-dead").mkdir()
+    (fresh_index / ".tmp-g-dead" / "junk").write_text("x")
+    build(seeds_copy, fresh_index)
+    assert listing(fresh_index, ".tmp-") == []
+
+
+# ---------------------------------------------------------------- missing or damaged index
+
+
+def test_missing_index(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissing) as info:
+        IndexHandle(tmp_path / "none").generation()
+    assert "search-app build" in info.value.message
+    with pytest.raises(IndexMissing, match="search-app build"):
+        index_stats(tmp_path / "none")
+
+
+@pytest.mark.parametrize("content", ["garbage\n", "", "g-does-not-exist\n", "../etc\n", "\x00\xff"])
+def test_corrupt_current(fresh_index: Path, content: str) -> None:
+    (fresh_index / "CURRENT").write_text(content, "utf-8", errors="surrogateescape")
+    with pytest.raises(IndexCorrupt, match="search-app build"):
+        IndexHandle(fresh_index).generation()
+    with pytest.raises(IndexCorrupt):
+        index_stats(fresh_index)
+
+
+def test_empty_generation_folder_is_corrupt(fresh_index: Path) -> None:
+    (fresh_index / "g-empty").mkdir()
+    (fresh_index / "CURRENT").write_text("g-empty\n")
+    with pytest.raises(IndexCorrupt, match="search-app build"):
+        IndexHandle(fresh_index).generation()
+
+
+def test_corrupt_index_can_be_rebuilt(fresh_index: Path, seeds_copy: Path) -> None:
+    (fresh_index / "CURRENT").write_text("garbage\n")
+    assert build(seeds_copy, fresh_index).total == 5
+    assert ids_for(fresh_index) == IDS
+
+
+# ---------------------------------------------------------------- kill -9 during a multi-process build
+
+
+def _proc_table() -> dict[int, tuple[str, int, int]]:
+    """pid -> (state, ppid, pgrp) of every process, from /proc."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        table[int(entry)] = (fields[0], int(fields[1]), int(fields[2]))
+    return table
+
+
+def _alive_in_group(pgrp: int) -> list[int]:
+    return [pid for pid, (state, _ppid, group) in _proc_table().items() if group == pgrp and state not in ("Z", "X")]
+
+
+def _describe(pid: int) -> str:
+    """A survivor's pid, state, parent and command line, for the failure message."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        cmdline = "?"
+    return f"{pid} {_proc_table().get(pid)} {cmdline}"
+
+
+def _children(pid: int) -> list[int]:
+    return [p for p, (state, ppid, _g) in _proc_table().items() if ppid == pid and state not in ("Z", "X")]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_kill_9_during_a_build(fresh_index: Path, seeds_copy: Path) -> None:
+    words = "coal steel railway logistics airport transformation energy tourism museum village".split()
+    for i in range(1200):
+        body = " ".join(words[(i * 7 + j * 3) % len(words)] for j in range(250))
+        (seeds_copy / f"gen_{i:04d}.txt").write_text(f"Generated report {i} on Taiyuan\n\nUpdated: 2020-01-01\n\n{body}.\n")
+    command = [str(CLI_BIN), "--seeds", str(seeds_copy), "--index", str(fresh_index), "build", "--procs", "2"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 20
+        while not (_children(process.pid) and listing(fresh_index, ".tmp-")):
+            assert process.poll() is None, "the build ended before it could be killed"
+            assert time.monotonic() < deadline, "no worker process appeared"
+            time.sleep(0.01)
+        workers = _children(process.pid)
+        assert workers
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(10)
+        deadline = time.monotonic() + 5
+        while _alive_in_group(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [_describe(p) for p in _alive_in_group(process.pid)] == []
+    finally:
+        for pid in _alive_in_group(process.pid):
+            os.kill(pid, signal.SIGKILL)
+        process.stderr.close()  # type: ignore[union-attr]
+    assert process.returncode == -signal.SIGKILL
+    assert ids_for(fresh_index, "transfers") == ["000_5ca391961da276a5", "001_0b108123ccd7e2b3"]
+    for name in os.listdir(seeds_copy):
+        if name.startswith("gen_") and int(name[4:8]) >= 20:
+            os.unlink(seeds_copy / name)
+    report = build(seeds_copy, fresh_index)  # the lock is free at once
+    assert report.total == 25
+    assert listing(fresh_index, ".tmp-") == []
+    assert [i for i in ids_for(fresh_index, "railway") if i.startswith("gen_")] == [f"gen_{i:04d}" for i in range(20)]
+
+
+# ---------------------------------------------------------------- the commands
+
+
+def test_cli_build_json(runner: CliRunner, tmp_path: Path, seeds_dir: Path) -> None:
+    result = runner.invoke(main, ["--seeds", str(seeds_dir), "--index", str(tmp_path / "ix"), "build", "--json", "--procs", "1"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert list(data) == ["action", "generation", "indexed", "added", "changed", "removed", "unchanged",
+                          "total", "skipped", "cities", "elapsed_s"]
+    assert (data["action"], data["indexed"], data["total"], data["skipped"], data["cities"]) == ("build", 5, 5, [], CITIES)
+    assert result.stderr == ""
+
+
+def test_cli_build_progress_and_report(runner: CliRunner, tmp_path: Path, seeds_copy: Path) -> None:
+    (seeds_copy / "empty.txt").write_text("")
+    result = runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(tmp_path / "ix"), "build", "--procs", "1"])
+    assert result.exit_code == 0, result.output
+    # non-tty: plain lines, the first at once, then every few seconds, and the last one
+    assert result.stderr == "Indexing: 1/6 files\nIndexing: 6/6 files\n"
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Indexed 5 articles; the index holds 5 (generation g-")
+    assert lines[1] == "Per city: Changzhi 2, Datong 1, Jincheng 2, Jinzhong 1, Linfen 2, Taiyuan 4, Yangquan 1"
+    assert lines[2] == "Skipped 1 file(s):"
+    assert lines[3].startswith("  empty.txt: ")
+    assert lines[4].startswith("Took ") and lines[4].endswith(" s.")
+    assert len(lines) == 5
+
+
+def test_cli_update_json(runner: CliRunner, fresh_index: Path, seeds_copy: Path) -> None:
+    (seeds_copy / "000_5ca391961da276a5.txt").unlink()
+    result = runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(fresh_index), "update", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    data.pop("generation")
+    assert data.pop("elapsed_s") >= 0
+    assert data == {
+        "action": "update", "indexed": 0, "added": 0, "changed": 0, "removed": 1, "unchanged": 4, "total": 4,
+        "skipped": [], "cities": {"Changzhi": 1, "Jincheng": 2, "Jinzhong": 1, "Linfen": 1, "Taiyuan": 3, "Yangquan": 1},
+    }
+
+
+def test_cli_update_text(runner: CliRunner, fresh_index: Path, seeds_copy: Path) -> None:
+    result = runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(fresh_index), "update"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "Updated: 0 added, 0 changed, 0 removed, 5 unchanged."
+    assert result.stderr == "Checking: 1/5 files\nChecking: 5/5 files\n"
+
+
+def test_cli_stats_json(runner: CliRunner, built_index: Path) -> None:
+    result = runner.invoke(main, ["--index", str(built_index), "stats", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert sorted(data) == ["action", "articles", "built_at", "cities", "date_max", "date_min", "generation",
+                            "size_bytes", "sources", "undated"]
+    assert (data["articles"], data["cities"], data["sources"], data["date_min"], data["date_max"]) == (
+        5, CITIES, SOURCES, "2019-09-02", "2022-09-29")
+
+
+def test_cli_stats_text(runner: CliRunner, built_index: Path) -> None:
+    result = runner.invoke(main, ["--index", str(built_index), "stats"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[:4] == [
+        "Articles: 5 (undated: 1)",
+        "Dates: 2019-09-02 to 2022-09-29",
+        "Cities: Changzhi 2, Datong 1, Jincheng 2, Jinzhong 1, Linfen 2, Taiyuan 4, Yangquan 1",
+        "Sources: China Daily 2, Shanxi Daily 1",
+    ]
+
+
+def test_cli_env_settings(runner: CliRunner, tmp_path: Path, seeds_dir: Path) -> None:
+    env = {"SEARCH_APP_SEEDS": str(seeds_dir), "SEARCH_APP_INDEX": str(tmp_path / "envix")}
+    result = runner.invoke(main, ["build", "--json", "--procs", "1"], env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["total"] == 5
+    assert (tmp_path / "envix" / "CURRENT").is_file()
+    result = runner.invoke(main, ["stats", "--json"], env=env)
+    assert json.loads(result.stdout)["articles"] == 5
+    # --index on the command line wins over the environment
+    result = runner.invoke(main, ["--index", str(tmp_path / "other"), "stats", "--json"], env=env)
+    assert result.exit_code == 1
+    assert "search-app build" in result.output
+
+
+@pytest.mark.parametrize("command", [["stats"], ["stats", "--json"], ["update"], ["search", "coal"]])
+def test_cli_missing_index(runner: CliRunner, tmp_path: Path, seeds_dir: Path, command: list[str]) -> None:
+    result = runner.invoke(main, ["--seeds", str(seeds_dir), "--index", str(tmp_path / "none"), *command])
+    assert result.exit_code == 1
+    assert "search-app build" in result.output
+    assert "Traceback" not in result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+
+
+def test_cli_build_locked(runner: CliRunner, fresh_index: Path, seeds_copy: Path) -> None:
+    with write_lock(fresh_index, "build"):
+        result = runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(fresh_index), "build"])
+    assert result.exit_code == 1
+    assert "Another build or update is running" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_build_missing_seeds(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["--seeds", str(tmp_path / "nope"), "--index", str(tmp_path / "ix"), "build"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "nope" in result.output
+
+
+def _fork_and_wait(child: Any) -> int:
+    """Run child() in a forked process and return its exit code."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            child()
+        finally:
+            os._exit(0)
+    _pid, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux only")
+def test_worker_forked_while_its_parent_dies_exits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child compares its parent with the pid recorded before the fork, not after it."""
+    indexer._install_fork_hook()
+
+    def pretend_parent_died() -> None:
+        monkeypatch.setattr(indexer, "_fork_parent", os.getppid() + 1_000_000)
+        indexer._die_with_parent()
+
+    assert _fork_and_wait(pretend_parent_died) == 1
+    assert _fork_and_wait(indexer._die_with_parent) == 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_forked_worker_does_not_keep_the_lock(tmp_path: Path) -> None:
+    read_end, write_end = os.pipe()
+    with write_lock(tmp_path, "build"):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child: outlive the lock holder's block
+            os.close(write_end)
+            os.read(read_end, 1)
+            os._exit(0)
+    os.close(read_end)
+    try:
+        with write_lock(tmp_path, "build"):  # the child still runs, yet the lock is free
+            assert _children(os.getpid()) == [pid]
+    finally:
+        os.close(write_end)
+        os.waitpid(pid, 0)
