@@ -554,13 +554,17 @@ def test_worker_forked_while_its_parent_dies_exits(monkeypatch: pytest.MonkeyPat
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_forked_worker_does_not_keep_the_lock(tmp_path: Path) -> None:
     read_end, write_end = os.pipe()
+    ready_read, ready_write = os.pipe()
     with write_lock(tmp_path, "build"):
         pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child: outlive the lock holder's block
+        if pid == 0:  # pragma: no cover - the child (its fork hooks have run): outlive the lock holder
             os.close(write_end)
+            os.write(ready_write, b"r")
             os.read(read_end, 1)
             os._exit(0)
-    os.close(read_end)
+        assert os.read(ready_read, 1) == b"r"
+    for fd in (read_end, ready_read, ready_write):
+        os.close(fd)
     try:
         with write_lock(tmp_path, "build"):  # the child still runs, yet the lock is free
             assert _children(os.getpid()) == [pid]
