@@ -119,11 +119,13 @@ def snippet(text: str, terms: frozenset[str], size: int = FRAGMENT_CHARS, fragme
         if len(chosen) == fragments:
             break
     chosen.sort()
-    parts = []
-    for start, end in chosen:
-        body = " ".join(mark(text, matches, start, end).split())
-        parts.append((ELLIPSIS if start > 0 else "") + body + (ELLIPSIS if end < len(text) else ""))
-    return " ".join(parts).replace(ELLIPSIS + " " + ELLIPSIS, ELLIPSIS)
+    out = ELLIPSIS if chosen[0][0] > 0 else ""
+    for number, (start, end) in enumerate(chosen):
+        if number:  # text left out between two fragments shows as a spaced ellipsis
+            gap = text[chosen[number - 1][1]:start]
+            out += " " if not gap.strip() else f" {ELLIPSIS} "
+        out += " ".join(mark(text, matches, start, end).split())
+    return out + (ELLIPSIS if chosen[-1][1] < len(text) else "")
 
 
 def highlight_all(text: str, terms: frozenset[str]) -> str:

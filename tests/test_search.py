@@ -1,0 +1,461 @@
+"""Issue 4: the search core on the seed index: ranking, query language, facets, snippets, suggestions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from search_app.errors import BadRequest, NotFound
+from search_app.indexer import build
+from search_app.models import SearchRequest
+from search_app.reader import IndexHandle
+from search_app.search import get_article, search
+
+A0, A1, A2, A3, A4 = (
+    "000_5ca391961da276a5", "001_0b108123ccd7e2b3", "002_d26b102950b0f93f",
+    "003_b8c9e442042d1bdf", "004_860ced496ef7d71d",
+)
+ALL = [A0, A1, A2, A3, A4]
+KEYS = ["query", "total", "page", "per_page", "pages", "sort", "results", "facets", "suggestion", "relaxed",
+        "timed_out", "notices", "generation", "took_ms"]
+RESULT_KEYS = ["id", "title", "title_html", "date", "source", "author", "cities", "score", "snippet"]
+
+
+def run(handle: IndexHandle, q: str = "", **kw: Any) -> dict[str, Any]:
+    """search() with a request built from keyword arguments."""
+    return search(handle, SearchRequest(q=q, **kw))
+
+
+def ids(response: dict[str, Any]) -> list[str]:
+    """The result ids in order."""
+    return [r["id"] for r in response["results"]]
+
+
+def facet(response: dict[str, Any], name: str) -> dict[str, tuple[int, bool]]:
+    """value -> (count, selected) of one facet, leaving out zero-count unselected values."""
+    return {v["value"]: (v["count"], v["selected"]) for v in response["facets"][name] if v["count"] or v["selected"]}
+
+
+def check_shape(response: dict[str, Any]) -> None:
+    """The full response shape every caller relies on."""
+    assert list(response) == KEYS
+    assert isinstance(response["total"], int) and response["total"] >= 0
+    assert isinstance(response["relaxed"], bool) and isinstance(response["timed_out"], bool)
+    assert isinstance(response["took_ms"], float)
+    assert isinstance(response["notices"], list)
+    assert list(response["facets"]) == ["city", "source", "year"]
+    for values in response["facets"].values():
+        for value in values:
+            assert list(value) == ["value", "label", "count", "selected"]
+    for result in response["results"]:
+        assert list(result) == RESULT_KEYS
+    assert response["suggestion"] is None or list(response["suggestion"]) == ["query", "total"]
+
+
+# ---------------------------------------------------------------- ranking and stemming
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("transfers", [A1, A0]),  # the title match first; 000 says "transfer"
+        ("transfer", [A1, A0]),
+        ("Transfers", [A1, A0]),
+        ("metropolises", [A0]),
+        ("launch ceremony", [A2]),
+        ("kyrgyzstan", [A3]),
+    ],
+)
+def test_ranked_ids(handle: IndexHandle, q: str, expected: list[str]) -> None:
+    response = run(handle, q)
+    check_shape(response)
+    assert (ids(response), response["total"], response["relaxed"]) == (expected, len(expected), False)
+
+
+def test_stemming_industries_finds_industry(handle: IndexHandle) -> None:
+    response = run(handle, "industries")
+    assert sorted(ids(response)) == ALL
+    a0 = next(r for r in response["results"] if r["id"] == A0)
+    assert "<mark>industry</mark>" in a0["snippet"]
+
+
+def test_title_weighs_more_than_body(handle: IndexHandle) -> None:
+    response = run(handle, "jincheng")
+    assert ids(response) == [A4, A1]  # 004 has Jincheng in its title
+
+
+def test_all_words_first(handle: IndexHandle) -> None:
+    response = run(handle, "logistics airport")
+    assert (sorted(ids(response)), response["relaxed"]) == ([A3, A4], False)
+    assert run(handle, "logistics")["total"] == 3
+
+
+def test_relaxed_when_no_article_has_every_word(handle: IndexHandle) -> None:
+    response = run(handle, "taiyuan airport kyrgyzstan nonexistentword")
+    check_shape(response)
+    assert response["relaxed"] is True
+    assert response["total"] == 4
+    assert ids(response)[0] == A3  # three of the four words
+    assert ids(response)[1] == A4  # two of them
+    assert sorted(ids(response)) == [A0, A2, A3, A4]
+
+
+def test_single_unknown_word_is_not_relaxed(handle: IndexHandle) -> None:
+    response = run(handle, "nonexistentword")
+    assert (response["total"], response["results"], response["relaxed"]) == (0, [], False)
+
+
+# ---------------------------------------------------------------- query syntax
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ('"freight train"', [A0, A3]),
+        ('"industrial transfers"', [A1]),
+        ('"transfers industrial"', []),
+        ("kyrgyzstan OR optical", [A3, A4]),
+        ("kyrgyzstan | optical", [A3, A4]),
+        ("shanxi NOT taiyuan", [A1]),
+        ("shanxi -jincheng", [A0, A2, A3]),
+        ("-jincheng", [A0, A2, A3]),
+        ("airport -kyrgyzstan", [A4]),
+        ("title:jincheng", [A4]),
+        ("title:industrial", [A1, A2]),
+        ("TITLE:industrial", [A1, A2]),
+        ("title:(kyrgyzstan OR metropolises)", [A0]),
+        ("city:taiyuan", [A0, A2, A3, A4]),
+        ("city:Datong", [A0]),
+        ("city:datong OR city:jinzhong", [A0, A2]),
+        ("city:太原", [A0, A2, A3, A4]),
+        ("city:xiaodian", [A0, A2, A3, A4]),
+        ('city:"Taiyuan City"', [A0, A2, A3, A4]),
+        ('source:"China Daily"', [A2, A4]),
+        ("source:shanxi", [A3]),
+        ("year:2021", [A3]),
+        ("logis*", [A0, A3, A4]),
+        ("kyrgyz*", [A3]),
+        ("太原", [A0, A2, A3, A4]),
+        ("晋城", [A1, A4]),
+        ("Jincheng", [A1, A4]),
+        ("Lvliang", []),
+        ("Lüliang", []),
+        ("city:Lvliang", []),
+    ],
+)
+def test_query_syntax(handle: IndexHandle, q: str, expected: list[str]) -> None:
+    response = run(handle, q, per_page=100)
+    check_shape(response)
+    assert (sorted(ids(response)), response["total"]) == (expected, len(expected))
+
+
+@pytest.mark.parametrize("q", ["Lvliang", "Lüliang", "LULIANG", "city:Lvliang", "city:吕梁"])
+def test_city_variants_are_recognised(handle: IndexHandle, q: str) -> None:
+    response = run(handle, q)
+    assert (response["total"], response["suggestion"], response["notices"]) == (0, None, [])
+
+
+def test_unknown_city_is_a_notice(handle: IndexHandle) -> None:
+    response = run(handle, "city:atlantis")
+    assert (response["total"], response["notices"]) == (
+        0, ["Unknown city 'atlantis': try a Shanxi city such as Taiyuan or 太原."])
+
+
+# ---------------------------------------------------------------- did you mean
+
+
+@pytest.mark.parametrize(
+    ("q", "suggestion"),
+    [
+        ("logistcs", {"query": "logistics", "total": 3}),
+        ("Taiyaun", {"query": "Taiyuan", "total": 4}),
+        ("kyrgystan", {"query": "kyrgyzstan", "total": 1}),
+        ("logistics", None),
+        ("taiyuan", None),
+        ("nonexistentword", None),
+    ],
+)
+def test_did_you_mean(handle: IndexHandle, q: str, suggestion: dict[str, Any] | None) -> None:
+    response = run(handle, q)
+    assert response["suggestion"] == suggestion
+    if suggestion:
+        assert response["total"] == 0
+        assert run(handle, suggestion["query"])["total"] == suggestion["total"]
+
+
+# ---------------------------------------------------------------- facets and filters
+
+CITY_COUNTS = {"Changzhi": 2, "Datong": 1, "Jincheng": 2, "Jinzhong": 1, "Linfen": 2, "Taiyuan": 4, "Yangquan": 1}
+
+
+def test_facets_without_filters(handle: IndexHandle) -> None:
+    response = run(handle)
+    assert response["total"] == 5
+    assert facet(response, "city") == {c: (n, False) for c, n in CITY_COUNTS.items()}
+    assert facet(response, "source") == {"China Daily": (2, False), "Shanxi Daily": (1, False)}
+    assert response["facets"]["year"] == [
+        {"value": "2022", "label": "2022", "count": 2, "selected": False},
+        {"value": "2021", "label": "2021", "count": 1, "selected": False},
+        {"value": "2019", "label": "2019", "count": 1, "selected": False},
+    ]
+    assert response["facets"]["city"][0] == {"value": "Taiyuan", "label": "Taiyuan 太原", "count": 4, "selected": False}
+    assert [v["value"] for v in response["facets"]["city"]][-4:] == ["Lüliang", "Shuozhou", "Xinzhou", "Yuncheng"]
+
+
+def test_city_facet_ignores_its_own_filter(handle: IndexHandle) -> None:
+    response = run(handle, cities=("Taiyuan",))
+    assert (sorted(ids(response)), response["total"]) == ([A0, A2, A3, A4], 4)
+    assert facet(response, "city") == {**{c: (n, False) for c, n in CITY_COUNTS.items()}, "Taiyuan": (4, True)}
+    assert facet(response, "source") == {"China Daily": (2, False), "Shanxi Daily": (1, False)}
+    assert facet(response, "year") == {"2022": (1, False), "2021": (1, False), "2019": (1, False)}
+
+
+def test_or_within_a_facet_and_across_facets(handle: IndexHandle) -> None:
+    response = run(handle, cities=("Datong", "Jinzhong"))
+    assert sorted(ids(response)) == [A0, A2]
+    response = run(handle, cities=("datong", "晋中"), sources=("China Daily",))
+    assert ids(response) == [A2]
+    assert facet(response, "city") == {"Taiyuan": (2, False), "Jincheng": (1, False), "Jinzhong": (1, True),
+                                       "Datong": (0, True)}
+    assert facet(response, "source") == {"China Daily": (1, True)}
+    assert facet(response, "year") == {}
+
+
+def test_facets_follow_the_query(handle: IndexHandle) -> None:
+    response = run(handle, "logistics", sources=("China Daily",))
+    assert ids(response) == [A4]
+    assert facet(response, "source") == {"China Daily": (1, True), "Shanxi Daily": (1, False)}
+    assert facet(response, "city") == {"Jincheng": (1, False), "Taiyuan": (1, False)}
+
+
+def test_year_filter(handle: IndexHandle) -> None:
+    response = run(handle, years=(2022, 2019))
+    assert sorted(ids(response)) == [A0, A1, A4]
+    assert facet(response, "year") == {"2022": (2, True), "2021": (1, False), "2019": (1, True)}
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to", "expected"),
+    [
+        (dt.date(2021, 1, 1), None, [A0, A1, A3]),
+        (None, dt.date(2021, 12, 31), [A3, A4]),
+        (dt.date(2021, 11, 5), dt.date(2021, 11, 5), [A3]),
+        (dt.date(1900, 1, 1), dt.date(2100, 1, 1), [A0, A1, A3, A4]),  # the undated 002 is left out
+        (dt.date(2023, 1, 1), None, []),
+    ],
+)
+def test_date_range(handle: IndexHandle, date_from: dt.date | None, date_to: dt.date | None, expected: list[str]) -> None:
+    response = run(handle, date_from=date_from, date_to=date_to)
+    assert sorted(ids(response)) == expected
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [("newest", [A0, A1, A3, A4, A2]), ("oldest", [A4, A3, A1, A0, A2])],
+)
+@pytest.mark.parametrize("q", ["", "shanxi"])
+def test_sort_by_date_undated_last(handle: IndexHandle, q: str, sort: str, expected: list[str]) -> None:
+    response = run(handle, q, sort=sort)
+    assert (ids(response), response["sort"]) == (expected, sort)
+
+
+def test_empty_query_lists_newest_first(handle: IndexHandle) -> None:
+    response = run(handle)
+    assert (ids(response), response["sort"]) == ([A0, A1, A3, A4, A2], "newest")
+
+
+@pytest.mark.parametrize(
+    ("page", "per_page", "expected", "pages"),
+    [(1, 2, [A0, A1], 3), (2, 2, [A3, A4], 3), (3, 2, [A2], 3), (4, 2, [], 3), (1, 5, [A0, A1, A3, A4, A2], 1),
+     (2, 3, [A4, A2], 2), (1, 1, [A0], 5)],
+)
+def test_pagination(handle: IndexHandle, page: int, per_page: int, expected: list[str], pages: int) -> None:
+    response = run(handle, sort="newest", page=page, per_page=per_page)
+    assert (ids(response), response["total"], response["pages"], response["page"], response["per_page"]) == (
+        expected, 5, pages, page, per_page)
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"sort": "best"}, "Unknown sort 'best': use one of relevance, newest, oldest."),
+        ({"page": 0}, "page must be between 1 and 1000."),
+        ({"page": 1001}, "page must be between 1 and 1000."),
+        ({"per_page": 0}, "per_page must be between 1 and 100."),
+        ({"per_page": 101}, "per_page must be between 1 and 100."),
+        ({"date_from": dt.date(2022, 1, 2), "date_to": dt.date(2022, 1, 1)}, "The 'from' date is after the 'to' date: swap them."),
+    ],
+)
+def test_bad_requests(handle: IndexHandle, kw: dict[str, Any], message: str) -> None:
+    with pytest.raises(BadRequest) as info:
+        run(handle, "coal", **kw)
+    assert info.value.message == message
+
+
+# ---------------------------------------------------------------- snippets
+
+
+def test_snippet_marks_original_words(handle: IndexHandle) -> None:
+    response = run(handle, "transfers")
+    a1, a0 = response["results"]
+    assert a1["title_html"] == "Province calls for industrial <mark>transfers</mark>"
+    assert a1["snippet"].count("<mark>transfers</mark>") == 2
+    assert "<mark>Transfer</mark> Demonstration" in a1["snippet"]
+    assert "China&#x27;s Shanxi" in a1["snippet"]
+    assert a1["snippet"].startswith("…") and a1["snippet"].endswith("…")
+    assert a0["snippet"] == (
+        "…commercial and trade logistics resources, and undertake the <mark>transfer</mark> of commercial "
+        "and trade logistics in the central plains urban agglomeration."
+    )
+    assert a0["title_html"] == "Shanxi metropolises listed as modern circulation cities"
+
+
+def test_snippet_fragments_are_separated(handle: IndexHandle) -> None:
+    snippet = run(handle, "transfers")["results"][0]["snippet"]
+    text = html.unescape(snippet.replace("<mark>", "").replace("</mark>", ""))
+    assert 150 < len(text) < 600
+    # two fragments cut from different places are told apart, not glued into one word
+    assert "support … construction" in text
+    assert "…" not in text.replace(" … ", "").strip("…")
+
+
+def test_snippet_is_the_opening_when_only_the_title_matches(handle: IndexHandle) -> None:
+    (result,) = run(handle, "metropolises")["results"]
+    assert result["title_html"] == "Shanxi <mark>metropolises</mark> listed as modern circulation cities"
+    assert result["snippet"] == (
+        "North China&#x27;s Shanxi province will adopt the local cities of Taiyuan, Datong, Changzhi and Linfen "
+        "as modern circulation fulcrum cities to build a modern circulation network, the Shanxi Development and "
+        "Reform Commission announced…"
+    )
+
+
+def test_snippet_is_the_opening_for_metadata_matches(handle: IndexHandle) -> None:
+    (result,) = run(handle, "year:2021")["results"]
+    assert "<mark>" not in result["snippet"]
+    assert result["snippet"].startswith("High-quality development, economic transformation")
+    assert result["snippet"].endswith("…")
+
+
+@pytest.fixture(scope="module")
+def html_handle(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """An index of one article full of characters that must be escaped."""
+    seeds = tmp_path_factory.mktemp("htmlseeds")
+    body = ('Engineers in Taiyuan said <script>alert("coal")</script> & "coal" prices rose. '
+            + "Filler words about the weather. " * 20
+            + "At the end, coal again.")
+    (seeds / "esc.txt").write_text(f"Coal & <b>steel</b> in Taiyuan\n\nUpdated: 2020-02-02\n\n{body}\n", "utf-8")
+    index_dir = tmp_path_factory.mktemp("htmlindex")
+    build(seeds, index_dir)
+    handle = IndexHandle(index_dir)
+    yield handle
+    handle.close()
+
+
+def test_snippet_escapes_html(html_handle: IndexHandle) -> None:
+    (result,) = run(html_handle, "coal")["results"]
+    assert result["title_html"] == "<mark>Coal</mark> &amp; &lt;b&gt;steel&lt;/b&gt; in Taiyuan"
+    assert result["snippet"].startswith(
+        "Engineers in Taiyuan said &lt;script&gt;alert(&quot;<mark>coal</mark>&quot;)&lt;/script&gt; &amp; "
+        "&quot;<mark>coal</mark>&quot; prices rose."
+    )
+    assert result["snippet"].endswith("At the end, <mark>coal</mark> again.")
+    assert "<script" not in result["snippet"] and "<b>" not in result["title_html"]
+    assert result["snippet"].replace("<mark>", "").replace("</mark>", "").count("<") == 0
+
+
+# ---------------------------------------------------------------- article page and related
+
+
+def test_get_article_highlights(handle: IndexHandle) -> None:
+    article = get_article(handle, A1, q="transfers")
+    assert article["id"] == A1
+    assert article["title_html"] == "Province calls for industrial <mark>transfers</mark>"
+    assert article["paragraphs_html"][0].count("<mark>transfers</mark>") == 1
+    assert "China&#x27;s" in article["paragraphs_html"][0]
+    assert article["city_labels"] == ["Changzhi 长治", "Jincheng 晋城"]
+    assert "content_hash" not in article
+    plain = get_article(handle, A1)
+    assert "<mark>" not in "".join(plain["paragraphs_html"]) + plain["title_html"]
+
+
+@pytest.mark.parametrize("article_id", ALL)
+def test_related_articles(handle: IndexHandle, article_id: str) -> None:
+    related = get_article(handle, article_id)["related"]
+    assert sorted(r["id"] for r in related) == sorted(set(ALL) - {article_id})
+    assert all(list(r) == ["id", "title", "date", "source", "cities"] for r in related)
+
+
+def test_get_article_unknown(handle: IndexHandle) -> None:
+    with pytest.raises(NotFound, match="No article with id 'nope'"):
+        get_article(handle, "nope")
+
+
+# ---------------------------------------------------------------- time limit
+
+
+@pytest.mark.parametrize("q", ["c*", "logis* OR tran* OR ind*", "*"])
+def test_time_limit_cuts_off(handle: IndexHandle, q: str) -> None:
+    response = search(handle, SearchRequest(q=q), time_limit=0)
+    check_shape(response)
+    assert response["timed_out"] is True
+    assert response["results"] == []
+    assert response["notices"][-1].startswith("The search took too long and was cut short")
+
+
+def test_no_time_limit_hit_normally(handle: IndexHandle) -> None:
+    response = search(handle, SearchRequest(q="c*"))
+    assert response["timed_out"] is False
+    assert response["total"] == 5
+
+
+# ---------------------------------------------------------------- hostile queries
+
+HOSTILE = [
+    '"', '""', '"""', '"unbalanced', 'unbalanced"', '"freight train', "(", ")", "((", "))", "(coal", "coal)",
+    "((((((((((((((((((((coal", "(" * 500 + "coal" + ")" * 500, ")(", "()", "( )", "AND", "OR", "NOT", "-", "--", "- -",
+    "coal AND", "OR coal", "coal OR", "NOT NOT NOT", "AND OR NOT", "-(", "+", "&&", "||", "|", "!", "?", ".", "...",
+    "!@#$%^&*", ",;:'", "*", "**", "a*", "*coal", "c*o*a*l", "co*al*", "title:", "city:", "source:", "year:", "title:(",
+    "city:()", "title::coal", ":coal", "coal:", "year:abc", "year:9999999999999999999", "x" * 5000,
+    "coal " * 3000, "a" * 300, "transfers" + "s" * 2000, "\x00", "coal\x00steel", "\x01\x02\x03\x1b[31m",
+    "\u202etaiyuan\u202c", "\u200b\u200b\u200b", "taiyu\u200ban", "\ufeffcoal", "🚂🚂🚂", "coal 🚂 train", "太原🚂",
+    "'; DROP TABLE articles; --", "1 OR 1=1", "' OR ''='", "<script>alert(1)</script>", "<b>coal</b>", "&amp;",
+    "%s%s%s%n", "{{7*7}}", "${jndi:ldap://x}", "../../etc/passwd", "\\", "\\\\\\", "\t\n\r", "   ", "",
+    "ＴＡＩＹＵＡＮ", "“freight train”", "«coal»", "（coal）", "title：coal", "city:太原 OR city:", "-coal -steel -shanxi",
+    "NOT shanxi", "-shanxi", "\udcff", "الطاقة", "עברית", "ǅemal", "İstanbul", "ß", "ﬁnance",
+]
+
+
+def test_enough_hostile_queries() -> None:
+    assert len(HOSTILE) >= 50
+    assert len(set(HOSTILE)) == len(HOSTILE)
+
+
+@pytest.mark.parametrize("q", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_queries_never_raise(handle: IndexHandle, q: str) -> None:
+    for sort in ("relevance", "newest"):
+        response = run(handle, q, sort=sort)
+        check_shape(response)
+        assert response["total"] == len(response["results"]) or response["total"] > 10
+        assert response["total"] <= 5
+        assert len(response["query"]) <= 1000
+
+
+@pytest.mark.parametrize("q", ["x" * 5000, "coal " * 3000])
+def test_long_queries_are_cut_with_a_notice(handle: IndexHandle, q: str) -> None:
+    response = run(handle, q)
+    assert response["notices"][0] == "The query was cut to its first 1000 characters."
+
+
+def test_deep_nesting_still_finds(handle: IndexHandle) -> None:
+    response = run(handle, "(" * 50 + "kyrgyzstan" + ")" * 50)
+    assert ids(response) == [A3]
+
+
+def test_hostile_query_on_article_page(handle: IndexHandle) -> None:
+    for q in HOSTILE:
+        article = get_article(handle, A3, q=q)
+        assert article["id"] == A3
