@@ -177,6 +177,7 @@ def test_relaxed_query_is_flagged(client):
     ("from=2022-05-01&to=2022-01-01", "The 'from' date is after the 'to' date: swap them."),
     ("sort=bogus", "Unknown sort 'bogus': use one of relevance, newest, oldest."),
     ("year=20x1", "year must be a four-digit year, not '20x1'."),
+    ("&".join(f"city=c{i}" for i in range(51)), "Too many 'city' values: at most 50."),
 ])
 def test_bad_parameters_answer_400_json(client, query, message):
     response = client.get(f"/api/search?{query}")
