@@ -159,8 +159,9 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
                 "year": _facet("year", gen, filters.apply(text_docs, skip="year"), [str(y) for y in req.years]),
             }
         suggestion = None
-        if req.suggest and len(matched) < SUGGEST_BELOW and parsed.words():
-            suggestion = _suggest(gen, searcher, parsed, filters, len(matched))
+        strict_total = 0 if relaxed else len(matched)  # a relaxed answer means no article had every word
+        if req.suggest and strict_total < SUGGEST_BELOW and parsed.words():
+            suggestion = _suggest(gen, searcher, parsed, filters, strict_total)
     notices = parsed.notices + compiler.notices
     if timed_out:
         notices.append("The search took too long and was cut short: results may be incomplete. Try more specific words.")
