@@ -10,26 +10,25 @@ Layout of an index folder:
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import datetime as dt
 import fcntl
 import json
 import os
 import secrets
 import shutil
-import signal
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from whoosh import index as whoosh_index
 
+from .buildpool import ChunkResult, add_file, article_words, held_locks, index_parallel, install_fork_hook
 from .errors import BuildFailed, BuildLocked, IndexCorrupt, IndexMissing
-from .ingest import DEFAULT_MAX_BYTES, SeedFile, content_hash, discover, parse_file, read_bytes, SkipFile
-from .models import Article, BuildReport, Skipped
-from .schema import build_schema, to_document
+from .ingest import DEFAULT_MAX_BYTES, SeedFile, SkipFile, content_hash, discover, read_bytes
+from .models import BuildReport, Skipped
+from .schema import UNDATED_KEY, EPOCH, build_schema, from_stored
 
 CURRENT = "CURRENT"
 LOCK = ".lock"
@@ -37,6 +36,8 @@ TMP_PREFIX = ".tmp-"
 GEN_PREFIX = "g-"
 MANIFEST = "manifest.json"
 META = "meta.json"
+VOCABULARY = "vocabulary.json"
+PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
 KEEP_PREVIOUS = 1  # generations kept besides the live one, for searchers still reading them
 
 Progress = Callable[[int, int], None]
@@ -105,11 +106,11 @@ def write_lock(index_dir: Path, action: str) -> Iterator[None]:
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{action} by pid {os.getpid()}".encode(), 0)
-        _install_fork_hook()
-        _held_locks.add(fd)
+        install_fork_hook()
+        held_locks.add(fd)
         yield
     finally:
-        _held_locks.discard(fd)
+        held_locks.discard(fd)
         os.close(fd)  # closing the descriptor releases the flock, as a crash does
 
 
@@ -160,51 +161,6 @@ def _cleanup(index_dir: Path, live: str) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-# ---------------------------------------------------------------- workers
-
-_PR_SET_PDEATHSIG = 1
-_fork_hook_installed = False
-_fork_parent = 0  # pid of the process that last forked, recorded before the fork
-_held_locks: set[int] = set()  # descriptors of write locks this process holds
-
-
-def _record_parent() -> None:
-    """Before a fork: remember who the parent is, so the child can tell if it already died."""
-    global _fork_parent
-    _fork_parent = os.getpid()
-
-
-def _die_with_parent() -> None:
-    """In a forked build worker: drop the write lock and get SIGKILL when the build process dies."""
-    for fd in list(_held_locks):  # an orphaned worker must never keep the lock held
-        with contextlib.suppress(OSError):
-            os.close(fd)
-    _held_locks.clear()
-    parent = _fork_parent or os.getppid()
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: nothing to arm
-        return
-    if os.getppid() != parent:  # the parent died (even mid-fork) before the signal was armed
-        os._exit(1)
-
-
-def _install_fork_hook() -> None:
-    global _fork_hook_installed
-    if not _fork_hook_installed:
-        os.register_at_fork(before=_record_parent, after_in_child=_die_with_parent)
-        _fork_hook_installed = True
-
-
-def _writer(ix: whoosh_index.Index, procs: int, limitmb: int) -> Any:
-    if procs > 1:
-        _install_fork_hook()
-        # multisegment: keep each worker's segment rather than merging them at commit.
-        return ix.writer(procs=procs, limitmb=limitmb, multisegment=True)
-    return ix.writer(limitmb=limitmb)
-
-
 # ---------------------------------------------------------------- manifest
 
 @dataclass
@@ -230,36 +186,42 @@ def _read_manifest(path: Path) -> Manifest:
         raise IndexCorrupt("The live index has no readable manifest: run `search-app build` for a full rebuild.") from exc
 
 
+def _live_count(reader: Any, fieldname: str, value: Any) -> int:
+    return sum(1 for i in reader.postings(fieldname, value).all_ids() if not reader.is_deleted(i))
+
+
 def _meta(ix: whoosh_index.Index, generation: str, action: str) -> dict[str, Any]:
-    """Counts per city, source and year plus the date range, read back from the index itself."""
-    cities: Counter[str] = Counter()
-    sources: Counter[str] = Counter()
-    dates: list[dt.date] = []
+    """Counts per city, source and year plus the date range, read from the index's postings and sort column."""
     with ix.searcher() as searcher:
-        for fields in searcher.all_stored_fields():
-            cities.update(c for c in (fields.get("city") or "").split(",") if c)
-            if fields.get("source"):
-                sources[fields["source"]] += 1
-            if fields.get("date"):
-                dates.append(fields["date"].date())
+        reader = searcher.reader()
+        counts = {}
+        for name in ("city", "source"):
+            terms = list(reader.field_terms(name)) if name in reader.indexed_field_names() else []
+            counts[name] = {t: n for t in terms if (n := _live_count(reader, name, t))}
+        days = [d for i, d in enumerate(reader.column_reader("sort_oldest")) if d <= UNDATED_KEY and not reader.is_deleted(i)] \
+            if reader.has_column("sort_oldest") else []
         count = searcher.doc_count()
+    first = (EPOCH + dt.timedelta(days=min(days))).isoformat() if days else None
+    last = (EPOCH + dt.timedelta(days=max(days))).isoformat() if days else None
     return {
         "generation": generation,
         "articles": count,
-        "cities": dict(sorted(cities.items())),
-        "sources": dict(sorted(sources.items())),
-        "date_min": min(dates).isoformat() if dates else None,
-        "date_max": max(dates).isoformat() if dates else None,
-        "undated": count - len(dates),
+        "cities": dict(sorted(counts["city"].items())),
+        "sources": dict(sorted(counts["source"].items())),
+        "date_min": first,
+        "date_max": last,
+        "undated": count - len(days),
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "action": action,
     }
 
 
-def _finish(ix: whoosh_index.Index, tmp: Path, generation: str, manifest: Manifest, report: BuildReport) -> None:
+def _finish(ix: whoosh_index.Index, tmp: Path, generation: str, manifest: Manifest, report: BuildReport,
+            vocabulary: Counter[str]) -> None:
     meta = _meta(ix, generation, report.action)
     ix.close()
     (tmp / MANIFEST).write_text(json.dumps(manifest.to_json()), "utf-8")
+    (tmp / VOCABULARY).write_text(json.dumps({w: n for w, n in vocabulary.items() if n > 0}), "utf-8")
     (tmp / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), "utf-8")
     report.total = meta["articles"]
     report.cities = meta["cities"]
@@ -288,22 +250,13 @@ def build(
             _cleanup_tmp_only(index_dir)
             tmp.mkdir()
             ix = whoosh_index.create_in(str(tmp), build_schema())
-            writer = _writer(ix, procs, limitmb)
-            manifest = Manifest(files={})
-            seen: dict[str, str] = {}
-            try:
-                for number, file in enumerate(files, start=1):
-                    ids = _add_file(writer, file, max_bytes, report, seen, None)
-                    if ids is not None:
-                        manifest.files[file.rel] = ids
-                    if progress:
-                        progress(number, len(files))
-                writer.commit()
-            except BaseException:
-                writer.cancel()
-                raise
-            report.indexed = report.added
-            _finish(ix, tmp, generation, manifest, report)
+            if procs > 1 and len(files) >= PARALLEL_MIN_FILES:
+                result = index_parallel(tmp, files, procs, limitmb, max_bytes, progress)
+            else:
+                result = _index_serial(ix, files, limitmb, max_bytes, progress)
+            report.skipped.extend(result.skipped)
+            report.added = report.indexed = result.added
+            _finish(ix, tmp, generation, Manifest(files=result.files), report, result.vocabulary)
             if _before_switch:
                 _before_switch()
             _switch(index_dir, tmp, generation)
@@ -324,34 +277,21 @@ def _cleanup_tmp_only(index_dir: Path) -> None:
             shutil.rmtree(entry, ignore_errors=True)
 
 
-def _add_file(
-    writer: Any,
-    file: SeedFile,
-    max_bytes: int,
-    report: BuildReport,
-    seen: dict[str, str],
-    data: bytes | None,
-) -> dict[str, Any] | None:
-    """Index one file's articles; return its manifest entry, or None when it gave nothing at all."""
+def _index_serial(ix: whoosh_index.Index, files: list[SeedFile], limitmb: int, max_bytes: int,
+                  progress: Progress | None) -> ChunkResult:
+    """Index files in this process with one writer."""
+    writer = ix.writer(limitmb=limitmb)
+    result = ChunkResult()
     try:
-        if data is None:
-            data = read_bytes(file.path, max_bytes)
-    except SkipFile as skip:
-        report.skipped.append(Skipped(file.rel, skip.reason))
-        return None
-    ids: list[str] = []
-    for item in parse_file(file, max_bytes, data=data):
-        if isinstance(item, Skipped):
-            report.skipped.append(item)
-            continue
-        if item.id in seen:
-            report.skipped.append(Skipped(item.path, f"duplicate id {item.id!r} (already used by {seen[item.id]})"))
-            continue
-        seen[item.id] = item.path
-        writer.add_document(**to_document(item))
-        ids.append(item.id)
-        report.added += 1
-    return {"hash": content_hash(data), "ids": ids}
+        for number, file in enumerate(files, start=1):
+            add_file(writer, file, max_bytes, result)
+            if progress:
+                progress(number, len(files))
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    return result
 
 
 def update(
@@ -376,17 +316,14 @@ def update(
             _link_copy(index_dir / live, tmp)
             ix = whoosh_index.open_dir(str(tmp))
             writer = ix.writer(limitmb=limitmb)
-            manifest = Manifest(files={})
-            seen = {i: rel for rel, entry in old.files.items() for i in entry["ids"]}
+            change = _Change(old=old, result=ChunkResult(seen={i: rel for rel, e in old.files.items() for i in e["ids"]}))
             try:
                 present = {f.rel for f in files}
                 for rel in sorted(set(old.files) - present):  # files deleted from the seeds folder
-                    for article_id in old.files[rel]["ids"]:
-                        writer.delete_by_term("id", article_id)
-                        seen.pop(article_id, None)
-                        report.removed += 1
+                    change.drop(writer, old.files[rel]["ids"])
+                    report.removed += len(old.files[rel]["ids"])
                 for number, file in enumerate(files, start=1):
-                    _update_file(writer, file, old, manifest, max_bytes, report, seen)
+                    _update_file(writer, file, change, max_bytes, report)
                     if progress:
                         progress(number, len(files))
                 if not (report.added or report.changed or report.removed):
@@ -397,12 +334,14 @@ def update(
                     report.cities = read_meta(index_dir, live).get("cities", {})
                     report.elapsed_s = time.monotonic() - started
                     return report
+                vocabulary = change.vocabulary(ix, index_dir / live)
                 writer.commit()
             except BaseException:
                 writer.cancel()
                 raise
+            report.skipped.extend(change.result.skipped)
             report.indexed = report.added + report.changed
-            _finish(ix, tmp, generation, manifest, report)
+            _finish(ix, tmp, generation, Manifest(files=change.files), report, vocabulary)
             _switch(index_dir, tmp, generation)
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -415,42 +354,62 @@ def update(
     return report
 
 
-def _update_file(
-    writer: Any,
-    file: SeedFile,
-    old: Manifest,
-    manifest: Manifest,
-    max_bytes: int,
-    report: BuildReport,
-    seen: dict[str, str],
-) -> None:
+@dataclass
+class _Change:
+    """An update in progress: the old manifest, what was re-indexed, what was dropped."""
+
+    old: Manifest
+    result: ChunkResult
+    dropped: list[str] = field(default_factory=list)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def drop(self, writer: Any, ids: list[str]) -> None:
+        """Delete these articles from the index being updated."""
+        for article_id in ids:
+            writer.delete_by_term("id", article_id)
+            self.result.seen.pop(article_id, None)
+            self.dropped.append(article_id)
+
+    def vocabulary(self, ix: whoosh_index.Index, live: Path) -> Counter[str]:
+        """The live vocabulary minus the words of dropped articles plus those of new ones."""
+        try:
+            counts: Counter[str] = Counter(json.loads((live / VOCABULARY).read_text("utf-8")))
+        except (OSError, ValueError):
+            counts = Counter()
+        with ix.searcher() as searcher:  # still the old documents: the writer has not committed
+            for article_id in self.dropped:
+                fields = searcher.document(id=article_id)
+                if fields:
+                    counts.subtract(article_words(from_stored(fields)))
+        counts.update(self.result.vocabulary)
+        return counts
+
+
+def _update_file(writer: Any, file: SeedFile, change: _Change, max_bytes: int, report: BuildReport) -> None:
     """Bring one file's articles up to date: skip if its bytes are unchanged, else re-index them."""
-    previous = old.files.get(file.rel)
+    previous = change.old.files.get(file.rel)
     try:
         data = read_bytes(file.path, max_bytes)
     except SkipFile as skip:
         report.skipped.append(Skipped(file.rel, skip.reason))
         if previous:  # an unreadable file keeps its last good articles rather than losing them
-            manifest.files[file.rel] = previous
+            change.files[file.rel] = previous
             report.unchanged += len(previous["ids"])
         return
     if previous and previous["hash"] == content_hash(data):
-        manifest.files[file.rel] = previous
+        change.files[file.rel] = previous
         report.unchanged += len(previous["ids"])
         return
     old_ids = set(previous["ids"]) if previous else set()
-    for article_id in old_ids:
-        writer.delete_by_term("id", article_id)
-        seen.pop(article_id, None)
-    before = report.added
-    entry = _add_file(writer, file, max_bytes, report, seen, data)
+    change.drop(writer, sorted(old_ids))
+    add_file(writer, file, max_bytes, change.result, data)
+    entry = change.result.files.get(file.rel)
     new_ids = set(entry["ids"]) if entry else set()
-    # _add_file counted every article as added; re-indexed ids are changes, vanished ones removals.
-    report.added = before + len(new_ids - old_ids)
+    report.added += len(new_ids - old_ids)
     report.changed += len(new_ids & old_ids)
     report.removed += len(old_ids - new_ids)
     if entry is not None:
-        manifest.files[file.rel] = entry
+        change.files[file.rel] = entry
 
 
 def _link_copy(source: Path, target: Path) -> None:

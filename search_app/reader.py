@@ -16,7 +16,8 @@ from typing import Any, Iterator
 from whoosh import query as wq
 
 from .errors import IndexCorrupt
-from .indexer import CURRENT, current_generation, open_generation, read_meta
+from .indexer import CURRENT, VOCABULARY, current_generation, open_generation, read_meta
+from .suggest import Vocabulary
 
 FACET_FIELDS = ("city", "source", "year")
 
@@ -26,6 +27,7 @@ class Generation:
 
     def __init__(self, index_dir: Path, name: str) -> None:
         self.name = name
+        self.path = index_dir / name
         self.index = open_generation(index_dir, name)
         self.meta = read_meta(index_dir, name)
         self._lock = threading.Lock()
@@ -80,6 +82,10 @@ class Generation:
         value = make()
         with self._lock:
             return self._cache.setdefault(key, value)
+
+    def vocabulary(self) -> Vocabulary:
+        """The spelling vocabulary of this generation (loaded on first use)."""
+        return self.cached("vocabulary", lambda: Vocabulary.from_file(self.path / VOCABULARY))  # type: ignore[no-any-return]
 
     def docs(self, searcher: Any, q: wq.Query) -> frozenset[int]:
         """Doc ids matching a query, without scoring."""

@@ -34,8 +34,6 @@ def build_schema() -> Schema:
         id=ID(unique=True, stored=True),
         title=TEXT(analyzer=text_analyzer(), stored=True, field_boost=TITLE_BOOST),
         body=TEXT(analyzer=text_analyzer(), stored=True),
-        # Unstemmed words of title and body: the vocabulary "did you mean" draws on.
-        words=TEXT(analyzer=word_analyzer(), phrase=False),
         city=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
         source=ID(stored=True),
         year=ID(stored=True),
@@ -54,7 +52,6 @@ def to_document(article: Article) -> dict[str, Any]:
         "id": article.id,
         "title": article.title,
         "body": article.body,
-        "words": article.title + "\n" + article.body,
         "path": article.path,
         "content_hash": article.content_hash,
     }

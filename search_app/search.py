@@ -18,7 +18,6 @@ from .reader import Generation, IndexHandle
 from .schema import from_stored
 from .snippets import analysed_words, highlight_all, mark, find_matches, query_terms, snippet
 from .sources import normalise_source
-from .suggest import Vocabulary
 
 SUGGEST_BELOW = 3  # a query with fewer results than this gets a spelling check
 MAX_PAGE = 1000
@@ -190,7 +189,7 @@ def _relaxable(parsed: ParsedQuery) -> bool:
 
 def _suggest(gen: Generation, searcher: Any, parsed: ParsedQuery, filters: _Filters, total: int) -> dict[str, Any] | None:
     """A corrected query with more results than this one, or None."""
-    vocabulary: Vocabulary = gen.cached("vocabulary", lambda: Vocabulary.from_reader(searcher.reader()))
+    vocabulary = gen.vocabulary()
     text = parsed.text
     changed = False
     for word in sorted(parsed.words(), key=lambda w: w.span[0], reverse=True):

@@ -7,8 +7,10 @@ instead of a scan of the vocabulary.
 
 from __future__ import annotations
 
+import bisect
+import json
 from collections import defaultdict
-from typing import Any
+from pathlib import Path
 
 from .gazetteer import cities, fold
 
@@ -39,6 +41,7 @@ class Vocabulary:
 
     def __init__(self, frequencies: dict[str, int]) -> None:
         self.frequencies = frequencies
+        self.sorted_words = sorted(frequencies)
         self.by_delete: dict[str, list[str]] = defaultdict(list)
         for word in frequencies:
             if MIN_LENGTH <= len(word) <= MAX_LENGTH:
@@ -46,18 +49,29 @@ class Vocabulary:
                     self.by_delete[variant].append(word)
 
     @classmethod
-    def from_reader(cls, reader: Any, fieldname: str = "words") -> "Vocabulary":
-        """Read the unstemmed words field of an index."""
-        frequencies: dict[str, int] = {}
-        if fieldname in reader.indexed_field_names():
-            for term, info in reader.iter_field(fieldname):
-                word = term.decode("utf-8") if isinstance(term, bytes) else term
-                if word.isalpha():
-                    frequencies[word] = info.doc_frequency()
+    def from_file(cls, path: Path) -> "Vocabulary":
+        """Load a generation's vocabulary.json ({word: number of articles}); empty when missing."""
+        try:
+            frequencies: dict[str, int] = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            frequencies = {}
         # City names are always worth suggesting, even before an article mentions one.
         for city in cities():
             frequencies.setdefault(fold(city.name), 1)
         return cls(frequencies)
+
+    def complete(self, prefix: str, limit: int = 8) -> list[str]:
+        """Indexed words starting with prefix, most frequent first."""
+        prefix = prefix.lower()
+        if not prefix:
+            return []
+        start = bisect.bisect_left(self.sorted_words, prefix)
+        matches = []
+        for word in self.sorted_words[start:]:
+            if not word.startswith(prefix):
+                break
+            matches.append(word)
+        return sorted(matches, key=lambda w: (-self.frequencies[w], w))[:limit]
 
     def correct(self, word: str) -> str | None:
         """The most frequent indexed word within two edits of an unknown word, or None."""

@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 import search_app.indexer as indexer
+import search_app.buildpool as buildpool
 from search_app.cli import main
 from search_app.errors import BuildLocked, IndexCorrupt, IndexMissing
 from search_app.indexer import build, index_stats, update, write_lock
@@ -176,7 +177,7 @@ def test_update_on_missing_index(tmp_path: Path, seeds_copy: Path) -> None:
 def test_failed_build_keeps_the_old_index(fresh_index: Path, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     live = (fresh_index / "CURRENT").read_text()
     calls = []
-    real = indexer.to_document
+    real = buildpool.to_document
 
     def flaky(article: Any) -> dict[str, Any]:
         calls.append(article.id)
@@ -184,7 +185,7 @@ def test_failed_build_keeps_the_old_index(fresh_index: Path, seeds_copy: Path, m
             raise RuntimeError("disk on fire")
         return real(article)
 
-    monkeypatch.setattr(indexer, "to_document", flaky)
+    monkeypatch.setattr(buildpool, "to_document", flaky)
     (seeds_copy / "001_0b108123ccd7e2b3.txt").unlink()
     with pytest.raises(RuntimeError, match="disk on fire"):
         build(seeds_copy, fresh_index)
@@ -193,7 +194,7 @@ def test_failed_build_keeps_the_old_index(fresh_index: Path, seeds_copy: Path, m
     assert listing(fresh_index, ".tmp-") == []
     assert ids_for(fresh_index) == IDS
     assert ids_for(fresh_index, "transfers") == ["000_5ca391961da276a5", "001_0b108123ccd7e2b3"]
-    monkeypatch.setattr(indexer, "to_document", real)
+    monkeypatch.setattr(buildpool, "to_document", real)
     assert build(seeds_copy, fresh_index).total == 4  # the lock was released
 
 
@@ -541,14 +542,14 @@ def _fork_and_wait(child: Any) -> int:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux only")
 def test_worker_forked_while_its_parent_dies_exits(monkeypatch: pytest.MonkeyPatch) -> None:
     """The child compares its parent with the pid recorded before the fork, not after it."""
-    indexer._install_fork_hook()
+    buildpool.install_fork_hook()
 
     def pretend_parent_died() -> None:
-        monkeypatch.setattr(indexer, "_fork_parent", os.getppid() + 1_000_000)
-        indexer._die_with_parent()
+        monkeypatch.setattr(buildpool, "_fork_parent", os.getppid() + 1_000_000)
+        buildpool._die_with_parent()
 
     assert _fork_and_wait(pretend_parent_died) == 1
-    assert _fork_and_wait(indexer._die_with_parent) == 0
+    assert _fork_and_wait(buildpool._die_with_parent) == 0
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")

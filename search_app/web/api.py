@@ -37,15 +37,8 @@ def api_article(article_id: str) -> Response:
 
 
 def _word_completions(head: str, prefix: str) -> list[str]:
-    gen = handle().generation()
-    out: list[str] = []
-    with gen.searcher() as searcher:
-        for term in searcher.reader().expand_prefix("words", prefix.lower()):
-            word = term.decode("utf-8") if isinstance(term, bytes) else str(term)
-            out.append(head + word)
-            if len(out) >= MAX_COMPLETIONS:
-                break
-    return out
+    words = handle().generation().vocabulary().complete(prefix, MAX_COMPLETIONS)
+    return [head + word for word in words]
 
 
 def _title_completions(prefix: str) -> list[dict[str, str]]:

@@ -1,0 +1,191 @@
+"""Parallel indexing: each worker process parses its share of the files and writes its own segment.
+
+Parsing (about a third of the work) and analysis both run in the workers, so a build uses
+every core; the parent only stitches the finished segments into the index's table of
+contents, with no merge. Workers are forked with PR_SET_PDEATHSIG, so killing the build
+(even with kill -9) kills them too and nothing keeps writing or holds the lock.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import queue
+import re
+import signal
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from whoosh import index as whoosh_index
+from whoosh.writing import SegmentWriter
+
+from .ingest import SeedFile, SkipFile, content_hash, parse_file, read_bytes
+from .models import Article, Skipped
+from .schema import to_document
+
+_WORD = re.compile(r"[^\W\d_]{3,30}")
+_PR_SET_PDEATHSIG = 1
+_hook_installed = False
+_fork_parent = 0  # pid of the process that last forked, recorded before the fork
+held_locks: set[int] = set()  # descriptors of write locks this process holds (see indexer.write_lock)
+
+
+def article_words(article: Article) -> set[str]:
+    """The distinct lower-case words of an article, for the spelling vocabulary."""
+    return set(_WORD.findall((article.title + "\n" + article.body).lower()))
+
+
+@dataclass
+class ChunkResult:
+    """What indexing a list of files produced (picklable, sent back by workers)."""
+
+    added: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    vocabulary: Counter[str] = field(default_factory=Counter)
+    seen: dict[str, str] = field(default_factory=dict)
+
+    def merge(self, other: "ChunkResult") -> None:
+        """Fold another worker's result into this one."""
+        self.added += other.added
+        self.skipped.extend(other.skipped)
+        self.files.update(other.files)
+        self.vocabulary.update(other.vocabulary)
+        self.seen.update(other.seen)
+
+
+def add_file(writer: Any, file: SeedFile, max_bytes: int, result: ChunkResult, data: bytes | None = None) -> None:
+    """Index one file's articles into writer, recording them (or why not) in result."""
+    try:
+        if data is None:
+            data = read_bytes(file.path, max_bytes)
+    except SkipFile as skip:
+        result.skipped.append(Skipped(file.rel, skip.reason))
+        return
+    ids: list[str] = []
+    for item in parse_file(file, max_bytes, data=data):
+        if isinstance(item, Skipped):
+            result.skipped.append(item)
+            continue
+        if item.id in result.seen:
+            result.skipped.append(Skipped(item.path, f"duplicate id {item.id!r} (already used by {result.seen[item.id]})"))
+            continue
+        result.seen[item.id] = item.path
+        writer.add_document(**to_document(item))
+        result.vocabulary.update(article_words(item))
+        ids.append(item.id)
+        result.added += 1
+    result.files[file.rel] = {"hash": content_hash(data), "ids": ids}
+
+
+def _record_parent() -> None:
+    """Before a fork: remember who the parent is, so the child can tell if it already died."""
+    global _fork_parent
+    _fork_parent = os.getpid()
+
+
+def _die_with_parent() -> None:
+    """In a forked worker: drop inherited write locks and arm SIGKILL for when the build process dies."""
+    for fd in list(held_locks):  # an orphaned worker must never keep the lock held
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    held_locks.clear()
+    parent = _fork_parent or os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: nothing to arm
+        return
+    if os.getppid() != parent:  # the parent died (even mid-fork) before the signal was armed
+        os._exit(1)
+
+
+def install_fork_hook() -> None:
+    """Make every process forked from now on die with its parent."""
+    global _hook_installed
+    if not _hook_installed:
+        os.register_at_fork(before=_record_parent, after_in_child=_die_with_parent)
+        _hook_installed = True
+
+
+def _worker(index_dir: str, files: list[SeedFile], limitmb: int, max_bytes: int, results: Any, ticks: Any) -> None:
+    """Worker process: index files into a new segment and send the segment back."""
+    ix = whoosh_index.open_dir(index_dir)
+    writer = SegmentWriter(ix, _lk=False, limitmb=limitmb)
+    result = ChunkResult()
+    for number, file in enumerate(files, start=1):
+        add_file(writer, file, max_bytes, result)
+        if number % 50 == 0:
+            ticks.put(50)
+    ticks.put(len(files) % 50)
+    if result.added:
+        segment = writer._finalize_segment()
+    else:
+        writer._close_segment()
+        segment = None
+    results.put((segment, result))
+
+
+def split(files: list[SeedFile], procs: int) -> list[list[SeedFile]]:
+    """Share files between workers; JSON files (the only ones that can name their own id) stay together."""
+    json_files = [f for f in files if f.rel.lower().endswith((".json", ".jsonl"))]
+    text_files = [f for f in files if f not in set(json_files)] if json_files else files
+    chunks: list[list[SeedFile]] = [text_files[i::procs] for i in range(procs)]
+    chunks[0] = json_files + chunks[0]
+    return [c for c in chunks if c]
+
+
+def index_parallel(
+    index_dir: Path,
+    files: list[SeedFile],
+    procs: int,
+    limitmb: int,
+    max_bytes: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> ChunkResult:
+    """Index files into the empty index at index_dir with `procs` worker processes."""
+    install_fork_hook()
+    ctx = multiprocessing.get_context("fork")
+    results, ticks = ctx.Queue(), ctx.Queue()
+    chunks = split(files, procs)
+    workers = [ctx.Process(target=_worker, args=(str(index_dir), chunk, limitmb, max_bytes, results, ticks), daemon=True)
+               for chunk in chunks]
+    for worker in workers:
+        worker.start()
+    done, collected = 0, []
+    try:
+        while len(collected) < len(workers):
+            try:
+                collected.append(results.get(timeout=0.2))
+            except queue.Empty:
+                if any(w.exitcode not in (None, 0) for w in workers):
+                    raise OSError("an indexing worker process died")
+            while True:
+                try:
+                    done += ticks.get_nowait()
+                except queue.Empty:
+                    break
+                if progress:
+                    progress(min(done, len(files)), len(files))
+    finally:
+        for worker in workers:
+            worker.join(timeout=5)
+            if worker.is_alive():
+                worker.kill()
+    if progress:
+        progress(len(files), len(files))
+    ix = whoosh_index.open_dir(str(index_dir))
+    writer = SegmentWriter(ix)
+    writer._close_segment()
+    merged = ChunkResult()
+    for _segment, result in collected:
+        merged.merge(result)
+    # The workers' segments become the index as they are: no merge pass.
+    writer._commit_toc([segment for segment, _result in collected if segment is not None])
+    writer._finish()
+    return merged
