@@ -1,0 +1,200 @@
+"""Shared helpers of the hardening tests (issue 7): generated seeds, processes, a live server."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any, Iterator
+
+from search_app.models import SearchRequest
+from search_app.reader import IndexHandle
+from search_app.search import search
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+CLI = Path(sys.executable).parent / "search-app"
+PYTHON = sys.executable
+# Articles of the committed seeds that mention "airport" (generated articles never do).
+AIRPORT_IDS = ["003_b8c9e442042d1bdf", "004_860ced496ef7d71d"]
+GEN_WORDS = "coal steel railway logistics transformation energy tourism museum village bridge river mountain festival".split()
+
+
+def copy_seeds(target: Path) -> Path:
+    """A private, writable copy of the committed seeds folder."""
+    shutil.copytree(SEEDS, target)
+    for path in target.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return target
+
+
+def add_generated(seeds: Path, count: int, prefix: str = "gen") -> list[str]:
+    """Write `count` generated articles (about Datong, never mentioning airports); return their ids."""
+    ids = []
+    for i in range(count):
+        body = " ".join(GEN_WORDS[(i * 7 + j * 3) % len(GEN_WORDS)] + ("" if j % 5 else f" w{i}x{j}") for j in range(300))
+        name = f"{prefix}_{i:04d}"
+        (seeds / f"{name}.txt").write_text(f"Generated report {i} on Datong\n\nUpdated: 2020-01-01\n\n{body}.\n", "utf-8")
+        ids.append(name)
+    return ids
+
+
+def article_text(title: str, body: str, date: str = "2023-05-01") -> str:
+    """A plain scraped-page article file."""
+    return f"{title}\n\nUpdated: {date}\n\n{body}\n"
+
+
+def core_search(index_dir: Path, q: str = "", **kw: Any) -> dict[str, Any]:
+    """One search through a fresh IndexHandle."""
+    handle = IndexHandle(index_dir)
+    try:
+        return search(handle, SearchRequest(q=q, per_page=100, **kw))
+    finally:
+        handle.close()
+
+
+def ids_for(index_dir: Path, q: str = "", **kw: Any) -> list[str]:
+    """Sorted ids a query finds."""
+    return sorted(r["id"] for r in core_search(index_dir, q, **kw)["results"])
+
+
+def listing(index_dir: Path, prefix: str) -> list[str]:
+    """Names in index_dir starting with prefix."""
+    return sorted(p.name for p in index_dir.iterdir() if p.name.startswith(prefix))
+
+
+def current(index_dir: Path) -> str:
+    """The live generation's name."""
+    return (index_dir / "CURRENT").read_text("utf-8").strip()
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_file(path: Path, process: subprocess.Popen[Any], timeout: float = 20.0) -> None:
+    """Wait until path exists; fail early (with the process' stderr) if the process ends first."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if process.poll() is not None:
+            err = process.stderr.read() if process.stderr else b""
+            raise AssertionError(f"process ended ({process.returncode}) before {path.name}: {err.decode(errors='replace')}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path.name} did not appear within {timeout} s")
+        time.sleep(0.01)
+
+
+# ---------------------------------------------------------------- processes
+
+def proc_table() -> dict[int, tuple[str, int, int]]:
+    """pid -> (state, ppid, process group), read from /proc."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        table[int(entry)] = (fields[0], int(fields[1]), int(fields[2]))
+    return table
+
+
+def alive_in_group(pgrp: int) -> list[int]:
+    """Live (not zombie) processes of a process group."""
+    return [pid for pid, (state, _ppid, group) in proc_table().items() if group == pgrp and state not in ("Z", "X")]
+
+
+def children(pid: int) -> list[int]:
+    """Live child processes of pid."""
+    return [p for p, (state, ppid, _g) in proc_table().items() if ppid == pid and state not in ("Z", "X")]
+
+
+def kill_group(pgrp: int) -> None:
+    """SIGKILL every live process of a group this test started (its own session)."""
+    for pid in alive_in_group(pgrp):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def run_cli(seeds: Path, index_dir: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run the installed search-app console script."""
+    return subprocess.run([str(CLI), "--seeds", str(seeds), "--index", str(index_dir), *args],
+                          capture_output=True, text=True, timeout=timeout, env=clean_env())
+
+
+def clean_env() -> dict[str, str]:
+    """The environment without SEARCH_APP_* settings."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("SEARCH_APP_")}
+
+
+# ---------------------------------------------------------------- a live server
+
+class Server:
+    """`search-app serve` (waitress) running as a subprocess on a free port."""
+
+    def __init__(self, seeds: Path, index_dir: Path, threads: int = 8) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [str(CLI), "--seeds", str(seeds), "--index", str(index_dir), "serve", "--port", str(self.port),
+             "--threads", str(threads)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=clean_env(),
+        )
+        deadline = time.monotonic() + 20
+        while True:
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited: {self.process.stderr.read().decode(errors='replace')}")  # type: ignore[union-attr]
+            try:
+                status, _body = self.get("/healthz", timeout=1)
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the server did not answer /healthz within 20 s"
+            time.sleep(0.05)
+
+    def get(self, path: str, timeout: float = 10) -> tuple[int, bytes]:
+        """(status, body) of a GET; HTTP errors are answers, not exceptions."""
+        try:
+            with urllib.request.urlopen(self.base + path, timeout=timeout) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+    def get_json(self, path: str) -> tuple[int, Any]:
+        status, body = self.get(path)
+        return status, json.loads(body)
+
+    def stop(self) -> str:
+        """Stop the server; return its stderr (the log)."""
+        self.process.terminate()
+        try:
+            _out, err = self.process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            kill_group(self.process.pid)
+            _out, err = self.process.communicate(timeout=10)
+        return err.decode(errors="replace")
+
+
+@contextlib.contextmanager
+def running_server(seeds: Path, index_dir: Path, threads: int = 8) -> Iterator[Server]:
+    """A live server for the length of a with block."""
+    server = Server(seeds, index_dir, threads)
+    try:
+        yield server
+    finally:
+        server.stop()
