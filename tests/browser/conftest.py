@@ -116,6 +116,12 @@ def live_server(browser_seeds: Path, browser_index: Path) -> Iterator[str]:
 # ---------------------------------------------------------------- the browser
 
 @pytest.fixture(scope="module")
+def launch_options() -> dict[str, Any]:
+    """How the tests launch Debian's Chromium (for a test that needs a browser of its own)."""
+    return {"executable_path": shutil.which("chromium") or "/usr/bin/chromium", "args": list(CHROMIUM_ARGS)}
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """One headless Debian Chromium, for the one browser test module.
 
