@@ -14,6 +14,11 @@
     if (!form) {
       return;
     }
+    // A page restored from the back/forward cache keeps its last form state (say, a box ticked
+    // just before leaving); put the controls back to what this page's URL actually shows.
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) { form.reset(); }
+    });
     // Leave empty fields out of the URL so shared links stay short.
     form.addEventListener("formdata", function (event) {
       var empty = [];

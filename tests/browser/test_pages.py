@@ -133,9 +133,6 @@ def test_city_checkbox_filters_at_once_and_back_restores(page: Any, screenshots:
     wait_for_results(page, SHANXI_TAIYUAN_IDS)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "app.js does not reset the form when a page is restored from the back/forward cache; fix: "
-    "window.addEventListener('pageshow', e => { if (e.persisted) form.reset(); }) -- then remove this marker"))
 def test_back_from_the_back_forward_cache_matches_the_url(browser: Any, launch_options: dict[str, Any],
                                                           live_server: str) -> None:
     """Real browsers keep pages in the back/forward cache (Playwright's launch turns it off):
