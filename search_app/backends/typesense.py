@@ -1,0 +1,786 @@
+"""The Typesense backend: the same SearchRequest in and the same response dict out as the Whoosh core.
+
+Articles live in a collection `articles_<stamp>` behind the alias `articles`. A rebuild fills a
+new collection, waits until every node holds all of it (each node's own document count), moves
+the alias, waits until every node resolves the alias to the new collection, then drops the old
+one. Searches go through the alias, so they never see a half-built collection.
+
+One search is one multi_search request (the page, then one facet-only search per facet with the
+filters of the other facets), so facet counts ignore their own filter. A second request is made
+only when nothing has every word (relaxed: Typesense drops words, `drop_tokens_threshold`) or
+when Typesense corrected a misspelled word (the suggestion's count).
+
+Differences from the Whoosh backend (documented, see tests/typesense/):
+- No English stemming in Typesense 0.24: "industries" does not find "industry" (typo tolerance
+  and, for a trailing `word*`, prefix search partly make up for it).
+- `OR` between words is not a Typesense operator: the words are searched together, and when no
+  article has them all, words are dropped (relaxed), which usually gives the OR's articles.
+- A misspelled word is corrected by Typesense's typo tolerance at once: the results are those of
+  the corrected query, and the suggestion names the correction with its exact count.
+- Only one `prefix*` word per query (Typesense expands the last word only).
+- Relevance scores are Typesense's text_match values, not BM25F.
+
+Configuration comes in as parameters (nodes, API key); nothing here reads the environment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+import threading
+import time
+import urllib.error
+import urllib.request
+import warnings
+from collections import Counter
+from typing import Any, Iterable, Sequence
+
+import typesense
+from typesense import exceptions as ts_errors
+
+from ..errors import BadRequest, BuildFailed, NotFound, SearchAppError
+from ..gazetteer import canonical_city, city_label, city_names, cities, fold
+from ..models import Article, SearchRequest
+from ..query import Group, Not, ParsedQuery, Phrase, Word, parse
+from ..snippets import ELLIPSIS, FRAGMENT_CHARS, MAX_FRAGMENTS, Match, mark
+from ..sources import normalise_source
+from ..suggest import distance
+
+ALIAS = "articles"
+TITLE_WEIGHT = 3
+EPOCH = dt.date(1, 1, 1)
+UNDATED_KEY = 10**7
+SUGGEST_BELOW = 3
+MAX_PAGE = 1000
+RELATED = 5
+RELAX_THRESHOLD = 100_000  # drop words until this many articles match (i.e. as far as it goes)
+TOKEN = re.compile(r"\w+(?:\.?\w+)*")
+_STOP = frozenset(
+    "the and for with that this from have has are was were will would been into over also its their they "
+    "said says which more than about such other these those when where while what there after before "
+    "between under under through during".split()
+)
+
+
+class TypesenseUnavailable(SearchAppError):
+    """The Typesense cluster cannot be reached, or has no leader / no index."""
+
+    status = 503
+
+
+def collection_fields() -> list[dict[str, Any]]:
+    """The collection schema: text fields, facets, sort keys, stored metadata."""
+    return [
+        {"name": "title", "type": "string"},
+        {"name": "body", "type": "string"},
+        {"name": "cities", "type": "string[]", "facet": True},
+        {"name": "source", "type": "string", "facet": True, "optional": True},
+        {"name": "year", "type": "int32", "facet": True, "optional": True},
+        {"name": "date", "type": "int64", "optional": True},  # days since 0001-01-01
+        {"name": "sort_newest", "type": "int64"},  # undated articles after every dated one
+        {"name": "sort_oldest", "type": "int64"},
+        {"name": "seq", "type": "int64"},  # ingestion order: ties break as in the Whoosh index
+        {"name": "author", "type": "string", "optional": True},
+        {"name": "path", "type": "string", "index": False, "optional": True},
+        {"name": "content_hash", "type": "string", "index": False, "optional": True},
+    ]
+
+
+def to_document(article: Article, seq: int = 0) -> dict[str, Any]:
+    """The Typesense document for an article."""
+    doc: dict[str, Any] = {
+        "id": article.id,
+        "title": article.title,
+        "body": article.body,
+        "cities": list(article.cities),
+        "seq": seq,
+        "path": article.path,
+        "content_hash": article.content_hash,
+    }
+    if article.source:
+        doc["source"] = article.source
+    if article.author:
+        doc["author"] = article.author
+    if article.date:
+        days = (article.date - EPOCH).days
+        doc.update(date=days, year=article.date.year, sort_newest=UNDATED_KEY - days, sort_oldest=days)
+    else:
+        doc.update(sort_newest=UNDATED_KEY + 1, sort_oldest=UNDATED_KEY + 1)
+    return doc
+
+
+def from_document(doc: dict[str, Any]) -> Article:
+    """The Article record of a stored document."""
+    days = doc.get("date")
+    return Article(
+        id=doc["id"],
+        path=doc.get("path", ""),
+        title=doc.get("title", ""),
+        body=doc.get("body", ""),
+        date=EPOCH + dt.timedelta(days=int(days)) if days is not None else None,
+        source=doc.get("source"),
+        author=doc.get("author"),
+        cities=tuple(doc.get("cities") or ()),
+        content_hash=doc.get("content_hash", ""),
+    )
+
+
+def synonym_sets() -> dict[str, list[str]]:
+    """Multi-way synonyms per city: its name, its Chinese name and its spellings."""
+    out: dict[str, list[str]] = {}
+    for city in cities():
+        words = {fold(city.name), city.zh, *(fold(v) for v in city.variants if " " not in v)}
+        out["city-" + fold(city.name).replace(" ", "-")] = sorted(w for w in words if w)
+    return out
+
+
+def parse_node(node: str | dict[str, Any]) -> dict[str, Any]:
+    """'http://127.0.0.1:8108', '127.0.0.1:8108' or a client node dict -> a client node dict."""
+    if isinstance(node, dict):
+        return {"host": node["host"], "port": int(node["port"]), "protocol": node.get("protocol", "http")}
+    m = re.fullmatch(r"(?:(https?)://)?([^:/]+):(\d+)/?", node.strip())
+    if not m:
+        raise BadRequest(f"Cannot read the Typesense node {node!r}: write it as http://HOST:PORT.")
+    return {"host": m.group(2), "port": int(m.group(3)), "protocol": m.group(1) or "http"}
+
+
+def _quote(value: str) -> str:
+    return "`" + value.replace("`", "") + "`"
+
+
+class TypesenseBackend:
+    """Index, search and fetch articles on a Typesense cluster."""
+
+    def __init__(self, nodes: Sequence[str | dict[str, Any]], api_key: str, alias: str = ALIAS,
+                 connection_timeout_seconds: float = 2.0, num_retries: int = 3,
+                 retry_interval_seconds: float = 0.3, time_limit: float = 2.0) -> None:
+        if not nodes:
+            raise BadRequest("No Typesense nodes configured: give at least one as http://HOST:PORT.")
+        self.nodes = [parse_node(n) for n in nodes]
+        self.api_key = api_key
+        self.alias = alias
+        self.time_limit = time_limit
+        self.num_retries = num_retries
+        with warnings.catch_warnings():  # the 2.x client warns about v30-only APIs it sets up but we never use
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self.client = typesense.Client({
+                "nodes": self.nodes,
+                "api_key": api_key,
+                "connection_timeout_seconds": connection_timeout_seconds,
+                "num_retries": num_retries,
+                "retry_interval_seconds": retry_interval_seconds,
+                "healthcheck_interval_seconds": 2,
+            })
+        self._lock = threading.Lock()
+        self._sources: tuple[str, float, list[str]] | None = None
+        self._collections: dict[str, Any] = {}
+
+    # ------------------------------------------------------------ plumbing
+
+    def _collection(self, name: str) -> Any:
+        """The client's object for one collection, made once (its constructor warns about v30-only APIs)."""
+        with self._lock:
+            found = self._collections.get(name)
+            if found is None:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    found = self._collections[name] = self.client.collections[name]
+            return found
+
+    def _where(self) -> str:
+        return ", ".join(f"{n['protocol']}://{n['host']}:{n['port']}" for n in self.nodes)
+
+    def _guard(self, call: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run one client call; transport failures become TypesenseUnavailable with a clear message."""
+        try:
+            return call(*args, **kwargs)
+        except (ts_errors.ObjectNotFound, ts_errors.ObjectAlreadyExists, ts_errors.RequestMalformed,
+                ts_errors.ObjectUnprocessable):
+            raise
+        except ts_errors.RequestUnauthorized as exc:
+            raise TypesenseUnavailable(f"Typesense at {self._where()} refused the API key: check SEARCH_APP_TYPESENSE_API_KEY.") from exc
+        except Exception as exc:  # noqa: BLE001 - every transport error (httpx, 5xx, 503 no leader)
+            raise TypesenseUnavailable(
+                f"The Typesense cluster at {self._where()} cannot be reached or has no leader "
+                f"({type(exc).__name__}: {exc}) after {self.num_retries} retries: check that it runs."
+            ) from exc
+
+    def _node_get(self, node: dict[str, Any], path: str) -> dict[str, Any] | None:
+        """GET one node directly (not through the client's rotation); None when it does not answer."""
+        request = urllib.request.Request(f"{node['protocol']}://{node['host']}:{node['port']}{path}")
+        request.add_header("X-TYPESENSE-API-KEY", self.api_key)
+        try:
+            with urllib.request.urlopen(request, timeout=2.0) as response:  # noqa: S310
+                return json.loads(response.read().decode("utf-8"))  # type: ignore[no-any-return]
+        except urllib.error.HTTPError as exc:
+            return {"_status": exc.code}
+        except (OSError, ValueError):
+            return None
+
+    def collection_name(self) -> str:
+        """The collection the alias points at (TypesenseUnavailable when there is none)."""
+        try:
+            return str(self._guard(self.client.aliases[self.alias].retrieve)["collection_name"])
+        except ts_errors.ObjectNotFound:
+            raise TypesenseUnavailable(f"No index on Typesense at {self._where()}: run `search-app build --backend typesense`.") from None
+
+    # ------------------------------------------------------------ writing
+
+    def create_collection(self, name: str) -> None:
+        """A new empty collection with the schema and the city synonyms."""
+        self._guard(self.client.collections.create, {"name": name, "fields": collection_fields(),
+                                                     "default_sorting_field": "seq"})
+        for sid, words in synonym_sets().items():
+            self._guard(self._collection(name).synonyms.upsert, sid, {"synonyms": words})
+
+    def index_batch(self, records: Iterable[Article], collection: str | None = None, start_seq: int = 0) -> int:
+        """Upsert articles into a collection (default: the live one); returns how many."""
+        name = collection or self.collection_name()
+        docs = [to_document(a, start_seq + i) for i, a in enumerate(records)]
+        if not docs:
+            return 0
+        results = self._guard(self._collection(name).documents.import_, docs, {"action": "upsert"})
+        failed = [(d["id"], r.get("error")) for d, r in zip(docs, results) if not r.get("success")]
+        if failed:
+            raise BuildFailed(f"Typesense refused {len(failed)} articles, e.g. {failed[0][0]!r}: {failed[0][1]}")
+        return len(docs)
+
+    def delete(self, ids: Iterable[str], collection: str | None = None) -> int:
+        """Delete articles by id from the live collection; unknown ids are ignored. Returns how many went."""
+        name = collection or self.collection_name()
+        gone = 0
+        for article_id in ids:
+            try:
+                self._guard(self._collection(name).documents[article_id].delete)
+                gone += 1
+            except ts_errors.ObjectNotFound:
+                pass
+        return gone
+
+    def build(self, records: Iterable[Article], batch_size: int = 500, timeout: float = 60.0) -> dict[str, Any]:
+        """Full rebuild: new collection, all records, wait for every node, switch the alias, drop the old."""
+        started = time.perf_counter()
+        name = f"{self.alias}_{dt.datetime.now(dt.timezone.utc):%Y%m%d%H%M%S%f}"
+        try:
+            old = self.collection_name()
+        except TypesenseUnavailable:
+            old = None
+        self.create_collection(name)
+        count = 0
+        try:
+            batch: list[Article] = []
+            for article in records:
+                batch.append(article)
+                if len(batch) >= batch_size:
+                    count += self.index_batch(batch, name, start_seq=count)
+                    batch = []
+            count += self.index_batch(batch, name, start_seq=count)
+            self.wait_replicated(name, count, timeout)
+        except BaseException:
+            self._drop(name)
+            raise
+        self._guard(self.client.aliases.upsert, self.alias, {"collection_name": name})
+        self.wait_alias(name, timeout)
+        if old and old != name:
+            self._drop(old)
+        with self._lock:
+            self._sources = None
+        return {"collection": name, "previous": old, "indexed": count,
+                "elapsed_s": round(time.perf_counter() - started, 3)}
+
+    def _drop(self, name: str) -> None:
+        try:
+            self._guard(self._collection(name).delete)
+        except ts_errors.ObjectNotFound:
+            pass
+
+    def wait_replicated(self, collection: str, count: int, timeout: float = 60.0) -> None:
+        """Wait until every reachable node reports `count` documents in the collection."""
+        self._wait(lambda data: data.get("num_documents") == count, f"/collections/{collection}", timeout,
+                   f"the collection {collection} to reach {count} documents")
+
+    def wait_alias(self, collection: str, timeout: float = 60.0) -> None:
+        """Wait until every reachable node resolves the alias to `collection`."""
+        self._wait(lambda data: data.get("collection_name") == collection, f"/aliases/{self.alias}", timeout,
+                   f"the alias {self.alias} to point at {collection}")
+
+    def _wait(self, ok: Any, path: str, timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            answers = [self._node_get(node, path) for node in self.nodes]
+            reachable = [a for a in answers if a is not None]
+            if reachable and all(ok(a) for a in reachable):
+                return
+            if time.monotonic() > deadline:
+                raise BuildFailed(f"Typesense nodes did not confirm {what} within {timeout:.0f} s.")
+            time.sleep(0.05)
+
+    # ------------------------------------------------------------ searching
+
+    def _known_sources(self, collection: str) -> list[str]:
+        with self._lock:
+            cached = self._sources
+        if cached and cached[0] == collection and time.monotonic() - cached[1] < 30:
+            return cached[2]
+        res = self._multi([{"q": "*", "facet_by": "source", "max_facet_values": 1000, "per_page": 0}], collection)[0]
+        values = sorted(c["value"] for f in res.get("facet_counts", []) for c in f["counts"])
+        with self._lock:
+            self._sources = (collection, time.monotonic(), values)
+        return values
+
+    def _multi(self, searches: list[dict[str, Any]], collection: str | None = None) -> list[dict[str, Any]]:
+        """One multi_search through the alias (or a collection); retried when the alias just moved."""
+        target = collection or self.alias
+        for attempt in range(3):
+            body = {"searches": [{"collection": target, **s} for s in searches]}
+            results = self._guard(self.client.multi_search.perform, body, {})["results"]
+            errors = [r for r in results if "error" in r]
+            if not errors:
+                return results  # type: ignore[no-any-return]
+            if any(r.get("code") == 404 for r in errors) and attempt < 2:
+                time.sleep(0.05)  # the old collection was dropped between alias lookup and search
+                continue
+            if any(r.get("code") == 404 for r in errors):
+                raise TypesenseUnavailable(f"No index on Typesense at {self._where()}: run `search-app build --backend typesense`.")
+            if any(r.get("code", 500) >= 500 for r in errors):
+                raise TypesenseUnavailable(f"Typesense could not answer: {errors[0].get('error')}")
+            raise BadRequest(f"Typesense refused the search: {errors[0].get('error')}")
+        raise AssertionError("unreachable")
+
+    def search(self, req: SearchRequest) -> dict[str, Any]:
+        """Answer one search request with the core's response shape."""
+        from ..search import validate  # the core's own checks and messages
+
+        started = time.perf_counter()
+        req = validate(req)
+        parsed = parse(req.q)
+        collection = self.collection_name()
+        plan = _Plan(parsed, self._known_sources(collection))
+        sort = "newest" if plan.q == "*" and req.sort == "relevance" else req.sort
+        city_sel = sorted({canonical_city(v) or v for v in req.cities})
+        source_sel = sorted({normalise_source(s) or s for s in req.sources})
+        facet_filters = {
+            "city": f"cities:=[{','.join(_quote(c) for c in city_sel)}]" if city_sel else None,
+            "source": f"source:=[{','.join(_quote(s) for s in source_sel)}]" if source_sel else None,
+            "year": f"year:=[{','.join(str(int(y)) for y in req.years)}]" if req.years else None,
+        }
+        fixed = list(plan.filters)
+        if req.date_from:
+            fixed.append(f"date:>={(req.date_from - EPOCH).days}")
+        if req.date_to:
+            fixed.append(f"date:<={(req.date_to - EPOCH).days}")
+
+        def filter_by(skip: str | None = None) -> str:
+            parts = fixed + [f for name, f in facet_filters.items() if f and name != skip]
+            return " && ".join(f"({p})" for p in parts)
+
+        def searches(relax: bool) -> list[dict[str, Any]]:
+            base = plan.params(relax)
+            main = {**base, "filter_by": filter_by(), "sort_by": _sort_by(sort), "page": req.page,
+                    "per_page": req.per_page, "search_cutoff_ms": int(self.time_limit * 1000),
+                    "highlight_fields": "title,body", "highlight_start_tag": "<mark>",
+                    "highlight_end_tag": "</mark>"}
+            out = [main]
+            if req.facets:
+                for name, field in (("city", "cities"), ("source", "source"), ("year", "year")):
+                    out.append({**base, "filter_by": filter_by(skip=name), "facet_by": field,
+                                "max_facet_values": 1000, "per_page": 0})
+            return out
+
+        if plan.impossible:
+            results: list[dict[str, Any]] = [{"found": 0, "hits": [], "facet_counts": []}] * (4 if req.facets else 1)
+        else:
+            results = self._multi(searches(False))
+        relaxed = False
+        if results[0]["found"] == 0 and plan.relaxable and not plan.impossible:
+            loose = self._multi(searches(True))
+            if loose[0]["found"]:
+                results, relaxed = loose, True
+        main = results[0]
+        total = int(main["found"])
+        words = plan.highlight_words()
+        hits = main.get("hits", [])
+        out_results = [_result(hit, words, plan.q != "*") for hit in hits]
+        facets: dict[str, Any] = {}
+        if req.facets:
+            facets = {
+                "city": _facet("city", results[1], city_sel),
+                "source": _facet("source", results[2], source_sel),
+                "year": _facet("year", results[3], [str(y) for y in req.years]),
+            }
+        suggestion = None
+        if req.suggest and parsed.words() and not plan.impossible:
+            suggestion = self._suggest(parsed, plan, hits, filter_by())
+        return {
+            "query": parsed.text,
+            "total": total,
+            "page": req.page,
+            "per_page": req.per_page,
+            "pages": max(1, -(-total // req.per_page)),
+            "sort": sort,
+            "results": out_results,
+            "facets": facets,
+            "suggestion": suggestion,
+            "relaxed": relaxed,
+            "timed_out": bool(main.get("search_cutoff")),
+            "notices": parsed.notices + plan.notices,
+            "generation": collection,
+            "took_ms": round((time.perf_counter() - started) * 1000, 2),
+        }
+
+    def _suggest(self, parsed: ParsedQuery, plan: "_Plan", hits: list[dict[str, Any]], filters: str) -> dict[str, Any] | None:
+        """When Typesense corrected a word (typo tolerance), the corrected query and its exact count."""
+        seen = Counter(t.lower() for hit in hits for t in _matched_tokens(hit))
+        text = parsed.text
+        changed = False
+        for word in sorted(parsed.words(), key=lambda w: w.span[0], reverse=True):
+            low = word.text.lower()
+            if low in seen or canonical_city(word.text, divisions=False) or not low.isalpha():
+                continue
+            near = [(distance(low, t), -n, t) for t, n in seen.items() if t.isalpha() and 0 < distance(low, t) <= 2]
+            if not near:
+                continue
+            fixed = min(near)[2]
+            start, end = word.span
+            original = text[start:end]
+            replacement = fixed.capitalize() if original[:1].isupper() else fixed
+            text = text[:start] + text[start:end].replace(original, replacement) + text[end:]
+            changed = True
+        if not changed:
+            return None
+        strict_orig = {**plan.params(False), "num_typos": 0, "filter_by": filters, "per_page": 0}
+        fixed_plan = _Plan(parse(text), plan.sources)
+        strict_fixed = {**fixed_plan.params(False), "num_typos": 0, "filter_by": filters, "per_page": 0}
+        before, after = self._multi([strict_orig, strict_fixed])
+        if before["found"] >= SUGGEST_BELOW or after["found"] <= before["found"]:
+            return None
+        return {"query": parse(text).text, "total": int(after["found"])}
+
+    # ------------------------------------------------------------ articles, related, stats
+
+    def _document(self, article_id: str) -> dict[str, Any]:
+        try:
+            return self._guard(self._collection(self.alias).documents[article_id].retrieve)  # type: ignore[no-any-return]
+        except ts_errors.ObjectNotFound:
+            raise NotFound(f"No article with id {article_id!r}. Search for it from the home page.") from None
+
+    def get_article(self, article_id: str, q: str = "") -> dict[str, Any]:
+        """One article with highlighted paragraphs and related articles (the core's shape)."""
+        doc = self._document(article_id)
+        article = from_document(doc)
+        words: frozenset[str] = frozenset()
+        if q.strip():
+            plan = _Plan(parse(q), [])
+            words = plan.highlight_words()
+            if plan.q != "*":
+                res = self._multi([{**plan.params(True), "filter_by": f"id:={_quote(article_id)}", "per_page": 1,
+                                    "highlight_fields": "title,body"}])[0]
+                words |= frozenset(t.lower() for hit in res.get("hits", []) for t in _matched_tokens(hit))
+        data = article.to_json()
+        data.pop("content_hash", None)
+        data["title_html"] = mark(article.title, _find(article.title, words))
+        data["paragraphs_html"] = [mark(p, _find(p, words)) for p in article.body.split("\n\n")]
+        data["city_labels"] = [city_label(c) for c in article.cities]
+        data["related"] = self.related(article_id, doc=doc)
+        data["generation"] = self.collection_name()
+        return data
+
+    def related(self, article_id: str, top: int = RELATED, doc: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Articles sharing this one's key terms (title words count triple), itself excluded."""
+        doc = doc or self._document(article_id)
+        counts: Counter[str] = Counter()
+        for text, weight in ((doc.get("title", ""), 3), (doc.get("body", ""), 1)):
+            for token in TOKEN.findall(text.lower()):
+                if len(token) > 3 and token.isalpha() and token not in _STOP:
+                    counts[token] += weight
+        terms = [t for t, _ in counts.most_common(12)]
+        if not terms:
+            return []
+        res = self._multi([{"q": " ".join(terms), "query_by": "title,body", "query_by_weights": f"{TITLE_WEIGHT},1",
+                            "drop_tokens_threshold": RELAX_THRESHOLD, "num_typos": 0, "prefix": "false",
+                            "per_page": top + 1, "exclude_fields": "body"}])[0]
+        out = []
+        for hit in res.get("hits", []):
+            other = from_document(hit["document"])
+            if other.id == article_id:
+                continue
+            out.append({"id": other.id, "title": other.title, "date": other.date.isoformat() if other.date else None,
+                        "source": other.source, "cities": list(other.cities)})
+        return out[:top]
+
+    def stats(self) -> dict[str, Any]:
+        """Articles, per city and source, year range, the collection behind the alias."""
+        name = self.collection_name()
+        info = self._guard(self._collection(name).retrieve)
+        res = self._multi([{"q": "*", "facet_by": "cities,source,year", "max_facet_values": 1000, "per_page": 0}], name)[0]
+        facets = {f["field_name"]: {c["value"]: c["count"] for c in f["counts"]} for f in res.get("facet_counts", [])}
+        first = self._multi([{"q": "*", "filter_by": "date:>0", "sort_by": "date:asc", "per_page": 1, "include_fields": "date"},
+                             {"q": "*", "filter_by": "date:>0", "sort_by": "date:desc", "per_page": 1, "include_fields": "date"}], name)
+        dates = [from_document({"id": "", **h["document"]}).date for r in first for h in r.get("hits", [])]
+        return {
+            "backend": "typesense",
+            "collection": name,
+            "articles": int(info.get("num_documents", 0)),
+            "cities": dict(sorted(facets.get("cities", {}).items())),
+            "sources": dict(sorted(facets.get("source", {}).items())),
+            "date_from": dates[0].isoformat() if dates and dates[0] else None,
+            "date_to": dates[-1].isoformat() if dates and dates[-1] else None,
+            "created_at": info.get("created_at"),
+        }
+
+    def health(self) -> dict[str, Any]:
+        """Per node: GET /health; overall ok when a majority answers ok and the alias resolves."""
+        nodes = []
+        for node in self.nodes:
+            data = self._node_get(node, "/health")
+            nodes.append({"node": f"{node['protocol']}://{node['host']}:{node['port']}", "ok": bool(data and data.get("ok") is True)})
+        healthy = sum(n["ok"] for n in nodes)
+        out: dict[str, Any] = {"ok": healthy * 2 > len(nodes), "nodes": nodes}
+        if out["ok"]:
+            try:
+                out["collection"] = self.collection_name()
+            except TypesenseUnavailable as exc:
+                out.update(ok=False, message=exc.message)
+        else:
+            out["message"] = f"Only {healthy} of {len(nodes)} Typesense nodes are healthy."
+        return out
+
+
+# ---------------------------------------------------------------- query plan
+
+
+class _Plan:
+    """A parsed query as Typesense parameters: q, query_by, prefix, and filters from field syntax."""
+
+    def __init__(self, parsed: ParsedQuery, sources: list[str]) -> None:
+        self.sources = sources
+        self.notices: list[str] = []
+        self.filters: list[str] = []
+        self.impossible = False
+        self.tokens: list[str] = []  # plain words and "phrases" (with quotes)
+        self.excluded: list[str] = []
+        self.prefix: str | None = None
+        self.fields: set[str] = set()
+        self.words: list[str] = []  # the words to mark in snippets
+        self.or_warned = False
+        for child in parsed.tree.children:
+            self._node(child, negated=False)
+        self.positives = len(self.tokens) + (1 if self.prefix else 0)
+        self.relaxable = self.positives >= 2
+        parts = self.tokens + ([self.prefix] if self.prefix else []) + self.excluded
+        self.q = " ".join(parts) if (self.tokens or self.prefix) else ("*" if not self.excluded else "*")
+        if self.excluded and not (self.tokens or self.prefix):
+            # Typesense cannot search "nothing but -word": exclusions become filters on the text is impossible,
+            # so fall back to listing all and excluding by a follow-up filter where we can (cities only).
+            self.q = "*"
+            self.notices.append("A query of only excluded words is not supported on Typesense: the exclusions were ignored.")
+        text_fields = self.fields or {"title", "body"}
+        self.query_by = [f for f in ("title", "body") if f in text_fields] + (["cities"] if not self.fields else [])
+
+    def params(self, relax: bool) -> dict[str, Any]:
+        weights = {"title": TITLE_WEIGHT, "body": 1, "cities": 1}
+        return {
+            "q": self.q,
+            "query_by": ",".join(self.query_by),
+            "query_by_weights": ",".join(str(weights[f]) for f in self.query_by),
+            "prefix": ",".join("true" if self.prefix else "false" for _ in self.query_by),
+            "drop_tokens_threshold": RELAX_THRESHOLD if relax else 0,
+            "typo_tokens_threshold": 1,
+            "num_typos": 2,
+        }
+
+    def highlight_words(self) -> frozenset[str]:
+        return frozenset(w.lower() for w in self.words)
+
+    def _node(self, node: Any, negated: bool) -> None:
+        if isinstance(node, Not):
+            self._node(node.child, not negated)
+        elif isinstance(node, Group):
+            if node.op == "or" and not negated:
+                if self._or_filter(node):
+                    return
+                if not self.or_warned:
+                    self.notices.append("OR is not supported on the Typesense backend: the words were searched "
+                                        "together, and dropped when no article has them all.")
+                    self.or_warned = True
+            for child in node.children:
+                self._node(child, negated)
+        elif node.field in ("city", "source", "year"):
+            self._keyword(node.field, node.text, negated)
+        else:
+            self._text(node, negated)
+
+    def _or_filter(self, group: Group) -> bool:
+        leaves = group.children
+        if not leaves or not all(isinstance(c, (Word, Phrase)) and c.field in ("city", "source", "year") for c in leaves):
+            return False
+        if len({c.field for c in leaves}) != 1:
+            return False
+        parts = []
+        for leaf in leaves:
+            value = self._value(leaf.field, leaf.text)
+            if value is not None:
+                parts.append(value)
+        if not parts:
+            self.impossible = True
+            return True
+        field = {"city": "cities", "source": "source", "year": "year"}[leaves[0].field]
+        self.filters.append(f"{field}:=[{','.join(parts)}]")
+        return True
+
+    def _value(self, name: str, text: str) -> str | None:
+        if name == "city":
+            city = canonical_city(text)
+            if city is None:
+                self.notices.append(f"Unknown city '{text}': try a Shanxi city such as Taiyuan or 太原.")
+                return None
+            return _quote(city)
+        if name == "year":
+            value = text.strip()
+            return value if value.isdigit() and len(value) <= 4 else None
+        label = normalise_source(text) or text
+        exact = [s for s in self.sources if fold(s) == fold(label)]
+        partial = exact or [s for s in self.sources if fold(text) in fold(s)]
+        if not partial:
+            self.notices.append(f"No articles from source '{text}'.")
+            return None
+        return ",".join(_quote(s) for s in partial)
+
+    def _keyword(self, name: str, text: str, negated: bool) -> None:
+        value = self._value(name, text)
+        field = {"city": "cities", "source": "source", "year": "year"}[name]
+        if value is None:
+            if not negated:
+                self.impossible = True
+            return
+        self.filters.append(f"{field}:{'!=' if negated else '='}[{value}]")
+
+    def _text(self, node: Word | Phrase, negated: bool) -> None:
+        if node.field in ("title", "body"):
+            self.fields.add(node.field)
+        words = TOKEN.findall(node.text)
+        if not words:
+            return
+        if negated:
+            self.excluded.extend(f"-{w}" for w in words) if isinstance(node, Word) else self.excluded.append(f'-"{node.text}"')
+            return
+        if isinstance(node, Phrase):
+            self.tokens.append('"' + " ".join(words) + '"')
+            self.words.extend(words)
+            return
+        if node.prefix:
+            if self.prefix is None:
+                self.prefix = words[0]
+                self.words.append(words[0])
+                return
+            self.notices.append(f"Only one word* per query on Typesense: '{node.text}*' was searched as a whole word.")
+        for w in words:
+            city = canonical_city(w, divisions=False) if node.field is None else None
+            self.tokens.append(city if city else w)  # 太原, Lvliang -> the city's canonical name
+            self.words.append(city if city else w)
+            if city:
+                self.words.append(w)
+
+
+def _sort_by(sort: str) -> str:
+    if sort == "newest":
+        return "sort_newest:asc,seq:asc"
+    if sort == "oldest":
+        return "sort_oldest:asc,seq:asc"
+    return "_text_match:desc,seq:asc"
+
+
+# ---------------------------------------------------------------- results, snippets, facets
+
+
+def _matched_tokens(hit: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for h in hit.get("highlights", []):
+        for t in h.get("matched_tokens", []):
+            out.extend(t if isinstance(t, list) else [t])
+    return out
+
+
+def _find(text: str, words: frozenset[str]) -> list[Match]:
+    """Spans of the words of text that are (case-insensitively) one of `words`."""
+    if not words or not text:
+        return []
+    folded = {fold(w) for w in words}
+    return [Match(m.start(), m.end(), m.group(0).lower()) for m in TOKEN.finditer(text) if fold(m.group(0)) in folded]
+
+
+def _word_start(text: str, pos: int) -> int:
+    space = text.rfind(" ", 0, pos) if pos > 0 else -1
+    return 0 if space == -1 else space + 1
+
+
+def _word_end(text: str, pos: int) -> int:
+    if pos >= len(text):
+        return len(text)
+    space = text.find(" ", pos)
+    return len(text) if space == -1 else space
+
+
+def snippet(text: str, matches: list[Match], size: int = FRAGMENT_CHARS, fragments: int = MAX_FRAGMENTS) -> str:
+    """Escaped fragments around the densest matches, <mark>ed, with ellipses; the opening when none match."""
+    if not matches:
+        end = _word_end(text, size) if len(text) > size else len(text)
+        return html.escape(" ".join(text[:end].split())) + (ELLIPSIS if end < len(text) else "")
+    windows = []
+    for i, first in enumerate(matches):
+        start = _word_start(text, max(0, first.start - size // 4))
+        end = _word_end(text, min(len(text), start + size))
+        inside = [m for m in matches[i:] if m.end <= end]
+        windows.append((len({m.term for m in inside}) * 10 + len(inside), start, end))
+    chosen: list[tuple[int, int]] = []
+    for _score, start, end in sorted(windows, key=lambda w: (-w[0], w[1])):
+        if all(end <= s or start >= e for s, e in chosen):
+            chosen.append((start, end))
+        if len(chosen) == fragments:
+            break
+    chosen.sort()
+    out = ELLIPSIS if chosen[0][0] > 0 else ""
+    for number, (start, end) in enumerate(chosen):
+        if number:
+            gap = text[chosen[number - 1][1]:start]
+            out += " " if not gap.strip() else f" {ELLIPSIS} "
+        out += " ".join(mark(text, matches, start, end).split())
+    return out + (ELLIPSIS if chosen[-1][1] < len(text) else "")
+
+
+def _result(hit: dict[str, Any], words: frozenset[str], scored: bool) -> dict[str, Any]:
+    article = from_document(hit["document"])
+    marked = words | {t.lower() for t in _matched_tokens(hit)}
+    info = hit.get("text_match_info") or {}
+    score = info.get("score", hit.get("text_match"))
+    return {
+        "id": article.id,
+        "title": article.title,
+        "title_html": mark(article.title, _find(article.title, marked)),
+        "date": article.date.isoformat() if article.date else None,
+        "source": article.source,
+        "author": article.author,
+        "cities": list(article.cities),
+        "score": float(score) if scored and score is not None else None,
+        "snippet": snippet(article.body, _find(article.body, marked)),
+    }
+
+
+def _facet(name: str, result: dict[str, Any], selected: list[str]) -> list[dict[str, Any]]:
+    counts: dict[str, int] = {}
+    for f in result.get("facet_counts", []):
+        for c in f["counts"]:
+            counts[str(c["value"])] = int(c["count"])
+    values = [{"value": v, "label": city_label(v) if name == "city" else v, "count": n, "selected": v in selected}
+              for v, n in counts.items() if n]
+    present = {v["value"] for v in values}
+    values += [{"value": v, "label": city_label(v) if name == "city" else v, "count": 0, "selected": True}
+               for v in selected if v not in present]
+    if name == "city":
+        present = {v["value"] for v in values}
+        values += [{"value": c, "label": city_label(c), "count": 0, "selected": False} for c in city_names() if c not in present]
+    if name == "year":
+        return sorted(values, key=lambda v: v["value"], reverse=True)
+    return sorted(values, key=lambda v: (-v["count"], v["value"]))
