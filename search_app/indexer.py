@@ -37,6 +37,7 @@ GEN_PREFIX = "g-"
 MANIFEST = "manifest.json"
 META = "meta.json"
 VOCABULARY = "vocabulary.json"
+OWN_FILES = (MANIFEST, META, VOCABULARY)
 PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
 KEEP_PREVIOUS = 1  # generations kept besides the live one, for searchers still reading them
 
@@ -137,28 +138,32 @@ def _switch(index_dir: Path, tmp: Path, generation: str) -> None:
     final = index_dir / generation
     os.rename(tmp, final)
     pointer = index_dir / f"{TMP_PREFIX}{CURRENT}"
-    with open(pointer, "w", encoding="utf-8") as handle:
-        handle.write(generation + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(pointer, index_dir / CURRENT)
+    try:
+        with open(pointer, "w", encoding="utf-8") as handle:
+            handle.write(generation + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(pointer, index_dir / CURRENT)
+    except BaseException:
+        # Not switched: the published folder would be an orphan newer than the live generation.
+        shutil.rmtree(final, ignore_errors=True)
+        pointer.unlink(missing_ok=True)
+        raise
     _fsync_dir(index_dir)
 
 
 def _cleanup(index_dir: Path, live: str) -> None:
-    """Remove temporary folders of dead builds and generations older than the kept ones."""
+    """Remove temporary folders of dead builds, generations newer than the live one, and old ones beyond the kept."""
     for entry in index_dir.iterdir():
         if entry.name.startswith(TMP_PREFIX) and entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
         elif entry.name.startswith(TMP_PREFIX):
             entry.unlink(missing_ok=True)
-    generations = sorted(
-        (e for e in index_dir.iterdir() if e.name.startswith(GEN_PREFIX) and e.is_dir() and e.name != live),
-        key=lambda e: e.name,
-        reverse=True,
-    )
-    for old in generations[KEEP_PREVIOUS:]:
-        shutil.rmtree(old, ignore_errors=True)
+    others = [e for e in index_dir.iterdir() if e.name.startswith(GEN_PREFIX) and e.is_dir() and e.name != live]
+    # Names sort by creation time: a newer one was never switched to (a crash between rename and switch).
+    older = sorted((e for e in others if e.name < live), key=lambda e: e.name, reverse=True)
+    for stale in [e for e in others if e.name > live] + older[KEEP_PREVIOUS:]:
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- manifest
@@ -289,9 +294,17 @@ def _index_serial(ix: whoosh_index.Index, files: list[SeedFile], limitmb: int, m
                 progress(number, len(files))
         writer.commit()
     except BaseException:
-        writer.cancel()
+        _cancel(writer)
         raise
     return result
+
+
+def _cancel(writer: Any) -> None:
+    """Abandon a writer without letting a second failure (say, a full disk) hide the first."""
+    try:
+        writer.cancel()
+    except Exception:  # noqa: BLE001 - the original error is the one worth reporting
+        pass
 
 
 def update(
@@ -337,7 +350,7 @@ def update(
                 vocabulary = change.vocabulary(ix, index_dir / live)
                 writer.commit()
             except BaseException:
-                writer.cancel()
+                _cancel(writer)
                 raise
             report.skipped.extend(change.result.skipped)
             report.indexed = report.added + report.changed
@@ -413,11 +426,16 @@ def _update_file(writer: Any, file: SeedFile, change: _Change, max_bytes: int, r
 
 
 def _link_copy(source: Path, target: Path) -> None:
-    """Copy a generation by hard links: Whoosh never rewrites a file, it only adds and deletes."""
+    """Copy a generation's Whoosh files by hard links: Whoosh never rewrites a file, it only adds and deletes.
+
+    Our own JSON files are rewritten by an update and lock files must not be shared, so
+    neither is linked: the new generation writes fresh ones.
+    """
     target.mkdir()
     for entry in source.iterdir():
-        if entry.is_file():
-            try:
-                os.link(entry, target / entry.name)
-            except OSError:
-                shutil.copy2(entry, target / entry.name)
+        if not entry.is_file() or entry.name in OWN_FILES or entry.name.endswith("WRITELOCK"):
+            continue
+        try:
+            os.link(entry, target / entry.name)
+        except OSError:
+            shutil.copy2(entry, target / entry.name)
