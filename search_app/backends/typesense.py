@@ -177,6 +177,16 @@ class TypesenseBackend:
         self._sources: tuple[str, float, list[str]] | None = None
         self._collections: dict[str, Any] = {}
 
+    def close(self) -> None:
+        """Close the client's pooled connections."""
+        self.client.api_call.close()
+
+    def __enter__(self) -> "TypesenseBackend":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # ------------------------------------------------------------ plumbing
 
     def _collection(self, name: str) -> Any:
@@ -291,6 +301,8 @@ class TypesenseBackend:
                 "elapsed_s": round(time.perf_counter() - started, 3)}
 
     def _drop(self, name: str) -> None:
+        with self._lock:
+            self._collections.pop(name, None)
         try:
             self._guard(self._collection(name).delete)
         except ts_errors.ObjectNotFound:
@@ -570,11 +582,9 @@ class _Plan:
         self.positives = len(self.tokens) + (1 if self.prefix else 0)
         self.relaxable = self.positives >= 2
         parts = self.tokens + ([self.prefix] if self.prefix else []) + self.excluded
-        self.q = " ".join(parts) if (self.tokens or self.prefix) else ("*" if not self.excluded else "*")
+        self.q = " ".join(parts) if (self.tokens or self.prefix) else "*"
         if self.excluded and not (self.tokens or self.prefix):
-            # Typesense cannot search "nothing but -word": exclusions become filters on the text is impossible,
-            # so fall back to listing all and excluding by a follow-up filter where we can (cities only).
-            self.q = "*"
+            # Typesense has no "everything except -word" query; city:/source:/year: exclusions still filter.
             self.notices.append("A query of only excluded words is not supported on Typesense: the exclusions were ignored.")
         text_fields = self.fields or {"title", "body"}
         self.query_by = [f for f in ("title", "body") if f in text_fields] + (["cities"] if not self.fields else [])

@@ -52,10 +52,11 @@ def seed_articles() -> list[object]:
 
 
 @pytest.fixture(scope="session")
-def ts_backend(ts_cluster: object, seed_articles: list[object]) -> object:
+def ts_backend(ts_cluster: object, seed_articles: list[object]) -> Iterator[object]:
     """A backend on the cluster, the seeds built into a fresh collection behind the alias."""
     from search_app.backends.typesense import TypesenseBackend
 
     backend = TypesenseBackend(ts_cluster.client_nodes(), API_KEY, num_retries=5, retry_interval_seconds=0.3)  # type: ignore[attr-defined]
     backend.build(seed_articles)
-    return backend
+    yield backend
+    backend.close()

@@ -254,7 +254,7 @@ def test_unreachable_cluster_is_a_clear_error() -> None:
 
     backend = TypesenseBackend([f"http://127.0.0.1:{p}" for p in free_ports(2)], "k", num_retries=1,
                                retry_interval_seconds=0.05, connection_timeout_seconds=0.5)
-    with pytest.raises(TypesenseUnavailable) as info:
+    with backend, pytest.raises(TypesenseUnavailable) as info:
         run(backend, "airport")
     assert isinstance(info.value, SearchAppError) and "cannot be reached" in info.value.message
     assert backend.health()["ok"] is False
