@@ -463,3 +463,21 @@ def test_wildcard_expands_to_at_most_256_words(wordy: Any) -> None:
     data = wordy.get("/api/search?q=ab*&per_page=100").get_json()
     assert data["notices"] == ["'ab*' stands for too many words; only the first 256 were searched."]
     assert 0 < data["total"] <= 120
+
+
+@pytest.mark.parametrize("q", ["coal " * 20_000, " ".join(f"t{i}" for i in range(5000)), "ab* " * 5000,
+                               "(" * 50_000 + "coal", "\"" * 100_000])
+def test_huge_queries_are_bounded_in_memory(handle: IndexHandle, q: str) -> None:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        started = time.monotonic()
+        data = search(handle, SearchRequest(q=q))
+        elapsed = time.monotonic() - started
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert elapsed < 5
+    assert peak < 30 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+    assert len(data["query"]) <= 1000

@@ -21,6 +21,9 @@ from whoosh.filedb.filestore import FileStorage
 import search_app.indexer as indexer
 from search_app.errors import BuildFailed, BuildLocked
 from search_app.indexer import build, update, write_lock
+from search_app.models import SearchRequest
+from search_app.reader import IndexHandle
+from search_app.search import search
 
 from hardening_helpers import (
     AIRPORT_IDS, PYTHON, add_generated, alive_in_group, article_text, children, copy_seeds, core_search, current,
@@ -264,6 +267,8 @@ def start_driver(tmp_path: Path, action: str, seeds: Path, index_dir: Path, poin
 def test_kill_9_of_a_build(tmp_path: Path, big_seeds: Path, big_index: Path, point: str, procs: int) -> None:
     live = current(big_index)
     before = core_search(big_index, "airport")
+    serving = IndexHandle(big_index)  # like a running server: opened before the build starts
+    assert serving.generation().name == live
     process, flag, _go = start_driver(tmp_path, "build", big_seeds, big_index, point, procs=procs)
     try:
         wait_for_file(flag, process)
@@ -290,6 +295,11 @@ def test_kill_9_of_a_build(tmp_path: Path, big_seeds: Path, big_index: Path, poi
     assert (after["generation"], after["total"], [r["id"] for r in after["results"]]) == (
         live, before["total"], [r["id"] for r in before["results"]])
     assert core_search(big_index)["total"] == TOTAL
+    try:
+        still = search(serving, SearchRequest(q="airport"))
+    finally:
+        serving.close()
+    assert (still["generation"], still["total"]) == (live, before["total"])
     # The lock is free at once and a new build succeeds, leaving nothing temporary behind.
     started = time.monotonic()
     with write_lock(big_index, "test"):
