@@ -162,6 +162,9 @@ def test_file_grown_while_read_is_skipped(layout: dict[str, Path], monkeypatch: 
         def __exit__(self, *exc: Any) -> None:
             self.handle.close()
 
+        def fileno(self) -> int:
+            return int(self.handle.fileno())
+
         def read(self, *args: Any) -> bytes:
             data = self.handle.read(*args)
             with real_open(target, "ab") as out:
