@@ -481,3 +481,15 @@ def test_huge_queries_are_bounded_in_memory(handle: IndexHandle, q: str) -> None
     assert elapsed < 5
     assert peak < 30 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
     assert len(data["query"]) <= 1000
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=QUERY, path=st.sampled_from(["/", "/article/evil", "/article/evil2"]))
+def test_any_query_on_hostile_articles_renders_as_text(evil: Any, q: str, path: str) -> None:
+    response = evil.get(path, query_string={"q": q})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert_escaped(page)
+    if path == "/":
+        boxes = [attrs.get("value") for tag, attrs in parse_html(page).tags if tag == "input" and attrs.get("id") == "q"]
+        assert boxes == [q]
