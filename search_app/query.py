@@ -21,7 +21,7 @@ from .sources import normalise_source
 
 MAX_TERMS = 64  # words and phrases searched from one query
 MAX_EXPANSIONS = 256  # index words a prefix* may stand for
-MIN_PREFIX = 2
+MIN_PREFIX = 1  # "c*" is bounded by MAX_EXPANSIONS and the time limit
 FIELDS = ("title", "body", "city", "source", "author", "year")
 TEXT_FIELDS = ("title", "body")
 OR_WORDS = {"OR", "|", "||"}

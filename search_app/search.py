@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import time
 from typing import Any
 
 from whoosh import collectors
 from whoosh import query as wq
-from whoosh import sorting
 
 from .errors import BadRequest, NotFound
 from .gazetteer import canonical_city, city_label, city_names
 from .models import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS, Article, SearchRequest
 from .query import Compiler, ParsedQuery, parse
 from .reader import Generation, IndexHandle
-from .schema import from_stored
+from .schema import EPOCH, from_stored
 from .snippets import analysed_words, highlight_all, mark, find_matches, query_terms, snippet
 from .sources import normalise_source
 
@@ -59,9 +59,14 @@ class _Filters:
             "date": None,
         }
         if req.date_from or req.date_to:
-            start = dt.datetime.combine(req.date_from, dt.time.min) if req.date_from else None
-            end = dt.datetime.combine(req.date_to, dt.time.max) if req.date_to else None
-            self.sets["date"] = gen.docs(searcher, wq.DateRange("date", start, end))
+            first = (req.date_from - EPOCH).days if req.date_from else None
+            last = (req.date_to - EPOCH).days if req.date_to else None
+            self.sets["date"] = gen.date_docs(searcher, first, last)
+
+    @property
+    def active(self) -> bool:
+        """True when any filter narrows the results."""
+        return any(s is not None for s in self.sets.values())
 
     def apply(self, docs: frozenset[int], skip: str | None = None) -> frozenset[int]:
         """docs narrowed by every filter except `skip`."""
@@ -86,30 +91,71 @@ def _facet(name: str, gen: Generation, base: frozenset[int], selected: list[str]
     return sorted(values, key=lambda v: (-v["count"], v["value"]))
 
 
-def _sortedby(sort: str) -> Any:
-    if sort == "newest":
-        return sorting.FieldFacet("sort_newest")
-    if sort == "oldest":
-        return sorting.FieldFacet("sort_oldest")
-    return None
+class _Bounded(collectors.WrappingCollector):
+    """Hands allowed matches to a top-N collector, optionally records every match, stops at a deadline.
+
+    Recording serves queries whose matches Whoosh must visit one by one anyway (phrases): one
+    pass then gives the full match set (for counts and facets) and the best page.
+    """
+
+    def __init__(self, child: Any, allowed: frozenset[int] | None, deadline: float, record: bool) -> None:
+        super().__init__(child)
+        self.allowed = allowed
+        self.deadline = deadline
+        self.seen: list[int] | None = [] if record else None
+
+    def collect_matches(self) -> None:
+        """Route every match through collect() (the wrapped collector would otherwise bypass it)."""
+        collect = self.collect
+        for sub_docnum in self.matches():
+            collect(sub_docnum)
+
+    def collect(self, sub_docnum: int) -> Any:
+        """Record the match; hand it on when the filters allow it; give up past the deadline."""
+        if time.perf_counter() > self.deadline:
+            raise collectors.TimeLimit
+        docnum = self.child.offset + sub_docnum
+        if self.seen is not None:
+            self.seen.append(docnum)
+        if self.allowed is None or docnum in self.allowed:
+            return self.child.collect(sub_docnum)
+        return None
 
 
-def _run(searcher: Any, q: wq.Query, allowed: frozenset[int], req: SearchRequest, sort: str, limit_s: float) -> tuple[list[Any], bool]:
-    """The hits of one page, cut off after limit_s seconds; returns (hits, timed_out)."""
-    wanted = req.page * req.per_page
-    inner = searcher.collector(limit=wanted, sortedby=_sortedby(sort), filter=set(allowed))
-    collector = collectors.TimeLimitCollector(inner, limit_s, use_alarm=False)
+def _page(req: SearchRequest) -> tuple[int, int]:
+    return (req.page - 1) * req.per_page, req.page * req.per_page
+
+
+def _run(searcher: Any, q: wq.Query, allowed: frozenset[int] | None, req: SearchRequest, limit_s: float,
+         record: bool = False) -> tuple[list[tuple[int, float | None]], bool, list[int] | None]:
+    """(docnum, score) of the page's hits by relevance, cut off after limit_s seconds; timed_out; all matches if recorded."""
+    start, wanted = _page(req)
+    # Recording must see every match: no block skipping, and replace=0 since Whoosh may otherwise
+    # swap in a cheaper matcher that skips the phrase's position checks.
+    top = collectors.TopCollector(limit=wanted, usequality=False, replace=0) if record else collectors.TopCollector(limit=wanted)
+    collector = _Bounded(top, allowed, time.perf_counter() + limit_s, record)
     timed_out = False
     try:
         searcher.search_with_collector(q, collector)
     except collectors.TimeLimit:
         timed_out = True
-    results = collector.results()
-    return list(results[(req.page - 1) * req.per_page: wanted]), timed_out
+    hits = [(hit.docnum, hit.score) for hit in top.results()[start:wanted]]
+    return hits, timed_out, collector.seen
 
 
-def _result(hit: Any, terms: frozenset[str]) -> dict[str, Any]:
-    fields = hit.fields()
+def _by_date(gen: Generation, searcher: Any, matched: frozenset[int], req: SearchRequest, sort: str) -> list[tuple[int, float | None]]:
+    """The page's hits by date (undated last), straight from the cached sort column."""
+    keys = gen.sort_keys(searcher, "sort_newest" if sort == "newest" else "sort_oldest")
+    start, wanted = _page(req)
+    best = heapq.nsmallest(wanted, matched, key=lambda d: (keys[d], d))
+    return [(docnum, None) for docnum in best[start:wanted]]
+
+
+def _has_phrase(q: wq.Query) -> bool:
+    return isinstance(q, wq.Phrase) or any(_has_phrase(c) for c in q.children())
+
+
+def _result(fields: dict[str, Any], score: float | None, terms: frozenset[str]) -> dict[str, Any]:
     article = from_stored(fields)
     title_matches = find_matches(article.title, terms)
     return {
@@ -120,7 +166,7 @@ def _result(hit: Any, terms: frozenset[str]) -> dict[str, Any]:
         "source": article.source,
         "author": article.author,
         "cities": list(article.cities),
-        "score": round(float(hit.score), 4) if hit.score is not None else None,
+        "score": round(float(score), 4) if score is not None else None,
         "snippet": snippet(article.body, terms),
     }
 
@@ -138,18 +184,30 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
         cities = sorted({c for c in (canonical_city(v) or v for v in req.cities)})
         sources = sorted({normalise_source(s) or s for s in req.sources})
         filters = _Filters(gen, searcher, req, cities, sources)
-        text_docs = gen.docs(searcher, q) if q is not None else gen.all_docs
+        # Without filters the query alone decides, and Whoosh can skip low-scoring blocks.
+        allowed = filters.apply(gen.all_docs) if filters.active else None
+        hits: list[tuple[int, float | None]] = []
+        timed_out, relaxed = False, False
+        if q is not None and sort == "relevance" and _has_phrase(q):
+            hits, timed_out, seen = _run(searcher, q, allowed, req, time_limit, record=True)
+            text_docs = frozenset(seen or ()) & gen.all_docs
+            ranked = True
+        else:
+            text_docs = gen.docs(searcher, q) if q is not None else gen.all_docs
+            ranked = False
         matched = filters.apply(text_docs)
-        relaxed = False
         if q is not None and not matched and _relaxable(parsed):
             loose = compiler.compile(parsed.tree, relaxed=True)
             loose_docs = gen.docs(searcher, loose) if loose is not None else frozenset()
             if filters.apply(loose_docs):
-                q, text_docs, relaxed = loose, loose_docs, True
+                q, text_docs, relaxed, ranked = loose, loose_docs, True, False
                 matched = filters.apply(text_docs)
         terms = query_terms(q)
-        hits, timed_out = _run(searcher, q or wq.Every(), matched, req, sort, time_limit) if matched else ([], False)
-        results = [_result(hit, terms) for hit in hits]
+        if matched and sort != "relevance":
+            hits = _by_date(gen, searcher, matched, req, sort)
+        elif matched and not ranked:
+            hits, timed_out, _seen = _run(searcher, q or wq.Every(), allowed, req, time_limit)
+        results = [_result(searcher.stored_fields(docnum), score, terms) for docnum, score in hits]
         facets = {}
         if req.facets:
             facets = {

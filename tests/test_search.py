@@ -399,7 +399,7 @@ def test_get_article_unknown(handle: IndexHandle) -> None:
 # ---------------------------------------------------------------- time limit
 
 
-@pytest.mark.parametrize("q", ["c*", "logis* OR tran* OR ind*", "*"])
+@pytest.mark.parametrize("q", ["c*", "logis* OR tran* OR ind*", "t*"])
 def test_time_limit_cuts_off(handle: IndexHandle, q: str) -> None:
     response = search(handle, SearchRequest(q=q), time_limit=0)
     check_shape(response)

@@ -36,6 +36,9 @@ def _int(args: MultiDict[str, str], name: str, default: int, low: int, high: int
         return default
     if not raw.isascii() or not raw.lstrip("-").isdigit():
         raise BadRequest(f"{name} must be a whole number between {low} and {high}, not {raw[:40]!r}.")
+    digits = raw.lstrip("-").lstrip("0")
+    if len(digits) > len(str(high)):  # out of range whatever it is; int() refuses >4300 digits anyway
+        raise BadRequest(f"{name} must be between {low} and {high}.")
     value = int(raw)
     if not low <= value <= high:
         raise BadRequest(f"{name} must be between {low} and {high}.")
