@@ -14,6 +14,13 @@
     if (!form) {
       return;
     }
+    // On a phone the filters would push the results a screen down: fold them unless one is in use.
+    var panel = document.getElementById("filter-panel");
+    if (panel && window.matchMedia && window.matchMedia("(max-width: 47.99rem)").matches &&
+        !form.querySelector("#filters input:checked") &&
+        !form.querySelector("#filters input[type=date]:not([value=''])")) {
+      panel.open = false;
+    }
     // A page restored from the back/forward cache keeps its last form state (say, a box ticked
     // just before leaving); put the controls back to what this page's URL actually shows.
     window.addEventListener("pageshow", function (event) {
