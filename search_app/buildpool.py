@@ -26,6 +26,9 @@ from .ingest import SeedFile, SkipFile, content_hash, parse_file, read_bytes
 from .models import Article, Skipped
 from .schema import to_document
 
+# Segments stay as separate files: a compound segment file is read into memory (a BytesIO copy)
+# by every searcher that opens it, so a server with 8 threads held 8 copies of the index.
+COMPOUND = False
 _WORD = re.compile(r"[^\W\d_]{3,30}")
 _PR_SET_PDEATHSIG = 1
 _hook_installed = False
@@ -116,7 +119,7 @@ def install_fork_hook() -> None:
 def _worker(index_dir: str, files: list[SeedFile], limitmb: int, max_bytes: int, results: Any, ticks: Any) -> None:
     """Worker process: index files into a new segment and send the segment back."""
     ix = whoosh_index.open_dir(index_dir)
-    writer = SegmentWriter(ix, _lk=False, limitmb=limitmb)
+    writer = SegmentWriter(ix, _lk=False, limitmb=limitmb, compound=COMPOUND)
     result = ChunkResult()
     for number, file in enumerate(files, start=1):
         add_file(writer, file, max_bytes, result)
@@ -180,7 +183,7 @@ def index_parallel(
     if progress:
         progress(len(files), len(files))
     ix = whoosh_index.open_dir(str(index_dir))
-    writer = SegmentWriter(ix)
+    writer = SegmentWriter(ix, compound=COMPOUND)
     writer._close_segment()
     merged = ChunkResult()
     for _segment, result in collected:

@@ -14,13 +14,12 @@ import datetime as dt
 import os
 import time
 
+from .backends import NAMES as BACKENDS, SearchBackend, open_backend
 from .config import Settings, settings_from_env
 from .errors import SearchAppError
-from .indexer import build as build_index, current_generation, index_stats, update as update_index
+from .indexer import current_generation
 from .ingest import inspect_paths
 from .models import SORTS, BuildReport, SearchRequest
-from .reader import IndexHandle
-from .search import search as run_search
 
 
 def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -40,6 +39,13 @@ def _settings(ctx: click.Context) -> Settings:
     return ctx.obj  # type: ignore[no-any-return]
 
 
+def _backend(ctx: click.Context) -> SearchBackend:
+    """The configured backend, closed when the command ends."""
+    backend = open_backend(_settings(ctx))
+    ctx.call_on_close(backend.close)
+    return backend
+
+
 def _emit_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -47,10 +53,17 @@ def _emit_json(data: Any) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--seeds", type=click.Path(path_type=Path), default=None, help="Folder of article files [env SEARCH_APP_SEEDS; default seeds/].")
 @click.option("--index", type=click.Path(path_type=Path), default=None, help="Index folder [env SEARCH_APP_INDEX; default index/].")
+@click.option("--backend", type=click.Choice(BACKENDS), default=None,
+              help="Search engine [env SEARCH_APP_BACKEND; default whoosh].")
+@click.option("--typesense-nodes", default=None, metavar="URL,...",
+              help="Typesense nodes as http://HOST:PORT, comma-separated [env SEARCH_APP_TYPESENSE_NODES].")
+@click.option("--typesense-api-key", default=None, help="Typesense API key [env SEARCH_APP_TYPESENSE_API_KEY].")
 @click.pass_context
-def main(ctx: click.Context, seeds: Path | None, index: Path | None) -> None:
+def main(ctx: click.Context, seeds: Path | None, index: Path | None, backend: str | None,
+         typesense_nodes: str | None, typesense_api_key: str | None) -> None:
     """Search news articles about the cities of Shanxi."""
-    ctx.obj = settings_from_env().with_overrides(seeds=seeds, index=index)
+    ctx.obj = settings_from_env().with_overrides(seeds=seeds, index=index, backend=backend,
+                                                 typesense_nodes=typesense_nodes, typesense_api_key=typesense_api_key)
 
 
 @main.command()
@@ -106,7 +119,9 @@ def _print_report(report: BuildReport, as_json: bool) -> None:
 
 
 def _seeds_newer_than_index(settings: Settings) -> bool:
-    """True when there is no index or some seed file changed after it was built."""
+    """True when there is no index or some seed file changed after it was built (always True off Whoosh)."""
+    if settings.backend != "whoosh":
+        return True
     try:
         generation = current_generation(settings.index)
     except SearchAppError:
@@ -133,8 +148,7 @@ def build(ctx: click.Context, as_json: bool, procs: int | None, if_stale: bool) 
         click.echo(f"The index in {settings.index} is up to date.")
         return
     procs = procs or min(2, os.cpu_count() or 1)
-    report = build_index(settings.seeds, settings.index, procs=procs, max_bytes=settings.max_file_bytes,
-                         progress=None if as_json else _Progress("Indexing"))
+    report = _backend(ctx).build(settings.seeds, procs=procs, progress=None if as_json else _Progress("Indexing"))
     _print_report(report, as_json)
 
 
@@ -144,9 +158,7 @@ def build(ctx: click.Context, as_json: bool, procs: int | None, if_stale: bool) 
 @_fail_cleanly
 def update(ctx: click.Context, as_json: bool) -> None:
     """Index new and changed articles and drop deleted ones, without a full rebuild."""
-    settings = _settings(ctx)
-    report = update_index(settings.seeds, settings.index, max_bytes=settings.max_file_bytes,
-                          progress=None if as_json else _Progress("Checking"))
+    report = _backend(ctx).update(_settings(ctx).seeds, progress=None if as_json else _Progress("Checking"))
     _print_report(report, as_json)
 
 
@@ -156,7 +168,7 @@ def update(ctx: click.Context, as_json: bool) -> None:
 @_fail_cleanly
 def stats(ctx: click.Context, as_json: bool) -> None:
     """Articles, counts per city and source, date range, size and build time of the index."""
-    data = index_stats(_settings(ctx).index)
+    data = _backend(ctx).stats()
     if as_json:
         _emit_json(data)
         return
@@ -164,8 +176,9 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"Dates: {data['date_min'] or '-'} to {data['date_max'] or '-'}")
     click.echo("Cities: " + (", ".join(f"{c} {n}" for c, n in data["cities"].items()) or "-"))
     click.echo("Sources: " + (", ".join(f"{s} {n}" for s, n in data["sources"].items()) or "-"))
-    click.echo(f"Size on disk: {data['size_bytes'] / 1e6:.2f} MB")
-    click.echo(f"Built: {data['built_at']} ({data['action']}, generation {data['generation']})")
+    if data.get("size_bytes") is not None:
+        click.echo(f"Size on disk: {data['size_bytes'] / 1e6:.2f} MB")
+    click.echo(f"Built: {data['built_at']} ({data['action']}, {_settings(ctx).backend} generation {data['generation']})")
 
 
 def _parse_date(value: str | None, name: str) -> dt.date | None:
@@ -202,15 +215,10 @@ def _terminal_snippet(html_text: str, color: bool) -> str:
 def search_command(ctx: click.Context, query: tuple[str, ...], cities: tuple[str, ...], sources: tuple[str, ...],
                    date_from: str | None, date_to: str | None, sort: str, page: int, per_page: int, as_json: bool) -> None:
     """Search the index; QUERY uses the same syntax as the web page."""
-    settings = _settings(ctx)
     request = SearchRequest(q=" ".join(query), cities=cities, sources=sources,
                             date_from=_parse_date(date_from, "--from"), date_to=_parse_date(date_to, "--to"),
                             sort=sort, page=page, per_page=per_page)
-    handle = IndexHandle(settings.index)
-    try:
-        response = run_search(handle, request, time_limit=settings.search_time_limit)
-    finally:
-        handle.close()
+    response = _backend(ctx).search(request)
     if as_json:
         _emit_json(response)
         return
@@ -227,6 +235,16 @@ def search_command(ctx: click.Context, query: tuple[str, ...], cities: tuple[str
         if meta:
             click.echo(f"   {meta}")
         click.echo(f"   {_terminal_snippet(hit['snippet'], color)}")
+
+
+def _limit_malloc_arenas(arenas: int = 2) -> None:
+    """Cap glibc's per-thread malloc arenas: with many worker threads they hold memory that is never reused."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).mallopt(-8, arenas)  # -8 is M_ARENA_MAX
+    except (OSError, AttributeError):  # not glibc: nothing to tune
+        pass
 
 
 @main.command()
@@ -247,7 +265,9 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, dev: bool) -> 
         return
     import waitress
 
-    click.echo(f"Serving {settings.index} on http://{host}:{port}/ with {threads} threads")
+    _limit_malloc_arenas()
+    where = settings.index if settings.backend == "whoosh" else "Typesense at " + ", ".join(settings.typesense_nodes)
+    click.echo(f"Serving {where} on http://{host}:{port}/ with {threads} threads")
     waitress.serve(app, host=host, port=port, threads=threads, ident="search_app")
 
 

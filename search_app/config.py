@@ -18,6 +18,10 @@ class Settings:
     index: Path = Path("index")
     search_time_limit: float = 2.0  # seconds before an expensive query is cut off
     max_file_bytes: int = 5 * 1024 * 1024
+    backend: str = "whoosh"  # or "typesense"
+    typesense_nodes: tuple[str, ...] = ()  # http://host:port of each node
+    typesense_api_key: str = ""
+    typesense_alias: str = "articles"  # the alias searches go through; builds make collections <alias>_<time>
 
     def with_overrides(self, **values: object) -> "Settings":
         """Return a copy with the given non-None values replaced."""
@@ -25,11 +29,20 @@ class Settings:
         for key in ("seeds", "index"):
             if key in clean:
                 clean[key] = Path(str(clean[key]))
+        if isinstance(clean.get("typesense_nodes"), str):
+            clean["typesense_nodes"] = split_nodes(str(clean["typesense_nodes"]))
+        elif "typesense_nodes" in clean:
+            clean["typesense_nodes"] = tuple(clean["typesense_nodes"])  # type: ignore[arg-type]
         return replace(self, **clean)  # type: ignore[arg-type]
 
 
+def split_nodes(text: str) -> tuple[str, ...]:
+    """'http://a:8108, http://b:8108' -> ('http://a:8108', 'http://b:8108')."""
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
 def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
-    """Build Settings from SEARCH_APP_SEEDS, SEARCH_APP_INDEX and SEARCH_APP_SEARCH_TIME_LIMIT."""
+    """Build Settings from SEARCH_APP_SEEDS, _INDEX, _SEARCH_TIME_LIMIT, _BACKEND, _TYPESENSE_NODES, _API_KEY, _ALIAS."""
     env = os.environ if environ is None else environ
     values: dict[str, object] = {}
     if env.get(ENV_PREFIX + "SEEDS"):
@@ -38,4 +51,12 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
         values["index"] = env[ENV_PREFIX + "INDEX"]
     if env.get(ENV_PREFIX + "SEARCH_TIME_LIMIT"):
         values["search_time_limit"] = float(env[ENV_PREFIX + "SEARCH_TIME_LIMIT"])
+    if env.get(ENV_PREFIX + "BACKEND"):
+        values["backend"] = env[ENV_PREFIX + "BACKEND"].strip().lower()
+    if env.get(ENV_PREFIX + "TYPESENSE_NODES"):
+        values["typesense_nodes"] = env[ENV_PREFIX + "TYPESENSE_NODES"]
+    if env.get(ENV_PREFIX + "TYPESENSE_API_KEY"):
+        values["typesense_api_key"] = env[ENV_PREFIX + "TYPESENSE_API_KEY"]
+    if env.get(ENV_PREFIX + "TYPESENSE_ALIAS"):
+        values["typesense_alias"] = env[ENV_PREFIX + "TYPESENSE_ALIAS"]
     return Settings().with_overrides(**values)

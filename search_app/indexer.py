@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator
 
 from whoosh import index as whoosh_index
 
-from .buildpool import ChunkResult, add_file, article_words, held_locks, index_parallel, install_fork_hook
+from .buildpool import COMPOUND, ChunkResult, add_file, article_words, held_locks, index_parallel, install_fork_hook
 from .errors import BuildFailed, BuildLocked, IndexCorrupt, IndexMissing
 from .ingest import DEFAULT_MAX_BYTES, SeedFile, SkipFile, content_hash, discover, read_bytes
 from .models import BuildReport, Skipped
@@ -285,7 +285,7 @@ def _cleanup_tmp_only(index_dir: Path) -> None:
 def _index_serial(ix: whoosh_index.Index, files: list[SeedFile], limitmb: int, max_bytes: int,
                   progress: Progress | None) -> ChunkResult:
     """Index files in this process with one writer."""
-    writer = ix.writer(limitmb=limitmb)
+    writer = ix.writer(limitmb=limitmb, compound=COMPOUND)
     result = ChunkResult()
     try:
         for number, file in enumerate(files, start=1):
@@ -328,7 +328,7 @@ def update(
             _cleanup_tmp_only(index_dir)
             _link_copy(index_dir / live, tmp)
             ix = whoosh_index.open_dir(str(tmp))
-            writer = ix.writer(limitmb=limitmb)
+            writer = ix.writer(limitmb=limitmb, compound=COMPOUND)
             change = _Change(old=old, result=ChunkResult(seen={i: rel for rel, e in old.files.items() for i in e["ids"]}))
             try:
                 present = {f.rel for f in files}

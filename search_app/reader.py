@@ -38,6 +38,7 @@ class Generation:
         self._busy = 0
         self._retired = False
         self._cache: dict[str, Any] = {}
+        self._building: dict[str, threading.Lock] = {}
         with self.searcher() as searcher:
             reader = searcher.reader()
             self.doc_count = searcher.doc_count()
@@ -79,13 +80,20 @@ class Generation:
                 self.index.close()
 
     def cached(self, key: str, make: Any) -> Any:
-        """A value computed once per generation (e.g. the spelling vocabulary)."""
+        """A value computed once per generation (e.g. the spelling vocabulary), by one thread only."""
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
-        value = make()
-        with self._lock:
-            return self._cache.setdefault(key, value)
+            building = self._building.setdefault(key, threading.Lock())
+        # Concurrent first requests wait for one computation instead of each building a copy.
+        with building:
+            with self._lock:
+                if key in self._cache:
+                    return self._cache[key]
+            value = make()
+            with self._lock:
+                self._cache[key] = value
+                return value
 
     def date_docs(self, searcher: Any, first_day: int | None, last_day: int | None) -> frozenset[int]:
         """Dated documents whose day number (days since 0001-01-01) lies in the range, either end open."""

@@ -35,6 +35,7 @@ import urllib.error
 import urllib.request
 import warnings
 from collections import Counter
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import typesense
@@ -42,11 +43,14 @@ from typesense import exceptions as ts_errors
 
 from ..errors import BadRequest, BuildFailed, NotFound, SearchAppError
 from ..gazetteer import canonical_city, city_label, city_names, cities, fold
-from ..models import Article, SearchRequest
+from ..ingest import DEFAULT_MAX_BYTES
+from ..models import Article, BuildReport, SearchRequest
 from ..query import Group, Not, ParsedQuery, Phrase, Word, parse
 from ..snippets import ELLIPSIS, FRAGMENT_CHARS, MAX_FRAGMENTS, Match, mark
 from ..sources import normalise_source
 from ..suggest import distance
+from . import typesense_sync
+from .base import Progress
 
 ALIAS = "articles"
 TITLE_WEIGHT = 3
@@ -151,17 +155,22 @@ def _quote(value: str) -> str:
 
 
 class TypesenseBackend:
-    """Index, search and fetch articles on a Typesense cluster."""
+    """Index, search and fetch articles on a Typesense cluster (the SearchBackend interface)."""
+
+    name = "typesense"
 
     def __init__(self, nodes: Sequence[str | dict[str, Any]], api_key: str, alias: str = ALIAS,
                  connection_timeout_seconds: float = 2.0, num_retries: int = 3,
-                 retry_interval_seconds: float = 0.3, time_limit: float = 2.0) -> None:
+                 retry_interval_seconds: float = 0.3, time_limit: float = 2.0,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         if not nodes:
-            raise BadRequest("No Typesense nodes configured: give at least one as http://HOST:PORT.")
+            raise BadRequest("No Typesense nodes configured: give at least one as http://HOST:PORT "
+                             "(SEARCH_APP_TYPESENSE_NODES or --typesense-nodes).")
         self.nodes = [parse_node(n) for n in nodes]
         self.api_key = api_key
         self.alias = alias
         self.time_limit = time_limit
+        self.max_bytes = max_bytes
         self.num_retries = num_retries
         with warnings.catch_warnings():  # the 2.x client warns about v30-only APIs it sets up but we never use
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -269,7 +278,19 @@ class TypesenseBackend:
                 pass
         return gone
 
-    def build(self, records: Iterable[Article], batch_size: int = 500, timeout: float = 60.0) -> dict[str, Any]:
+    def build(self, seeds: Path, *, procs: int = 1, progress: Progress | None = None) -> BuildReport:
+        """Full rebuild from the seeds folder into a new collection, then the alias switch (procs: unused, the server indexes)."""
+        return typesense_sync.build(self, seeds, self.max_bytes, progress)
+
+    def update(self, seeds: Path, *, progress: Progress | None = None) -> BuildReport:
+        """Upsert new and changed articles of the seeds folder and delete those of deleted files."""
+        return typesense_sync.update(self, seeds, self.max_bytes, progress)
+
+    def export(self, collection: str, fields: str) -> str:
+        """Every document of a collection as JSON lines, with only the given fields."""
+        return str(self._guard(self._collection(collection).documents.export, {"include_fields": fields}))
+
+    def build_records(self, records: Iterable[Article], batch_size: int = 500, timeout: float = 60.0) -> dict[str, Any]:
         """Full rebuild: new collection, all records, wait for every node, switch the alias, drop the old."""
         started = time.perf_counter()
         name = f"{self.alias}_{dt.datetime.now(dt.timezone.utc):%Y%m%d%H%M%S%f}"
@@ -522,42 +543,79 @@ class TypesenseBackend:
                         "source": other.source, "cities": list(other.cities)})
         return out[:top]
 
+    def city_counts(self, collection: str | None = None) -> dict[str, int]:
+        """Articles per city in a collection (default: the live one)."""
+        res = self._multi([{"q": "*", "facet_by": "cities", "max_facet_values": 1000, "per_page": 0}], collection)[0]
+        return dict(sorted((str(c["value"]), int(c["count"])) for f in res.get("facet_counts", []) for c in f["counts"]))
+
     def stats(self) -> dict[str, Any]:
-        """Articles, per city and source, year range, the collection behind the alias."""
+        """Articles, per city and source, date range, the collection behind the alias (the Whoosh stats' keys)."""
         name = self.collection_name()
         info = self._guard(self._collection(name).retrieve)
-        res = self._multi([{"q": "*", "facet_by": "cities,source,year", "max_facet_values": 1000, "per_page": 0}], name)[0]
-        facets = {f["field_name"]: {c["value"]: c["count"] for c in f["counts"]} for f in res.get("facet_counts", [])}
-        first = self._multi([{"q": "*", "filter_by": "date:>0", "sort_by": "date:asc", "per_page": 1, "include_fields": "date"},
-                             {"q": "*", "filter_by": "date:>0", "sort_by": "date:desc", "per_page": 1, "include_fields": "date"}], name)
-        dates = [from_document({"id": "", **h["document"]}).date for r in first for h in r.get("hits", [])]
+        res = self._multi([{"q": "*", "facet_by": "cities,source", "max_facet_values": 1000, "per_page": 0},
+                           {"q": "*", "filter_by": f"sort_oldest:>{UNDATED_KEY}", "per_page": 0},
+                           {"q": "*", "filter_by": "date:>0", "sort_by": "date:asc", "per_page": 1, "include_fields": "date"},
+                           {"q": "*", "filter_by": "date:>0", "sort_by": "date:desc", "per_page": 1, "include_fields": "date"}],
+                          name)
+        facets = {f["field_name"]: {c["value"]: c["count"] for c in f["counts"]} for f in res[0].get("facet_counts", [])}
+        dates = [from_document({"id": "", **h["document"]}).date for r in res[2:] for h in r.get("hits", [])]
         return {
-            "backend": "typesense",
-            "collection": name,
+            "backend": self.name,
+            "generation": name,
             "articles": int(info.get("num_documents", 0)),
             "cities": dict(sorted(facets.get("cities", {}).items())),
             "sources": dict(sorted(facets.get("source", {}).items())),
-            "date_from": dates[0].isoformat() if dates and dates[0] else None,
-            "date_to": dates[-1].isoformat() if dates and dates[-1] else None,
-            "created_at": info.get("created_at"),
+            "date_min": dates[0].isoformat() if dates and dates[0] else None,
+            "date_max": dates[-1].isoformat() if dates and dates[-1] else None,
+            "undated": int(res[1].get("found", 0)),
+            "built_at": _created_at(info.get("created_at")),
+            "action": "build",  # updates change the collection in place; it was made by a build
+            "nodes": [f"{n['protocol']}://{n['host']}:{n['port']}" for n in self.nodes],
         }
 
+    def complete(self, prefix: str, limit: int = 8) -> list[str]:
+        """Words starting with prefix, most frequent among the articles that have one first."""
+        prefix = fold(prefix).lower()
+        if not prefix.isalnum():
+            return []
+        res = self._multi([{"q": prefix, "query_by": "title,body", "prefix": "true,true", "num_typos": 0,
+                            "per_page": 50, "include_fields": "title,body", "highlight_fields": "none"}])[0]
+        counts: Counter[str] = Counter()
+        for hit in res.get("hits", []):
+            doc = hit["document"]
+            counts.update({w for w in TOKEN.findall(f"{doc.get('title', '')} {doc.get('body', '')}".lower())
+                           if w.startswith(prefix) and w.isalpha()})
+        return [w for w, _n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]]
+
     def health(self) -> dict[str, Any]:
-        """Per node: GET /health; overall ok when a majority answers ok and the alias resolves."""
+        """Per node: GET /health; ok when a majority answers ok and the alias resolves; else a message why not."""
         nodes = []
         for node in self.nodes:
             data = self._node_get(node, "/health")
             nodes.append({"node": f"{node['protocol']}://{node['host']}:{node['port']}", "ok": bool(data and data.get("ok") is True)})
         healthy = sum(n["ok"] for n in nodes)
-        out: dict[str, Any] = {"ok": healthy * 2 > len(nodes), "nodes": nodes}
+        out: dict[str, Any] = {"status": "ok", "backend": self.name, "ok": healthy * 2 > len(nodes), "nodes": nodes}
         if out["ok"]:
             try:
-                out["collection"] = self.collection_name()
+                name = self.collection_name()
+                info = self._guard(self._collection(name).retrieve)
+                out.update(collection=name, generation=name, articles=int(info.get("num_documents", 0)),
+                           built_at=_created_at(info.get("created_at")))
             except TypesenseUnavailable as exc:
                 out.update(ok=False, message=exc.message)
         else:
-            out["message"] = f"Only {healthy} of {len(nodes)} Typesense nodes are healthy."
+            out["message"] = (f"The Typesense cluster at {self._where()} is unavailable: only {healthy} of "
+                              f"{len(nodes)} nodes are healthy.")
+        if not out["ok"]:
+            out["status"] = "unavailable"
         return out
+
+
+def _created_at(stamp: Any) -> str | None:
+    """A collection's created_at (Unix seconds) as an ISO time, like the Whoosh meta's built_at."""
+    if not isinstance(stamp, (int, float)) or stamp <= 0:
+        return None
+    return dt.datetime.fromtimestamp(stamp, dt.timezone.utc).isoformat(timespec="seconds")
 
 
 # ---------------------------------------------------------------- query plan

@@ -8,11 +8,11 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from ..models import SearchRequest
-from ..search import get_article, search
 from .openapi import openapi_document
+from .app import error_response
 from .page import article_url, build_page
 from .params import parse_search_args
-from .views import handle, settings
+from .views import backend
 
 bp = Blueprint("api", __name__)
 MAX_COMPLETIONS = 8
@@ -24,27 +24,27 @@ _LAST_WORD = re.compile(r"(\w+)$")
 def api_search() -> Response:
     """The search page's data as JSON."""
     req = parse_search_args(request.args)
-    return jsonify(build_page(handle(), req, settings().search_time_limit))
+    return jsonify(build_page(backend(), req))
 
 
 @bp.get("/api/articles/<path:article_id>")
 def api_article(article_id: str) -> Response:
     """One article's fields, highlighted paragraphs and related articles."""
-    article = get_article(handle(), article_id, request.args.get("q", ""))
+    article = backend().get_article(article_id, request.args.get("q", ""))
     for other in article["related"]:
         other["url"] = article_url(other["id"])
     return jsonify(article)
 
 
 def _word_completions(head: str, prefix: str) -> list[str]:
-    words = handle().generation().vocabulary().complete(prefix, MAX_COMPLETIONS)
+    words = backend().complete(prefix, MAX_COMPLETIONS)
     return [head + word for word in words]
 
 
 def _title_completions(prefix: str) -> list[dict[str, str]]:
     # The core's own prefix syntax on the title field, so titles follow the index's analysis.
     req = SearchRequest(q=f"title:{prefix}*", per_page=MAX_TITLES, facets=False, suggest=False)
-    hits = search(handle(), req, settings().search_time_limit)["results"]
+    hits = backend().search(req)["results"]
     return [{"id": h["id"], "title": h["title"], "url": article_url(h["id"])} for h in hits]
 
 
@@ -63,10 +63,14 @@ def api_suggest() -> Response:
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    """ok, the number of articles and the live generation (503 when there is no index)."""
-    gen = handle().generation()
-    return jsonify({"status": "ok", "articles": gen.doc_count, "generation": gen.name,
-                    "built_at": gen.meta.get("built_at")})
+    """ok, the backend, the number of articles and the live generation (503 when there is no index or no cluster)."""
+    health = backend().health()
+    if health.get("status") != "ok":
+        return error_response(503, str(health.get("message") or "The search backend is unavailable."))
+    data = {key: health.get(key) for key in ("status", "backend", "articles", "generation", "built_at")}
+    if "nodes" in health:
+        data["nodes"] = health["nodes"]
+    return jsonify(data)
 
 
 @bp.get("/api/openapi.json")

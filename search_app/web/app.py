@@ -1,4 +1,4 @@
-"""The Flask application factory: settings, the index handle, blueprints, headers, error pages."""
+"""The Flask application factory: settings, the search backend, blueprints, headers, error pages."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from ..config import Settings, settings_from_env
 from ..errors import SearchAppError
 from ..gazetteer import city_label
-from ..reader import IndexHandle
+from ..backends import open_backend
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not isinstance(settings, Settings):
         settings = settings_from_env()
         app.config["SETTINGS"] = settings
-    app.extensions[EXTENSION] = IndexHandle(settings.index)
+    # Which engine answers is the settings' choice; the routes only see the backend interface.
+    app.extensions[EXTENSION] = open_backend(settings)
     app.jinja_env.globals["city_label"] = city_label
 
     from .api import bp as api_bp

@@ -86,8 +86,10 @@ def _schemas() -> dict[str, Any]:
         }),
         "Suggest": _obj({"query": {"type": "string"}, "words": string_list,
                          "titles": _array(_obj({"id": {"type": "string"}, "title": {"type": "string"}, "url": {"type": "string"}}))}),
-        "Health": _obj({"status": {"const": "ok"}, "articles": {"type": "integer"}, "generation": {"type": "string"},
-                        "built_at": NULLABLE_STRING}),
+        "Health": _obj({"status": {"const": "ok"}, "backend": {"enum": ["whoosh", "typesense"]},
+                        "articles": {"type": "integer"}, "generation": {"type": "string"}, "built_at": NULLABLE_STRING,
+                        "nodes": _array(_obj({"node": {"type": "string"}, "ok": {"type": "boolean"}}))},
+                       required=["status", "backend", "articles", "generation", "built_at"]),
     }
 
 

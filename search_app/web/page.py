@@ -8,8 +8,7 @@ from urllib.parse import quote, urlencode
 
 from ..gazetteer import canonical_city
 from ..models import SearchRequest
-from ..reader import IndexHandle
-from ..search import search
+from ..backends import SearchBackend
 from ..sources import normalise_source
 from .params import echo, has_filters, toggled, url
 from .timeline import build_timeline
@@ -48,11 +47,11 @@ def _pagination(req: SearchRequest, pages: int) -> dict[str, Any]:
     }
 
 
-def build_page(handle: IndexHandle, req: SearchRequest, time_limit: float) -> dict[str, Any]:
+def build_page(backend: SearchBackend, req: SearchRequest) -> dict[str, Any]:
     """Run the search and add what a page needs: toggle links, page links, timeline, fallbacks."""
 
     def run(r: SearchRequest) -> dict[str, Any]:
-        return search(handle, r, time_limit)
+        return backend.search(r)
 
     data = run(req)
     for facet, values in data["facets"].items():

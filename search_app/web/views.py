@@ -10,8 +10,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from ..config import Settings
 from ..models import DEFAULT_PER_PAGE, SearchRequest
-from ..reader import IndexHandle
-from ..search import get_article
+from ..backends import SearchBackend
 from .page import article_url, build_page
 from .params import parse_search_args, url
 
@@ -19,8 +18,8 @@ bp = Blueprint("views", __name__)
 FEED_ENTRIES = 20
 
 
-def handle() -> IndexHandle:
-    """The app's IndexHandle (it follows rebuilds by itself)."""
+def backend() -> SearchBackend:
+    """The app's search backend (Whoosh follows rebuilds by itself, Typesense through its alias)."""
     return current_app.extensions["search_app"]  # type: ignore[no-any-return]
 
 
@@ -33,7 +32,7 @@ def settings() -> Settings:
 def search_page() -> str:
     """The search page: results, facets, timeline; an empty query lists the newest articles."""
     req = parse_search_args(request.args)
-    page = build_page(handle(), req, settings().search_time_limit)
+    page = build_page(backend(), req)
     return render_template("search.html", page=page)
 
 
@@ -41,7 +40,7 @@ def search_page() -> str:
 def article_page(article_id: str) -> str:
     """One article, with the words of ?q= highlighted and related articles."""
     q = request.args.get("q", "")
-    article = get_article(handle(), article_id, q)
+    article = backend().get_article(article_id, q)
     for other in article["related"]:
         other["url"] = article_url(other["id"])
     back = url("/", SearchRequest(q=q))
@@ -60,9 +59,8 @@ def feed() -> Response:
     req = parse_search_args(request.args)
     # Newest first always; a feed reader wants a short page unless per_page asks otherwise.
     req = replace(req, sort="newest", per_page=req.per_page if request.args.get("per_page") else FEED_ENTRIES)
-    page = build_page(handle(), req, settings().search_time_limit)
-    generation = handle().generation()
-    built = str(generation.meta.get("built_at") or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+    page = build_page(backend(), req)
+    built = str(backend().health().get("built_at") or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
     built = built.replace("+00:00", "Z")
     entries: list[dict[str, Any]] = [
         {**hit, "updated": _atom_time(hit["date"], built)} for hit in page["results"]

@@ -1,0 +1,60 @@
+"""The backend interface: what the web app and the CLI may ask of a search engine, whichever runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Protocol, runtime_checkable
+
+from ..models import BuildReport, SearchRequest
+
+NAMES = ("whoosh", "typesense")
+
+Progress = Callable[[int, int], None]  # (files done, files in all)
+
+
+@runtime_checkable
+class SearchBackend(Protocol):
+    """A search engine holding the articles: fed by the ingester, asked with SearchRequest.
+
+    Every method answers with the core's plain shapes (see search_app.search) and raises
+    SearchAppError subclasses with a message a user can act on.
+    """
+
+    name: str
+
+    def build(self, seeds: Path, *, procs: int = 1, progress: Progress | None = None) -> BuildReport:
+        """Index every file under seeds into a new index, then switch searches to it at once."""
+        ...
+
+    def update(self, seeds: Path, *, progress: Progress | None = None) -> BuildReport:
+        """Apply new, changed and deleted files of seeds to the live index."""
+        ...
+
+    def search(self, req: SearchRequest) -> dict[str, Any]:
+        """One results page with facets, suggestion and the relaxed flag (the core's response)."""
+        ...
+
+    def get_article(self, article_id: str, q: str = "") -> dict[str, Any]:
+        """One article with highlighted paragraphs and related articles; NotFound when unknown."""
+        ...
+
+    def related(self, article_id: str) -> list[dict[str, Any]]:
+        """Articles most like this one (id, title, date, source, cities)."""
+        ...
+
+    def complete(self, prefix: str, limit: int = 8) -> list[str]:
+        """Indexed words starting with prefix, most frequent first (for the search box)."""
+        ...
+
+    def stats(self) -> dict[str, Any]:
+        """Articles, counts per city and source, date range and build details of the live index."""
+        ...
+
+    def health(self) -> dict[str, Any]:
+        """{"status": "ok" | "unavailable", "backend", "articles", "generation", "built_at", ...}; a
+        "message" says what is wrong when the status is not ok."""
+        ...
+
+    def close(self) -> None:
+        """Release searchers and connections."""
+        ...

@@ -1,0 +1,63 @@
+"""The embedded Whoosh backend: a thin layer over indexer, reader and search (which it leaves as they are)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .. import indexer
+from .. import search as core
+from ..ingest import DEFAULT_MAX_BYTES
+from ..models import BuildReport, SearchRequest
+from ..reader import IndexHandle
+from .base import Progress
+
+
+class WhooshBackend:
+    """Generations of a Whoosh index in one folder, searched through a long-lived IndexHandle."""
+
+    name = "whoosh"
+
+    def __init__(self, index_dir: Path, time_limit: float = 2.0, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.index_dir = Path(index_dir)
+        self.time_limit = time_limit
+        self.max_bytes = max_bytes
+        self.handle = IndexHandle(self.index_dir)
+
+    def build(self, seeds: Path, *, procs: int = 1, progress: Progress | None = None) -> BuildReport:
+        """Full rebuild into a new generation, switched atomically (indexer.build)."""
+        return indexer.build(seeds, self.index_dir, procs=procs, max_bytes=self.max_bytes, progress=progress)
+
+    def update(self, seeds: Path, *, progress: Progress | None = None) -> BuildReport:
+        """Incremental update by content hash (indexer.update)."""
+        return indexer.update(seeds, self.index_dir, max_bytes=self.max_bytes, progress=progress)
+
+    def search(self, req: SearchRequest) -> dict[str, Any]:
+        """The core search with this backend's time limit."""
+        return core.search(self.handle, req, self.time_limit)
+
+    def get_article(self, article_id: str, q: str = "") -> dict[str, Any]:
+        """One article, highlighted, with related articles."""
+        return core.get_article(self.handle, article_id, q)
+
+    def related(self, article_id: str) -> list[dict[str, Any]]:
+        """Related articles of one article (Whoosh's more_like over title and body)."""
+        return core.get_article(self.handle, article_id)["related"]  # type: ignore[no-any-return]
+
+    def complete(self, prefix: str, limit: int = 8) -> list[str]:
+        """Words of the live generation's spelling vocabulary that start with prefix."""
+        return self.handle.generation().vocabulary().complete(prefix, limit)
+
+    def stats(self) -> dict[str, Any]:
+        """The live generation's meta plus its size on disk."""
+        return indexer.index_stats(self.index_dir)
+
+    def health(self) -> dict[str, Any]:
+        """ok with the article count and generation; IndexMissing/IndexCorrupt (503) when unreadable."""
+        gen = self.handle.generation()
+        return {"status": "ok", "backend": self.name, "articles": gen.doc_count, "generation": gen.name,
+                "built_at": gen.meta.get("built_at")}
+
+    def close(self) -> None:
+        """Release every searcher."""
+        self.handle.close()
