@@ -239,7 +239,7 @@ def build(
     index_dir: Path,
     *,
     procs: int = 1,
-    limitmb: int = 128,
+    limitmb: int = 256,  # per writer process: a bigger pool means fewer sort runs to merge
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Progress | None = None,
     _before_switch: Callable[[], None] | None = None,
@@ -311,7 +311,7 @@ def update(
     seeds: Path,
     index_dir: Path,
     *,
-    limitmb: int = 128,
+    limitmb: int = 256,  # per writer process: a bigger pool means fewer sort runs to merge
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Progress | None = None,
 ) -> BuildReport:
