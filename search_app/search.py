@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import heapq
 import time
 from typing import Any
@@ -12,11 +11,11 @@ from whoosh import query as wq
 
 from .errors import BadRequest, NotFound
 from .gazetteer import canonical_city, city_label, city_names
-from .models import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS, Article, SearchRequest
+from .models import MAX_PER_PAGE, SORTS, Article, SearchRequest
 from .query import Compiler, ParsedQuery, parse
 from .reader import Generation, IndexHandle
 from .schema import EPOCH, from_stored
-from .snippets import analysed_words, highlight_all, mark, find_matches, query_terms, snippet
+from .snippets import find_matches, highlight_all, mark, query_terms, snippet
 from .sources import normalise_source
 
 SUGGEST_BELOW = 3  # a query with fewer results than this gets a spelling check
@@ -311,7 +310,3 @@ def _related(searcher: Any, docnum: int, top: int = RELATED) -> list[dict[str, A
                     "source": other.source, "cities": list(other.cities)})
     return out
 
-
-def related_words(text: str) -> frozenset[str]:
-    """Terms of free text, for highlighting."""
-    return analysed_words(text)

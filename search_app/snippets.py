@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Iterable
 
 from whoosh import query as wq
 
@@ -137,7 +137,3 @@ def opening(text: str, size: int = FRAGMENT_CHARS) -> str:
     """The escaped first words of a text, for results that matched only in title or metadata."""
     return snippet(text, frozenset(), size)
 
-
-def analysed_words(text: str) -> Any:
-    """Index terms of free text (used to highlight an article reached from a search)."""
-    return frozenset(t.text for t in _ANALYZER(text, mode="query"))
