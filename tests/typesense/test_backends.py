@@ -1,0 +1,206 @@
+"""Issue 8: the same search-core behaviours through the backend interface, on Whoosh and on Typesense.
+
+Every case runs on both backends (the `backend` fixture). Where Typesense cannot behave as
+Whoosh does, the case is listed in DIFFERENCES with each backend's answer and the reason: the
+difference is asserted, never skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from search_app.errors import BadRequest, NotFound
+from search_app.models import SearchRequest
+
+A0, A1, A2, A3, A4 = (
+    "000_5ca391961da276a5", "001_0b108123ccd7e2b3", "002_d26b102950b0f93f",
+    "003_b8c9e442042d1bdf", "004_860ced496ef7d71d",
+)
+KEYS = ["query", "total", "page", "per_page", "pages", "sort", "results", "facets", "suggestion", "relaxed",
+        "timed_out", "notices", "generation", "took_ms"]
+RESULT_KEYS = ["id", "title", "title_html", "date", "source", "author", "cities", "score", "snippet"]
+
+# case id -> the request; the answer compared is (ids in order, total, relaxed).
+CASES: dict[str, SearchRequest] = {
+    "one word": SearchRequest(q="airport"),
+    "ranked, title words weigh more": SearchRequest(q="jincheng"),
+    "plural in the title": SearchRequest(q="transfers"),
+    "singular": SearchRequest(q="transfer"),
+    "stemming": SearchRequest(q="industries", per_page=100),
+    "two words": SearchRequest(q="launch ceremony"),
+    "all words first": SearchRequest(q="logistics airport"),
+    "relaxed": SearchRequest(q="taiyuan airport kyrgyzstan nonexistentword"),
+    "unknown word": SearchRequest(q="nonexistentword"),
+    "phrase": SearchRequest(q='"industrial transfers"'),
+    "phrase, plural in the text": SearchRequest(q='"freight train"'),
+    "excluded word": SearchRequest(q="airport -kyrgyzstan"),
+    "title field": SearchRequest(q="title:jincheng"),
+    "city field": SearchRequest(q="city:taiyuan", sort="newest"),
+    "city in Chinese": SearchRequest(q="city:太原", sort="newest"),
+    "county maps to its city": SearchRequest(q="city:xiaodian", sort="newest"),
+    "OR of cities": SearchRequest(q="city:datong OR city:jinzhong"),
+    "OR of words": SearchRequest(q="kyrgyzstan OR optical"),
+    "source field": SearchRequest(q='source:"China Daily"', sort="oldest"),
+    "year field": SearchRequest(q="year:2021"),
+    "excluded city": SearchRequest(q="shanxi -city:jincheng", sort="newest"),
+    "prefix": SearchRequest(q="logis*", sort="newest"),
+    "Chinese city name as a word": SearchRequest(q="太原", sort="newest"),
+    "city without articles": SearchRequest(q="Lvliang"),
+    "misspelled word": SearchRequest(q="logistcs"),
+    "misspelled city": SearchRequest(q="Taiyaun"),
+    "everything, newest first": SearchRequest(),
+    "oldest first, undated last": SearchRequest(sort="oldest"),
+    "words, newest first": SearchRequest(q="shanxi", sort="newest"),
+    "second page": SearchRequest(sort="newest", page=2, per_page=2),
+    "city filter": SearchRequest(cities=("Taiyuan",)),
+    "city filter in Chinese": SearchRequest(cities=("太原",)),
+    "OR within a facet, AND across": SearchRequest(cities=("datong", "晋中"), sources=("China Daily",)),
+    "year filter": SearchRequest(years=(2022,)),
+    "date from": SearchRequest(date_from=dt.date(2021, 1, 1)),
+    "date to": SearchRequest(date_to=dt.date(2021, 12, 31)),
+    "one day": SearchRequest(date_from=dt.date(2021, 11, 5), date_to=dt.date(2021, 11, 5)),
+    "words and a filter": SearchRequest(q="logistics", cities=("Taiyuan",)),
+}
+
+SAME: dict[str, tuple[list[str], int, bool]] = {
+    "one word": ([A3, A4], 2, False),
+    "ranked, title words weigh more": ([A4, A1], 2, False),
+    "two words": ([A2], 1, False),
+    "all words first": ([A3, A4], 2, False),
+    "unknown word": ([], 0, False),
+    "phrase": ([A1], 1, False),
+    "excluded word": ([A4], 1, False),
+    "title field": ([A4], 1, False),
+    "city field": ([A0, A3, A4, A2], 4, False),
+    "city in Chinese": ([A0, A3, A4, A2], 4, False),
+    "county maps to its city": ([A0, A3, A4, A2], 4, False),
+    "OR of cities": ([A0, A2], 2, False),
+    "source field": ([A4, A2], 2, False),
+    "year field": ([A3], 1, False),
+    "excluded city": ([A0, A3, A2], 3, False),
+    "prefix": ([A0, A3, A4], 3, False),
+    "Chinese city name as a word": ([A0, A3, A4, A2], 4, False),
+    "city without articles": ([], 0, False),
+    "everything, newest first": ([A0, A1, A3, A4, A2], 5, False),
+    "oldest first, undated last": ([A4, A3, A1, A0, A2], 5, False),
+    "words, newest first": ([A0, A1, A3, A4, A2], 5, False),
+    "second page": ([A3, A4], 5, False),
+    "city filter": ([A0, A3, A4, A2], 4, False),
+    "city filter in Chinese": ([A0, A3, A4, A2], 4, False),
+    "OR within a facet, AND across": ([A2], 1, False),
+    "year filter": ([A0, A1], 2, False),
+    "date from": ([A0, A1, A3], 3, False),
+    "date to": ([A3, A4], 2, False),
+    "one day": ([A3], 1, False),
+    "words and a filter": ([A0, A3, A4], 3, False),
+}
+
+# case id -> (Whoosh's answer, Typesense's answer, why they differ). See README "Backends".
+DIFFERENCES: dict[str, tuple[tuple[list[str], int, bool], tuple[list[str], int, bool], str]] = {
+    "plural in the title": (([A1, A0], 2, False), ([A1], 1, False),
+                            "no stemming in Typesense 0.24: 000 says 'transfer'"),
+    "singular": (([A1, A0], 2, False), ([A0, A1], 2, False),
+                 "no stemming: 001's title says 'transfers', so only its body matches and 000 ranks first"),
+    "stemming": (([A1, A2, A4, A0, A3], 5, False), ([A1, A2, A3], 3, False),
+                 "no stemming: 'industries' does not find 'industry'/'industrial'"),
+    "phrase, plural in the text": (([A3, A0], 2, False), ([A3], 1, False),
+                                   "no stemming: 000 says 'freight trains'"),
+    "relaxed": (([A3, A4, A2, A0], 4, True), ([A3, A4, A0, A2], 4, True),
+                "relaxed ranking: Whoosh ranks by the rarest words matched (BM25F), Typesense drops words from the right"),
+    "OR of words": (([A4, A3], 2, False), ([A3, A4], 2, True),
+                    "no OR in Typesense: the words are searched together and dropped when none has both (relaxed, with a notice)"),
+    "misspelled word": (([], 0, False), ([A0, A3, A4], 3, False),
+                        "typo tolerance: Typesense answers with the corrected word's results at once"),
+    "misspelled city": (([], 0, False), ([A0, A2, A3, A4], 4, False),
+                        "typo tolerance: Typesense answers with the corrected word's results at once"),
+}
+
+
+def answer(response: dict[str, Any]) -> tuple[list[str], int, bool]:
+    """(ids in order, total, relaxed) of a response."""
+    return [r["id"] for r in response["results"]], response["total"], response["relaxed"]
+
+
+def facets(response: dict[str, Any]) -> dict[str, dict[str, tuple[int, bool]]]:
+    """Per facet: value -> (count, selected), leaving out zero-count unselected values."""
+    return {name: {v["value"]: (v["count"], v["selected"]) for v in values if v["count"] or v["selected"]}
+            for name, values in response["facets"].items()}
+
+
+def test_every_case_is_either_the_same_or_a_documented_difference() -> None:
+    assert set(SAME) | set(DIFFERENCES) == set(CASES) and not set(SAME) & set(DIFFERENCES)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_case(backend: Any, case: str) -> None:
+    response = backend.search(CASES[case])
+    assert list(response) == KEYS and all(list(r) == RESULT_KEYS for r in response["results"])
+    if case in SAME:
+        assert answer(response) == SAME[case]
+    else:
+        whoosh, typesense, _why = DIFFERENCES[case]
+        assert answer(response) == (whoosh if backend.name == "whoosh" else typesense)
+
+
+FACET_CASES = ["everything, newest first", "city filter", "OR within a facet, AND across", "year filter", "date from",
+               "words and a filter", "one word", "excluded city"]
+
+
+@pytest.mark.parametrize("case", FACET_CASES)
+def test_facets_suggestions_notices_are_the_same(whoosh_backend: Any, ts_backend: Any, case: str) -> None:
+    """Facet counts (each ignoring its own filter), suggestion and notices agree between the backends."""
+    a, b = whoosh_backend.search(CASES[case]), ts_backend.search(CASES[case])
+    assert facets(a) == facets(b)
+    assert (a["suggestion"], a["notices"], a["pages"], a["sort"]) == (b["suggestion"], b["notices"], b["pages"], b["sort"])
+
+
+@pytest.mark.parametrize(("q", "suggestion"), [("logistcs", {"query": "logistics", "total": 3}),
+                                               ("Taiyaun", {"query": "Taiyuan", "total": 4}),
+                                               ("logistics", None)])
+def test_did_you_mean(backend: Any, q: str, suggestion: dict[str, Any] | None) -> None:
+    assert backend.search(SearchRequest(q=q))["suggestion"] == suggestion
+
+
+def test_or_notice_is_the_documented_difference(backend: Any) -> None:
+    notices = backend.search(CASES["OR of words"])["notices"]
+    assert bool([n for n in notices if "OR is not supported" in n]) == (backend.name == "typesense")
+
+
+def test_snippets_mark_and_escape(backend: Any) -> None:
+    hit = backend.search(SearchRequest(q='"industrial transfers"'))["results"][0]
+    assert hit["title_html"] == "Province calls for <mark>industrial</mark> <mark>transfers</mark>"
+    assert "<mark>transfers</mark>" in hit["snippet"] and "China&#x27;s Shanxi" in hit["snippet"]
+    assert hit["snippet"].replace("<mark>", "").replace("</mark>", "").count("<") == 0
+
+
+def test_article_related_and_not_found(backend: Any) -> None:
+    article = backend.get_article(A1, q="transfers")
+    assert (article["id"], article["title"]) == (A1, "Province calls for industrial transfers")
+    assert any("<mark>transfers</mark>" in p for p in article["paragraphs_html"])
+    related = backend.related(A1)
+    assert related and A1 not in {r["id"] for r in related} and set(related[0]) == {"id", "title", "date", "source", "cities"}
+    with pytest.raises(NotFound):
+        backend.get_article("no/such/article")
+
+
+def test_bad_request(backend: Any) -> None:
+    with pytest.raises(BadRequest):
+        backend.search(SearchRequest(q="coal", sort="best"))
+
+
+def test_completions(backend: Any) -> None:
+    assert backend.complete("airp") == ["airport", "airports"]
+    assert backend.complete("") == []
+
+
+def test_stats_and_health(backend: Any) -> None:
+    stats = backend.stats()
+    expected = {"articles": 5, "undated": 1, "date_min": "2019-09-02", "date_max": "2022-09-29",
+                "sources": {"China Daily": 2, "Shanxi Daily": 1}}
+    assert {k: stats[k] for k in expected} == expected and stats["cities"]["Taiyuan"] == 4
+    health = backend.health()
+    assert (health["status"], health["backend"], health["articles"]) == ("ok", backend.name, 5)
+    assert health["generation"] == stats["generation"] and health["built_at"]
