@@ -142,17 +142,25 @@ def _get(conn: http.client.HTTPConnection, path: str) -> float:
 
 
 def _rss_mb(pid: int) -> float:
+    """Peak resident memory of a process and all its descendants (gunicorn's master and workers)."""
+    total = 0.0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+            total += int(line.split()[1]) / 1024
+    for child in Path(f"/proc/{pid}/task").glob("*/children"):
+        for kid in child.read_text().split():
+            try:
+                total += _rss_mb(int(kid))
+            except OSError:
+                pass
+    return total
 
 
 def measure_http(index: Path, seeds: Path, queries: Sequence[dict[str, Any]], rounds: int, seconds: float = 20.0) -> dict[str, Any]:
     """Latency with one client, then requests/s with 8 concurrent clients, against `search-app serve`."""
     port = _free_port()
     server = subprocess.Popen([str(CLI), "--seeds", str(seeds), "--index", str(index), "serve", "--port", str(port),
-                               "--threads", "8"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               "--threads", "4"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -165,7 +173,7 @@ def measure_http(index: Path, seeds: Path, queries: Sequence[dict[str, Any]], ro
                     raise RuntimeError("the server did not start")
                 time.sleep(0.2)
         paths = [_query_string(q) for q in queries]
-        for path in paths:  # warm-up
+        for path in paths * 2:  # warm-up: every worker process opens the index and fills its caches
             _get(conn, path)
         single = [_get(conn, path) for _ in range(rounds) for path in paths]
         conn.close()

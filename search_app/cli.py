@@ -237,38 +237,29 @@ def search_command(ctx: click.Context, query: tuple[str, ...], cities: tuple[str
         click.echo(f"   {_terminal_snippet(hit['snippet'], color)}")
 
 
-def _limit_malloc_arenas(arenas: int = 2) -> None:
-    """Cap glibc's per-thread malloc arenas: with many worker threads they hold memory that is never reused."""
-    import ctypes
-
-    try:
-        ctypes.CDLL(None).mallopt(-8, arenas)  # -8 is M_ARENA_MAX
-    except (OSError, AttributeError):  # not glibc: nothing to tune
-        pass
-
-
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Worker threads of the WSGI server.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Worker processes [default: one per core, at most 4].")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Threads per worker process.")
 @click.option("--dev", is_flag=True, help="Flask's development server with the reloader.")
 @click.pass_context
 @_fail_cleanly
-def serve(ctx: click.Context, host: str, port: int, threads: int, dev: bool) -> None:
-    """Serve the search page and the JSON API (waitress, several threads)."""
+def serve(ctx: click.Context, host: str, port: int, workers: int | None, threads: int, dev: bool) -> None:
+    """Serve the search page and the JSON API (gunicorn: worker processes with threads)."""
     from .web.app import create_app
 
     settings = _settings(ctx)
-    app = create_app({"SETTINGS": settings})
     if dev:
-        app.run(host=host, port=port, debug=True, use_reloader=True)
+        create_app({"SETTINGS": settings}).run(host=host, port=port, debug=True, use_reloader=True)
         return
-    import waitress
+    from .web.server import serve as serve_production
 
-    _limit_malloc_arenas()
+    workers = workers or max(1, min(4, os.cpu_count() or 1))
     where = settings.index if settings.backend == "whoosh" else "Typesense at " + ", ".join(settings.typesense_nodes)
-    click.echo(f"Serving {where} on http://{host}:{port}/ with {threads} threads")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="search_app")
+    create_app({"SETTINGS": settings}).extensions["search_app"].close()  # fail now, not in every worker
+    click.echo(f"Serving {where} on http://{host}:{port}/ with {workers} worker(s) x {threads} threads")
+    serve_production(lambda: create_app({"SETTINGS": settings}), host, port, workers, threads)
 
 
 if __name__ == "__main__":  # pragma: no cover
