@@ -46,6 +46,12 @@ class SeedFile:
 
     path: Path  # as found (inside the seeds folder)
     rel: str  # posix path relative to the seeds folder
+    real: Path | None = None  # what to open, when path is a symlink to another file inside the folder
+
+    @property
+    def source(self) -> Path:
+        """The file to read: never a symlink, so a link swapped in after discovery is refused."""
+        return self.real or self.path
 
 
 class SkipFile(Exception):
@@ -73,6 +79,9 @@ def discover(seeds: Path) -> tuple[list[SeedFile], list[Skipped]]:
             elif name.startswith("."):
                 dirnames.remove(name)
                 skipped.append(Skipped(_rel(full, seeds), "hidden folder not read"))
+            elif full.suffix.lower() in SUFFIXES:
+                dirnames.remove(name)
+                skipped.append(Skipped(_rel(full, seeds), "folder named like an article file; its contents are not read"))
         dirnames.sort()
         for name in sorted(filenames):
             full = base / name
@@ -81,12 +90,20 @@ def discover(seeds: Path) -> tuple[list[SeedFile], list[Skipped]]:
             if refusal:
                 skipped.append(Skipped(rel, refusal))
                 continue
+            real = None
             if full.is_symlink():
-                target = full.resolve()
-                if not target.is_relative_to(root):
+                try:
+                    real = full.resolve(strict=True)
+                except FileNotFoundError:
+                    skipped.append(Skipped(rel, "unreadable: No such file or directory"))
+                    continue
+                except (RuntimeError, OSError):  # a symlink loop
+                    skipped.append(Skipped(rel, "unreadable: Too many levels of symbolic links"))
+                    continue
+                if not real.is_relative_to(root):
                     skipped.append(Skipped(rel, "symlink to a file outside the seeds folder"))
                     continue
-            files.append(SeedFile(full, rel))
+            files.append(SeedFile(full, rel, real))
     return files, skipped
 
 
@@ -111,21 +128,29 @@ def article_id(rel: str) -> str:
 
 
 def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """Read a regular file's bytes, refusing oversize files and files that change while read."""
+    """Read a regular file's bytes; refuse symlinks, non-files, oversize files and files that change while read."""
     try:
-        before = os.stat(path)
+        # O_NOFOLLOW: a file swapped for a symlink after discovery is refused, not followed;
+        # O_NONBLOCK: a FIFO named like an article cannot hang the build.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise SkipFile(f"unreadable: {exc.strerror or exc}") from exc
+    try:
+        before = os.fstat(fd)
         if not stat.S_ISREG(before.st_mode):
             raise SkipFile("not a regular file")
         if before.st_size > max_bytes:
             raise SkipFile(f"file too large ({before.st_size} bytes; the limit is {max_bytes})")
-        with open(path, "rb") as handle:
+        with open(fd, "rb", closefd=False) as handle:
             data = handle.read(max_bytes + 1)
-        after = os.stat(path)
+        after = os.fstat(fd)
     except OSError as exc:
         raise SkipFile(f"unreadable: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
     if len(data) > max_bytes:
         raise SkipFile(f"file too large (over {max_bytes} bytes)")
-    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(data) != after.st_size:
         raise SkipFile("file changed while being read; run the build again")
     return data
 
@@ -211,7 +236,7 @@ def parse_file(file: SeedFile, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes |
     """Records (or skips) from one file; a JSONL file may give several of each."""
     try:
         if data is None:
-            data = read_bytes(file.path, max_bytes)
+            data = read_bytes(file.source, max_bytes)
         suffix = file.path.suffix.lower()
         if suffix == ".jsonl":
             yield from _parse_jsonl(file, decode(data))
@@ -278,14 +303,14 @@ def inspect_paths(paths: Iterable[Path], seeds: Path | None = None, max_bytes: i
     for path in paths:
         if path.is_dir():
             found, skips = discover(path)
-            files.extend(SeedFile(f.path, _inspect_rel(f.path, root)) for f in found)
+            files.extend(SeedFile(f.path, _inspect_rel(f.path, root), f.real) for f in found)
             skipped.extend(skips)
         elif not path.exists():
             skipped.append(Skipped(str(path), "no such file"))
         elif refusal := refuse_name(path):
             skipped.append(Skipped(_inspect_rel(path, root), refusal))
         else:
-            files.append(SeedFile(path, _inspect_rel(path, root)))
+            files.append(SeedFile(path, _inspect_rel(path, root), path.resolve() if path.is_symlink() else None))
     result = ingest_files(files, max_bytes)
     result.skipped = skipped + result.skipped
     return result

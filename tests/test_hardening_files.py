@@ -93,7 +93,7 @@ def test_unreadable_file(layout: dict[str, Path], monkeypatch: pytest.MonkeyPatc
     """chmod 000 does not stop root, so opening the file is made to fail the way it would for a user."""
     seeds = layout["seeds"]
     target = seeds / "001_0b108123ccd7e2b3.txt"
-    real_open = builtins.open
+    real_open = os.open
     opened: list[str] = []
 
     def guarded(file: Any, *args: Any, **kwargs: Any) -> Any:
@@ -102,7 +102,7 @@ def test_unreadable_file(layout: dict[str, Path], monkeypatch: pytest.MonkeyPatc
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(ingest, "open", guarded, raising=False)
+    monkeypatch.setattr(os, "open", guarded)
     report = build(seeds, layout["index"])
     assert [(s.path, s.reason) for s in report.skipped] == [("001_0b108123ccd7e2b3.txt", "unreadable: Permission denied")]
     assert report.total == 4
@@ -110,7 +110,7 @@ def test_unreadable_file(layout: dict[str, Path], monkeypatch: pytest.MonkeyPatc
     # An update keeps the last good articles of a file that has become unreadable.
     monkeypatch.undo()
     build(seeds, layout["index"])
-    monkeypatch.setattr(ingest, "open", guarded, raising=False)
+    monkeypatch.setattr(os, "open", guarded)
     report = update(seeds, layout["index"])
     assert [(s.path, s.reason) for s in report.skipped] == [("001_0b108123ccd7e2b3.txt", "unreadable: Permission denied")]
     assert (report.removed, report.total) == (0, 5)
@@ -120,12 +120,16 @@ def test_unreadable_file(layout: dict[str, Path], monkeypatch: pytest.MonkeyPatc
 def test_file_changing_while_read_is_skipped(layout: dict[str, Path], monkeypatch: pytest.MonkeyPatch, change: str) -> None:
     seeds = layout["seeds"]
     target = str(seeds / "002_d26b102950b0f93f.txt")
-    real_stat = os.stat
+    real_fstat = os.fstat
     calls = {"n": 0}
 
-    def moving_stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
-        result = real_stat(path, *args, **kwargs)
-        if str(path) != target:
+    def moving_fstat(fd: int) -> os.stat_result:
+        result = real_fstat(fd)
+        try:
+            path = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            return result
+        if path != target:
             return result
         calls["n"] += 1
         if calls["n"] % 2 == 0:  # the second look (after reading) sees another file
@@ -138,7 +142,7 @@ def test_file_changing_while_read_is_skipped(layout: dict[str, Path], monkeypatc
             return os.stat_result(values[:10] + (result.st_atime_ns, result.st_mtime_ns + (5 * 10**9 if change == "mtime" else 0), result.st_ctime_ns))
         return result
 
-    monkeypatch.setattr(os, "stat", moving_stat)
+    monkeypatch.setattr(os, "fstat", moving_fstat)
     report = build(seeds, layout["index"])
     monkeypatch.undo()
     assert [(s.path, s.reason) for s in report.skipped] == [
@@ -173,7 +177,9 @@ def test_file_grown_while_read_is_skipped(layout: dict[str, Path], monkeypatch: 
 
     def opener(file: Any, *args: Any, **kwargs: Any) -> Any:
         handle = real_open(file, *args, **kwargs)
-        return Growing(handle) if Path(str(file)) == target else handle
+        # The ingester opens a descriptor (opened with O_NOFOLLOW) rather than a path.
+        name = os.readlink(f"/proc/self/fd/{file}") if isinstance(file, int) else str(file)
+        return Growing(handle) if Path(name) == target else handle
 
     monkeypatch.setattr(ingest, "open", opener, raising=False)
     report = build(seeds, layout["index"])

@@ -293,14 +293,14 @@ def test_unreadable_file_by_permission(seeds: Path) -> None:
 def test_unreadable_file_simulated(seeds: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(seeds, "locked.txt", ARTICLE)
     write(seeds, "open.txt", ARTICLE)
-    real_open = open
+    real_open = os.open
 
     def guarded_open(file: object, *args: object, **kwargs: object) -> object:
         if str(file).endswith("locked.txt"):
             raise PermissionError(13, "Permission denied", str(file))
-        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+        return real_open(file, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(ingest_module, "open", guarded_open, raising=False)
+    monkeypatch.setattr(os, "open", guarded_open)
     result = ingest(seeds)
     assert [a.id for a in result.articles] == ["open"]
     assert skips(result) == [("locked.txt", "unreadable: Permission denied")]

@@ -84,7 +84,7 @@ class _Diff:
         """Compare one file with what is stored for it."""
         previous = self.stored.by_path.get(file.rel, [])
         try:
-            data = read_bytes(file.path, max_bytes)
+            data = read_bytes(file.source, max_bytes)
         except SkipFile as skip:
             self.report.skipped.append(Skipped(file.rel, skip.reason))
             self.keep(previous)

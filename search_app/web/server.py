@@ -52,5 +52,6 @@ def serve(factory: Callable[[], Any], host: str, port: int, workers: int, thread
         "errorlog": "-",
         "loglevel": "warning",
         "proc_name": "search-app",
+        "limit_request_line": 8190,  # gunicorn's maximum: long ids and queries reach the app's own 404/400
     }
     _Server(factory, options).run()
