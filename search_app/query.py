@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 from whoosh import query as wq
 
@@ -105,6 +105,23 @@ class ParsedQuery:
     def is_empty(self) -> bool:
         """True when nothing searchable is left."""
         return not self.tree.children
+
+
+def corrected_text(parsed: ParsedQuery, correct: Callable[[str], str | None]) -> str | None:
+    """The query text with each plain word that `correct` fixes replaced (keeping its capital); None if none."""
+    text = parsed.text
+    changed = False
+    for word in sorted(parsed.words(), key=lambda w: w.span[0], reverse=True):  # right to left: spans stay valid
+        fixed = correct(word.text)
+        if fixed:
+            start, end = word.span
+            original = text[start:end]
+            # Keep a field prefix ("title:") and replace only the word itself.
+            head = original[: len(original) - len(word.text)] if original.endswith(word.text) else ""
+            replacement = fixed.capitalize() if word.text[:1].isupper() else fixed
+            text = text[:start] + head + replacement + text[end:]
+            changed = True
+    return text if changed else None
 
 
 def normalise_query(text: str) -> str:

@@ -12,7 +12,7 @@ from whoosh import query as wq
 from .errors import BadRequest, NotFound
 from .gazetteer import canonical_city, city_label, city_names
 from .models import MAX_PER_PAGE, SORTS, Article, SearchRequest
-from .query import Compiler, ParsedQuery, parse
+from .query import Compiler, ParsedQuery, corrected_text, parse
 from .reader import Generation, IndexHandle
 from .schema import EPOCH, from_stored
 from .snippets import find_matches, highlight_all, mark, query_terms, snippet
@@ -247,17 +247,8 @@ def _relaxable(parsed: ParsedQuery) -> bool:
 def _suggest(gen: Generation, searcher: Any, parsed: ParsedQuery, filters: _Filters, total: int) -> dict[str, Any] | None:
     """A corrected query with more results than this one, or None."""
     vocabulary = gen.vocabulary()
-    text = parsed.text
-    changed = False
-    for word in sorted(parsed.words(), key=lambda w: w.span[0], reverse=True):
-        fixed = vocabulary.correct(word.text)
-        if fixed:
-            start, end = word.span
-            original = text[start:end]
-            replacement = fixed.capitalize() if original[:1].isupper() else fixed
-            text = text[:start] + text[start:end].replace(original, replacement) + text[end:]
-            changed = True
-    if not changed:
+    text = corrected_text(parsed, vocabulary.correct)
+    if text is None:
         return None
     corrected = parse(text)
     q = Compiler(searcher, gen.sources).compile(corrected.tree)

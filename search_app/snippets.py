@@ -107,8 +107,12 @@ def _clean(fragment: str) -> str:
 
 
 def snippet(text: str, terms: frozenset[str], size: int = FRAGMENT_CHARS, fragments: int = MAX_FRAGMENTS) -> str:
-    """Up to `fragments` windows of text around the densest matches; the opening when none match."""
-    matches = find_matches(text, terms)
+    """Up to `fragments` windows of text around the densest matches of terms; the opening when none match."""
+    return snippet_of_matches(text, find_matches(text, terms), size, fragments)
+
+
+def snippet_of_matches(text: str, matches: list[Match], size: int = FRAGMENT_CHARS, fragments: int = MAX_FRAGMENTS) -> str:
+    """Escaped windows around the densest of the given matches, <mark>ed, with ellipses; the opening when none."""
     if not matches:
         end = _word_end(text, size) if len(text) > size else len(text)
         return html.escape(_clean(text[:end])) + (ELLIPSIS if end < len(text) else "")

@@ -461,3 +461,10 @@ def test_hostile_query_on_article_page(handle: IndexHandle) -> None:
     for q in HOSTILE:
         article = get_article(handle, A3, q=q)
         assert article["id"] == A3
+
+
+def test_suggestion_keeps_a_field_prefix(handle: IndexHandle) -> None:
+    response = search(handle, SearchRequest(q="title:logistcs"))
+    assert (response["total"], response["suggestion"]) == (0, None)  # no headline says logistics
+    response = search(handle, SearchRequest(q="title:transfrs"))
+    assert response["suggestion"] == {"query": "title:transfers", "total": 1}

@@ -26,7 +26,6 @@ Configuration comes in as parameters (nodes, API key); nothing here reads the en
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import re
 import threading
@@ -45,8 +44,8 @@ from ..errors import BadRequest, BuildFailed, NotFound, SearchAppError
 from ..gazetteer import canonical_city, city_label, city_names, cities, fold
 from ..ingest import DEFAULT_MAX_BYTES
 from ..models import Article, BuildReport, SearchRequest
-from ..query import Group, Not, ParsedQuery, Phrase, Word, parse
-from ..snippets import ELLIPSIS, FRAGMENT_CHARS, MAX_FRAGMENTS, Match, mark
+from ..query import Group, Not, ParsedQuery, Phrase, Word, corrected_text, parse
+from ..snippets import Match, mark, snippet_of_matches
 from ..sources import normalise_source
 from ..suggest import distance
 from . import typesense_sync
@@ -466,22 +465,16 @@ class TypesenseBackend:
     def _suggest(self, parsed: ParsedQuery, plan: "_Plan", hits: list[dict[str, Any]], filters: str) -> dict[str, Any] | None:
         """When Typesense corrected a word (typo tolerance), the corrected query and its exact count."""
         seen = Counter(t.lower() for hit in hits for t in _matched_tokens(hit))
-        text = parsed.text
-        changed = False
-        for word in sorted(parsed.words(), key=lambda w: w.span[0], reverse=True):
-            low = word.text.lower()
-            if low in seen or canonical_city(word.text, divisions=False) or not low.isalpha():
-                continue
+
+        def correct(word: str) -> str | None:
+            low = word.lower()
+            if low in seen or canonical_city(word, divisions=False) or not low.isalpha():
+                return None
             near = [(distance(low, t), -n, t) for t, n in seen.items() if t.isalpha() and 0 < distance(low, t) <= 2]
-            if not near:
-                continue
-            fixed = min(near)[2]
-            start, end = word.span
-            original = text[start:end]
-            replacement = fixed.capitalize() if original[:1].isupper() else fixed
-            text = text[:start] + text[start:end].replace(original, replacement) + text[end:]
-            changed = True
-        if not changed:
+            return min(near)[2] if near else None
+
+        text = corrected_text(parsed, correct)
+        if text is None:
             return None
         strict_orig = {**plan.params(False), "num_typos": 0, "filter_by": filters, "per_page": 0}
         fixed_plan = _Plan(parse(text), plan.sources)
@@ -779,45 +772,6 @@ def _find(text: str, words: frozenset[str]) -> list[Match]:
     return [Match(m.start(), m.end(), m.group(0).lower()) for m in TOKEN.finditer(text) if fold(m.group(0)) in folded]
 
 
-def _word_start(text: str, pos: int) -> int:
-    space = text.rfind(" ", 0, pos) if pos > 0 else -1
-    return 0 if space == -1 else space + 1
-
-
-def _word_end(text: str, pos: int) -> int:
-    if pos >= len(text):
-        return len(text)
-    space = text.find(" ", pos)
-    return len(text) if space == -1 else space
-
-
-def snippet(text: str, matches: list[Match], size: int = FRAGMENT_CHARS, fragments: int = MAX_FRAGMENTS) -> str:
-    """Escaped fragments around the densest matches, <mark>ed, with ellipses; the opening when none match."""
-    if not matches:
-        end = _word_end(text, size) if len(text) > size else len(text)
-        return html.escape(" ".join(text[:end].split())) + (ELLIPSIS if end < len(text) else "")
-    windows = []
-    for i, first in enumerate(matches):
-        start = _word_start(text, max(0, first.start - size // 4))
-        end = _word_end(text, min(len(text), start + size))
-        inside = [m for m in matches[i:] if m.end <= end]
-        windows.append((len({m.term for m in inside}) * 10 + len(inside), start, end))
-    chosen: list[tuple[int, int]] = []
-    for _score, start, end in sorted(windows, key=lambda w: (-w[0], w[1])):
-        if all(end <= s or start >= e for s, e in chosen):
-            chosen.append((start, end))
-        if len(chosen) == fragments:
-            break
-    chosen.sort()
-    out = ELLIPSIS if chosen[0][0] > 0 else ""
-    for number, (start, end) in enumerate(chosen):
-        if number:
-            gap = text[chosen[number - 1][1]:start]
-            out += " " if not gap.strip() else f" {ELLIPSIS} "
-        out += " ".join(mark(text, matches, start, end).split())
-    return out + (ELLIPSIS if chosen[-1][1] < len(text) else "")
-
-
 def _result(hit: dict[str, Any], words: frozenset[str], scored: bool) -> dict[str, Any]:
     article = from_document(hit["document"])
     marked = words | {t.lower() for t in _matched_tokens(hit)}
@@ -832,7 +786,7 @@ def _result(hit: dict[str, Any], words: frozenset[str], scored: bool) -> dict[st
         "author": article.author,
         "cities": list(article.cities),
         "score": float(score) if scored and score is not None else None,
-        "snippet": snippet(article.body, _find(article.body, marked)),
+        "snippet": snippet_of_matches(article.body, _find(article.body, marked)),
     }
 
 
