@@ -179,10 +179,13 @@ def markdown(report: dict[str, Any]) -> str:
 
 
 def write_report(report: dict[str, Any], out: Path) -> None:
-    """Write latest.json and latest.md into out."""
+    """Write latest.json and latest.md into out, and a copy named after the backend (both tables are kept)."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
     (out / "latest.md").write_text(markdown(report), "utf-8")
+    backend = report["backend"]
+    (out / f"latest-{backend}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    (out / f"latest-{backend}.md").write_text(markdown(report), "utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
