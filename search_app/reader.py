@@ -46,6 +46,8 @@ class Generation:
             self.has_deletions = reader.has_deletions()
             self.facet_docs = {name: self._value_sets(reader, name) for name in FACET_FIELDS}
         self.sources = sorted(self.facet_docs["source"])
+        # Load the spelling vocabulary in the background, so the first "did you mean" does not wait.
+        threading.Thread(target=self.vocabulary, name=f"vocabulary-{name}", daemon=True).start()
 
     @staticmethod
     def _value_sets(reader: Any, fieldname: str) -> dict[str, frozenset[int]]:
