@@ -64,7 +64,7 @@ def add_file(writer: Any, file: SeedFile, max_bytes: int, result: ChunkResult, d
     """Index one file's articles into writer, recording them (or why not) in result."""
     try:
         if data is None:
-            data = read_bytes(file.source, max_bytes)
+            data = read_bytes(file.source, max_bytes, file.root)
     except SkipFile as skip:
         result.skipped.append(Skipped(file.rel, skip.reason))
         return

@@ -402,7 +402,7 @@ def _update_file(writer: Any, file: SeedFile, change: _Change, max_bytes: int, r
     """Bring one file's articles up to date: skip if its bytes are unchanged, else re-index them."""
     previous = change.old.files.get(file.rel)
     try:
-        data = read_bytes(file.source, max_bytes)
+        data = read_bytes(file.source, max_bytes, file.root)
     except SkipFile as skip:
         report.skipped.append(Skipped(file.rel, skip.reason))
         if previous:  # an unreadable file keeps its last good articles rather than losing them

@@ -47,6 +47,7 @@ class SeedFile:
     path: Path  # as found (inside the seeds folder)
     rel: str  # posix path relative to the seeds folder
     real: Path | None = None  # what to open, when path is a symlink to another file inside the folder
+    root: Path | None = None  # the resolved seeds folder: what is read must really be inside it
 
     @property
     def source(self) -> Path:
@@ -103,7 +104,7 @@ def discover(seeds: Path) -> tuple[list[SeedFile], list[Skipped]]:
                 if not real.is_relative_to(root):
                     skipped.append(Skipped(rel, "symlink to a file outside the seeds folder"))
                     continue
-            files.append(SeedFile(full, rel, real))
+            files.append(SeedFile(full, rel, real, root))
     return files, skipped
 
 
@@ -127,8 +128,20 @@ def article_id(rel: str) -> str:
     return stem if dot and "/" not in _ext else rel
 
 
-def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """Read a regular file's bytes; refuse symlinks, non-files, oversize files and files that change while read."""
+def _opened_inside(fd: int, root: Path) -> bool:
+    """True when an open file really lies under root (a parent folder may have become a symlink)."""
+    try:
+        where = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:  # no /proc (not Linux): only the last part of the path is guarded, by O_NOFOLLOW
+        return True
+    return Path(where).is_relative_to(root)
+
+
+def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, root: Path | None = None) -> bytes:
+    """Read a regular file's bytes; refuse symlinks, non-files, oversize files and files that change while read.
+
+    With root (the resolved seeds folder), a file that is not really under it once opened is refused:
+    O_NOFOLLOW guards only the last part of a path, not a parent folder swapped for a symlink."""
     try:
         # O_NOFOLLOW: a file swapped for a symlink after discovery is refused, not followed;
         # O_NONBLOCK: a FIFO named like an article cannot hang the build.
@@ -136,6 +149,8 @@ def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     except OSError as exc:
         raise SkipFile(f"unreadable: {exc.strerror or exc}") from exc
     try:
+        if root is not None and not _opened_inside(fd, root):
+            raise SkipFile("outside the seeds folder once opened (a folder was replaced by a symlink); not read")
         before = os.fstat(fd)
         if not stat.S_ISREG(before.st_mode):
             raise SkipFile("not a regular file")
@@ -236,7 +251,7 @@ def parse_file(file: SeedFile, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes |
     """Records (or skips) from one file; a JSONL file may give several of each."""
     try:
         if data is None:
-            data = read_bytes(file.source, max_bytes)
+            data = read_bytes(file.source, max_bytes, file.root)
         suffix = file.path.suffix.lower()
         if suffix == ".jsonl":
             yield from _parse_jsonl(file, decode(data))
@@ -303,7 +318,7 @@ def inspect_paths(paths: Iterable[Path], seeds: Path | None = None, max_bytes: i
     for path in paths:
         if path.is_dir():
             found, skips = discover(path)
-            files.extend(SeedFile(f.path, _inspect_rel(f.path, root), f.real) for f in found)
+            files.extend(SeedFile(f.path, _inspect_rel(f.path, root), f.real, f.root) for f in found)
             skipped.extend(skips)
         elif not path.exists():
             skipped.append(Skipped(str(path), "no such file"))

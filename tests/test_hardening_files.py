@@ -240,3 +240,25 @@ def test_very_many_tiny_files_build_in_bounded_time(tmp_path: Path) -> None:
     assert elapsed < 30
     assert (report.total, [(s.path, s.reason) for s in report.skipped]) == (2999, [("d00/000.txt", "empty file")])
     assert ids_for(tmp_path / "index", "29x99") == ["d29/099"]
+
+
+def test_folder_swapped_for_an_outside_symlink_after_discovery(layout: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """O_NOFOLLOW guards only a path's last part: a parent folder swapped for a link must not be followed either."""
+    import shutil
+
+    seeds, outside = layout["seeds"], layout["outside"]
+    (seeds / "folder").mkdir()
+    (seeds / "folder" / "inner.txt").write_text(article_text("Datong fair", "Datong held a fair."), "utf-8")
+    real_discover = indexer.discover
+
+    def discover_then_swap(folder: Path) -> Any:
+        found = real_discover(folder)
+        shutil.rmtree(seeds / "folder")
+        (seeds / "folder").symlink_to(outside / "folder", target_is_directory=True)
+        return found
+
+    monkeypatch.setattr(indexer, "discover", discover_then_swap)
+    report = build(seeds, layout["index"])
+    assert_nothing_leaked(layout["index"])
+    assert [s.path for s in report.skipped] == ["folder/inner.txt"]
+    assert report.total == 5
