@@ -421,3 +421,17 @@ def test_feed_bad_parameter_is_a_400_page(client):
     response = client.get("/feed.atom?from=soon")
     assert response.status_code == 400
     assert dom(response).one("h1").text() == "That request could not be understood"
+
+
+def test_timeline_labels_stay_readable_with_many_years() -> None:
+    from search_app.models import SearchRequest
+    from search_app.web.timeline import MAX_LABELS, build_timeline
+
+    years = [{"value": str(y), "label": str(y), "count": 3, "selected": False} for y in range(1987, 2027)]
+    response = {"total": 120, "facets": {"year": years}}
+    timeline = build_timeline(response, SearchRequest(), lambda req: {"results": []})
+    assert timeline is not None and len(timeline["bars"]) == 40
+    labelled = [b["label"] for b in timeline["bars"] if b["show_label"]]
+    assert labelled == ["1987", "1991", "1995", "1999", "2003", "2007", "2011", "2015", "2019", "2023"]
+    assert len(labelled) <= MAX_LABELS and not any(b["show_count"] for b in timeline["bars"])
+    assert timeline["bars"][0]["x"] >= 16 and timeline["bars"][-1]["x"] + timeline["bars"][-1]["width"] <= 600 - 16

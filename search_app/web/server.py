@@ -36,7 +36,9 @@ class _Server(BaseApplication):  # type: ignore[misc]
     def load(self) -> Any:
         """Build the WSGI app (runs in each worker after the fork)."""
         limit_malloc_arenas()
-        return self.factory()
+        app = self.factory()
+        app.test_client().get("/healthz")  # open the index now, not on the first visitor's request
+        return app
 
 
 def serve(factory: Callable[[], Any], host: str, port: int, workers: int, threads: int) -> None:

@@ -16,6 +16,9 @@ HEIGHT = 140
 PLOT_TOP = 18  # room for the count above the tallest bar
 PLOT_BOTTOM = 24  # room for the labels under the bars
 GAP = 4
+MARGIN = 16  # so the first and last labels are not cut at the edges
+MAX_LABELS = 12
+MAX_COUNTS = 20
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 Search = Callable[[SearchRequest], dict[str, Any]]
@@ -45,12 +48,15 @@ def _month_counts(run: Search, req: SearchRequest) -> Counter[tuple[int, int]]:
 def _bars(items: list[tuple[str, str, int, str]]) -> list[dict[str, Any]]:
     """Lay out (key, label, count, url) as bars of a WIDTH x HEIGHT chart."""
     top = max((count for _k, _l, count, _u in items), default=0) or 1
-    slot = WIDTH / max(len(items), 1)
+    slot = (WIDTH - 2 * MARGIN) / max(len(items), 1)
+    # Forty years of bars leave no room for forty labels: label every step-th bar, count only when few.
+    step = -(-len(items) // MAX_LABELS)
+    show_counts = len(items) <= MAX_COUNTS
     plot = HEIGHT - PLOT_TOP - PLOT_BOTTOM
     bars = []
     for i, (key, label, count, link) in enumerate(items):
         height = round(plot * count / top, 1) if count else 0.0
-        x = round(i * slot + GAP / 2, 1)
+        x = round(MARGIN + i * slot + GAP / 2, 1)
         width = round(max(slot - GAP, 1), 1)
         bars.append({
             "key": key, "label": label, "count": count, "url": link,
@@ -58,6 +64,7 @@ def _bars(items: list[tuple[str, str, int, str]]) -> list[dict[str, Any]]:
             "label_x": round(x + width / 2, 1), "label_y": HEIGHT - 8,
             "count_y": round(PLOT_TOP + plot - height - 4, 1),
             "title": f"{label}: {count} article{'s' if count != 1 else ''}",
+            "show_label": i % step == 0, "show_count": show_counts and count > 0,
         })
     return bars
 
