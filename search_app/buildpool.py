@@ -22,7 +22,7 @@ from typing import Any, Callable
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
-from .ingest import SeedFile, SkipFile, content_hash, parse_file, read_bytes
+from .ingest import SeedFile, SkipFile, content_hash, parse_file, read_file
 from .models import Article, Skipped
 from .schema import to_document
 
@@ -64,7 +64,7 @@ def add_file(writer: Any, file: SeedFile, max_bytes: int, result: ChunkResult, d
     """Index one file's articles into writer, recording them (or why not) in result."""
     try:
         if data is None:
-            data = read_bytes(file.source, max_bytes, file.root)
+            data = read_file(file, max_bytes)
     except SkipFile as skip:
         result.skipped.append(Skipped(file.rel, skip.reason))
         return

@@ -26,7 +26,7 @@ from whoosh import index as whoosh_index
 
 from .buildpool import COMPOUND, ChunkResult, add_file, article_words, held_locks, index_parallel, install_fork_hook
 from .errors import BuildFailed, BuildLocked, IndexCorrupt, IndexMissing
-from .ingest import DEFAULT_MAX_BYTES, SeedFile, SkipFile, content_hash, discover, read_bytes
+from .ingest import DEFAULT_MAX_BYTES, SeedFile, SkipFile, content_hash, discover, read_file
 from .models import BuildReport, Skipped
 from .schema import UNDATED_KEY, EPOCH, build_schema, from_stored
 
@@ -402,7 +402,7 @@ def _update_file(writer: Any, file: SeedFile, change: _Change, max_bytes: int, r
     """Bring one file's articles up to date: skip if its bytes are unchanged, else re-index them."""
     previous = change.old.files.get(file.rel)
     try:
-        data = read_bytes(file.source, max_bytes, file.root)
+        data = read_file(file, max_bytes)
     except SkipFile as skip:
         report.skipped.append(Skipped(file.rel, skip.reason))
         if previous:  # an unreadable file keeps its last good articles rather than losing them

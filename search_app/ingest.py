@@ -128,6 +128,11 @@ def article_id(rel: str) -> str:
     return stem if dot and "/" not in _ext else rel
 
 
+def read_file(file: SeedFile, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Read a discovered file's bytes, refusing anything that is not, once opened, inside its seeds folder."""
+    return read_bytes(file.source, max_bytes, file.root)
+
+
 def _opened_inside(fd: int, root: Path) -> bool:
     """True when an open file really lies under root (a parent folder may have become a symlink)."""
     try:
@@ -251,7 +256,7 @@ def parse_file(file: SeedFile, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes |
     """Records (or skips) from one file; a JSONL file may give several of each."""
     try:
         if data is None:
-            data = read_bytes(file.source, max_bytes, file.root)
+            data = read_file(file, max_bytes)
         suffix = file.path.suffix.lower()
         if suffix == ".jsonl":
             yield from _parse_jsonl(file, decode(data))

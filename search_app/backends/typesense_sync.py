@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
-from ..ingest import SeedFile, SkipFile, content_hash, discover, parse_file, read_bytes
+from ..ingest import SeedFile, SkipFile, content_hash, discover, parse_file, read_file
 from ..models import Article, BuildReport, Skipped
 from .base import Progress
 
@@ -84,7 +84,7 @@ class _Diff:
         """Compare one file with what is stored for it."""
         previous = self.stored.by_path.get(file.rel, [])
         try:
-            data = read_bytes(file.source, max_bytes)
+            data = read_file(file, max_bytes)
         except SkipFile as skip:
             self.report.skipped.append(Skipped(file.rel, skip.reason))
             self.keep(previous)
