@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from whoosh import query as wq
-from whoosh.reading import TermNotFound
 
 from .errors import IndexCorrupt
+from .postings import read_postings
 from .indexer import CURRENT, VOCABULARY, current_generation, open_generation, read_meta
 from .schema import UNDATED_KEY
 from .suggest import Vocabulary
@@ -119,7 +119,7 @@ class Generation:
         """The spelling vocabulary of this generation (loaded on first use)."""
         return self.cached("vocabulary", lambda: Vocabulary.from_file(self.path / VOCABULARY))  # type: ignore[no-any-return]
 
-    def docs(self, searcher: Any, q: wq.Query) -> frozenset[int]:
+    def docs(self, searcher: Any, q: wq.Query, memo: dict[Any, Any] | None = None) -> frozenset[int]:
         """Doc ids matching a query, without scoring.
 
         Terms are read straight from their posting lists and combined with set algebra,
@@ -130,17 +130,17 @@ class Generation:
         if isinstance(q, wq.Every):
             return self.all_docs
         if isinstance(q, wq.Term):
-            return self._term_docs(reader, q.fieldname, q.text)
+            return self._term_docs(reader, q.fieldname, q.text, memo)
         if isinstance(q, wq.Or):
-            sets = [self.docs(searcher, child) for child in q.subqueries]
+            sets = [self.docs(searcher, child, memo) for child in q.subqueries]
             return frozenset().union(*sets) if sets else frozenset()
         if isinstance(q, wq.And):
-            sets = sorted((self.docs(searcher, child) for child in q.subqueries), key=len)
+            sets = sorted((self.docs(searcher, child, memo) for child in q.subqueries), key=len)
             return frozenset(sets[0].intersection(*sets[1:])) if sets else frozenset()
         if isinstance(q, wq.AndNot):
-            return self.docs(searcher, q.a) - self.docs(searcher, q.b)
+            return self.docs(searcher, q.a, memo) - self.docs(searcher, q.b, memo)
         if isinstance(q, wq.Not):
-            return self.all_docs - self.docs(searcher, q.query)
+            return self.all_docs - self.docs(searcher, q.query, memo)
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
             return frozenset()
         if isinstance(q, wq.Phrase):
@@ -151,12 +151,26 @@ class Generation:
                 return candidates
         return frozenset(searcher.docs_for_query(q)) & self.all_docs
 
-    def _term_docs(self, reader: Any, fieldname: str, text: Any) -> frozenset[int]:
-        try:
-            ids = reader.postings(fieldname, text).all_ids()
-        except (TermNotFound, KeyError, ValueError):  # the term is not in the index
-            return frozenset()
+    def _term_docs(self, reader: Any, fieldname: str, text: Any, memo: dict[Any, Any] | None = None) -> frozenset[int]:
+        ids, _weights = self.postings(reader, fieldname, text, memo)
         return frozenset(ids) & self.all_docs if self.has_deletions else frozenset(ids)
+
+    @staticmethod
+    def postings(reader: Any, fieldname: str, text: Any, memo: dict[Any, Any] | None = None) -> tuple[list[int], list[float]]:
+        """A term's (doc ids, weights); memo keeps them for the rest of one request (ranking reads them again)."""
+        if memo is None:
+            return read_postings(reader, fieldname, text)
+        key = (fieldname, text)
+        if key not in memo:
+            memo[key] = read_postings(reader, fieldname, text)
+        return memo[key]  # type: ignore[no-any-return]
+
+    def field_lengths(self, searcher: Any, fieldname: str) -> list[int]:
+        """Each document's length in a field, as Whoosh stores it for scoring (cached per generation)."""
+        def read() -> list[int]:
+            reader = searcher.reader()
+            return [reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())]
+        return self.cached("length:" + fieldname, read)  # type: ignore[no-any-return]
 
     def retire(self) -> None:
         """Close idle searchers now and busy ones when their requests end."""
