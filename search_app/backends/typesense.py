@@ -67,6 +67,10 @@ _STOP = frozenset(
 )
 
 
+IMPORT_ATTEMPTS = 8
+IMPORT_WAIT_S = 30.0
+
+
 class TypesenseUnavailable(SearchAppError):
     """The Typesense cluster cannot be reached, or has no leader / no index."""
 
@@ -259,11 +263,28 @@ class TypesenseBackend:
         docs = [to_document(a, start_seq + i) for i, a in enumerate(records)]
         if not docs:
             return 0
-        results = self._guard(self._collection(name).documents.import_, docs, {"action": "upsert"})
+        for attempt in range(IMPORT_ATTEMPTS):
+            try:
+                results = self._guard(self._collection(name).documents.import_, docs, {"action": "upsert"})
+                break
+            except TypesenseUnavailable:
+                if attempt == IMPORT_ATTEMPTS - 1:
+                    raise
+                # A leader whose followers lag refuses writes ("Not Ready or Lagging", an empty import
+                # answer) until they catch up: wait for every node's health, then resend (upserts repeat safely).
+                self._wait_healthy(IMPORT_WAIT_S)
         failed = [(d["id"], r.get("error")) for d, r in zip(docs, results) if not r.get("success")]
         if failed:
             raise BuildFailed(f"Typesense refused {len(failed)} articles, e.g. {failed[0][0]!r}: {failed[0][1]}")
         return len(docs)
+
+    def _wait_healthy(self, timeout: float) -> None:
+        """Poll every node's /health until all answer ok, for at most timeout seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all((self._node_get(node, "/health") or {}).get("ok") for node in self.nodes):
+                return
+            time.sleep(0.5)
 
     def delete(self, ids: Iterable[str], collection: str | None = None) -> int:
         """Delete articles by id from the live collection; unknown ids are ignored. Returns how many went."""
