@@ -45,14 +45,67 @@ def read_postings(reader: Any, fieldname: str, text: Any) -> Postings:
     return ids, weights
 
 
-def scorable_terms(q: wq.Query, inside_or: bool = False) -> list[wq.Term] | None:
+def read_positions(reader: Any, fieldname: str, text: Any, wanted: frozenset[int]) -> dict[int, list[int]]:
+    """Word positions of a term in the wanted documents only (position lists are decoded for those alone)."""
+    found: dict[int, list[int]] = {}
+    for segment, offset in reader.leaf_readers():
+        try:
+            matcher = segment.postings(fieldname, text)
+        except (TermNotFound, KeyError, ValueError):
+            continue
+        if isinstance(matcher, FilterMatcher):
+            matcher = matcher.child
+        if not hasattr(matcher, "_read_values"):
+            while matcher.is_active():
+                if offset + matcher.id() in wanted:
+                    found[offset + matcher.id()] = list(matcher.value_as("positions"))
+                matcher.next()
+            continue
+        decode = matcher.format.decode_positions
+        while matcher.is_active():
+            matcher._read_ids()
+            block = [(i, offset + d) for i, d in enumerate(matcher._ids) if offset + d in wanted]
+            if block:
+                matcher._read_values()
+                for i, docnum in block:
+                    found[docnum] = decode(matcher._values[i])
+            matcher._next_block()
+    return found
+
+
+def phrase_docs(reader: Any, q: wq.Phrase, candidates: frozenset[int]) -> frozenset[int]:
+    """The candidates (documents holding every word) in which the words stand next to each other, in order."""
+    if not candidates or not q.words:
+        return frozenset()
+    if q.slop != 1:  # only exact phrases here; others go through Whoosh
+        raise ValueError("sloppy phrase")
+    positions = [read_positions(reader, q.fieldname, word, candidates) for word in q.words]
+    hits = []
+    for docnum in candidates:
+        lists = [p.get(docnum) for p in positions]
+        if any(not p for p in lists):
+            continue
+        later = [set(p) for p in lists[1:]]
+        if any(all(start + k + 1 in later[k] for k in range(len(later))) for start in lists[0]):
+            hits.append(docnum)
+    return frozenset(hits)
+
+
+Scored = tuple[wq.Term, "wq.Phrase | None"]  # a term that adds to the score, and the phrase it must stand in
+
+
+def scorable_terms(q: wq.Query, inside_or: bool = False) -> list[Scored] | None:
     """The terms whose matches add to a document's score, or None when the query needs Whoosh's matchers.
 
     Every term found in a matching document counts, which equals Whoosh's sum only while no AND sits
     under an OR (there, "rail" in a document without "prices" must not count for "steel OR (rail prices)").
+    A phrase's words count only in the documents where they form the phrase.
     """
     if isinstance(q, wq.Term):
-        return [q]
+        return [(q, None)]
+    if isinstance(q, wq.Phrase):
+        # Whoosh scores a phrase match as the sum of its words' scores in that field.
+        return [(wq.Term(q.fieldname, w, boost=q.boost), q) for w in q.words] if q.slop == 1 else None
     if isinstance(q, wq.Or):
         if q.scale:  # the relaxed query's coordination bonus
             return None
@@ -68,8 +121,8 @@ def scorable_terms(q: wq.Query, inside_or: bool = False) -> list[wq.Term] | None
     return None
 
 
-def _all_scorable(children: list[wq.Query], inside_or: bool) -> list[wq.Term] | None:
-    terms: list[wq.Term] = []
+def _all_scorable(children: list[wq.Query], inside_or: bool) -> list[Scored] | None:
+    terms: list[Scored] = []
     for child in children:
         found = scorable_terms(child, inside_or)
         if found is None:
@@ -80,12 +133,13 @@ def _all_scorable(children: list[wq.Query], inside_or: bool) -> list[wq.Term] | 
 
 def rank(
     searcher: Any,
-    terms: list[wq.Term],
+    terms: list[Scored],
     matched: frozenset[int],
     wanted: int,
     postings: Callable[[str, Any], Postings],
     lengths: Callable[[str], list[int]],
     deadline: float = float("inf"),
+    gate: Callable[[wq.Phrase], frozenset[int]] | None = None,
 ) -> tuple[list[tuple[int, float]], bool]:
     """The best `wanted` of the matched documents with Whoosh's BM25F scores, in Whoosh's order; timed out?
 
@@ -93,23 +147,25 @@ def rank(
     scores = dict.fromkeys(matched, 0.0)
     weighting = searcher.weighting
     timed_out = False
-    for term in terms:
+    for term, phrase in terms:
         if time.perf_counter() > deadline:
             timed_out = True
             break
         ids, weights = postings(term.fieldname, term.text)
         if not ids:
             continue
+        # A phrase's words score only where the phrase stands; elsewhere they are plain text.
+        allowed = scores if phrase is None or gate is None else {d: 0.0 for d in gate(phrase) if d in scores}
         scorer = weighting.scorer(searcher, term.fieldname, term.text)
         boost = term.boost
         if hasattr(scorer, "_score"):  # BM25F: depends on the weight and the field's length
             score_of, field_len = scorer._score, lengths(term.fieldname)
             for docnum, weight in zip(ids, weights):
-                if docnum in scores:
+                if docnum in allowed:
                     scores[docnum] += score_of(weight, field_len[docnum]) * boost
         else:  # an unscored field (city): the posting's weight, as Whoosh's WeightScorer gives
             for docnum, weight in zip(ids, weights):
-                if docnum in scores:
+                if docnum in allowed:
                     scores[docnum] += weight * boost
     candidates = scores.items() if not timed_out else [(d, s) for d, s in scores.items() if s > 0]
     # As Whoosh's top collector: higher scores first, and the lower doc id first among equal scores.

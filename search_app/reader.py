@@ -17,7 +17,7 @@ from typing import Any, Iterator
 from whoosh import query as wq
 
 from .errors import IndexCorrupt
-from .postings import read_postings
+from .postings import phrase_docs, read_postings
 from .indexer import CURRENT, VOCABULARY, current_generation, open_generation, read_meta
 from .schema import UNDATED_KEY
 from .suggest import Vocabulary
@@ -145,10 +145,18 @@ class Generation:
             return frozenset()
         if isinstance(q, wq.Phrase):
             # Only documents holding every word can hold the phrase: check positions there alone.
-            candidates = frozenset.intersection(*(self._term_docs(reader, q.fieldname, w) for w in q.words)) \
+            candidates = frozenset.intersection(*(self._term_docs(reader, q.fieldname, w, memo) for w in q.words)) \
                 if q.words else frozenset()
             if not candidates:
                 return candidates
+            if q.slop == 1:
+                key = ("phrase", q.fieldname, tuple(q.words))
+                if memo is not None and key in memo:
+                    return memo[key]  # type: ignore[no-any-return]
+                found = phrase_docs(reader, q, candidates)
+                if memo is not None:
+                    memo[key] = found
+                return found
         return frozenset(searcher.docs_for_query(q)) & self.all_docs
 
     def _term_docs(self, reader: Any, fieldname: str, text: Any, memo: dict[Any, Any] | None = None) -> frozenset[int]:

@@ -185,11 +185,10 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
         sources = sorted({normalise_source(s) or s for s in req.sources})
         filters = _Filters(gen, searcher, req, cities, sources)
         memo: dict[Any, Any] = {}  # posting lists read once per request
-        # Without filters the query alone decides, and Whoosh can skip low-scoring blocks.
         allowed = filters.apply(gen.all_docs) if filters.active else None
         hits: list[tuple[int, float | None]] = []
         timed_out, relaxed = False, False
-        if q is not None and sort == "relevance" and _has_phrase(q):
+        if q is not None and sort == "relevance" and scorable_terms(q) is None and _has_phrase(q):
             hits, timed_out, seen = _run(searcher, q, allowed, req, time_limit, record=True)
             text_docs = frozenset(seen or ()) & gen.all_docs
             ranked = True
@@ -208,11 +207,12 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
             hits = _by_date(gen, searcher, matched, req, sort)
         elif matched and not ranked:
             scored = scorable_terms(q) if q is not None else None
-            if scored is not None:  # plain words: the same BM25F from the posting lists, much faster
+            if scored is not None:  # words and phrases: the same BM25F from the posting lists, much faster
                 start, wanted = _page(req)
                 best, timed_out = rank(searcher, scored, matched, wanted,
                                        lambda f, t: gen.postings(searcher.reader(), f, t, memo),
-                                       lambda f: gen.field_lengths(searcher, f), started + time_limit)
+                                       lambda f: gen.field_lengths(searcher, f), started + time_limit,
+                                       lambda phrase: gen.docs(searcher, phrase, memo))
                 hits = [(docnum, score) for docnum, score in best[start:wanted]]
             else:
                 hits, timed_out, _seen = _run(searcher, q or wq.Every(), allowed, req, time_limit)

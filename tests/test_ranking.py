@@ -35,7 +35,8 @@ def ranked_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 QUERIES = ["coal", "coal export", "freight OR airport", "prices -coal", "city:taiyuan coal", "Datong",
-           "zone NOT rail", "log*", "title:report coal", "steel OR rail OR prices", "(steel OR rail) prices"]
+           "zone NOT rail", "log*", "title:report coal", "steel OR rail OR prices", "(steel OR rail) prices",
+           '"officials said"', '"report 1"', '"coal report" OR zone', '"said coal" city:linfen', '"filler sentence" output']
 
 
 @pytest.mark.parametrize("q", QUERIES)
@@ -69,4 +70,4 @@ def test_and_under_or_is_left_to_whoosh() -> None:
     nested = wq.Or([wq.Term("body", "steel"), wq.And([wq.Term("body", "rail"), wq.Term("body", "price")])])
     assert scorable_terms(nested) is None
     flat = wq.And([wq.Or([wq.Term("body", "steel"), wq.Term("title", "steel")]), wq.Term("body", "rail")])
-    assert [t.text for t in scorable_terms(flat) or []] == ["steel", "steel", "rail"]
+    assert [t.text for t, _phrase in scorable_terms(flat) or []] == ["steel", "steel", "rail"]
