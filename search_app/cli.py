@@ -62,7 +62,11 @@ def _emit_json(data: Any) -> None:
 def main(ctx: click.Context, seeds: Path | None, index: Path | None, backend: str | None,
          typesense_nodes: str | None, typesense_api_key: str | None) -> None:
     """Search news articles about the cities of Shanxi."""
-    ctx.obj = settings_from_env().with_overrides(seeds=seeds, index=index, backend=backend,
+    try:
+        env_settings = settings_from_env()
+    except SearchAppError as exc:
+        raise click.ClickException(exc.message) from exc
+    ctx.obj = env_settings.with_overrides(seeds=seeds, index=index, backend=backend,
                                                  typesense_nodes=typesense_nodes, typesense_api_key=typesense_api_key)
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
+from .errors import ConfigError
+
 ENV_PREFIX = "SEARCH_APP_"
 
 
@@ -50,7 +52,11 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     if env.get(ENV_PREFIX + "INDEX"):
         values["index"] = env[ENV_PREFIX + "INDEX"]
     if env.get(ENV_PREFIX + "SEARCH_TIME_LIMIT"):
-        values["search_time_limit"] = float(env[ENV_PREFIX + "SEARCH_TIME_LIMIT"])
+        raw = env[ENV_PREFIX + "SEARCH_TIME_LIMIT"]
+        try:
+            values["search_time_limit"] = float(raw)
+        except ValueError:
+            raise ConfigError(f"SEARCH_APP_SEARCH_TIME_LIMIT={raw!r} is not a number of seconds: set it to e.g. 2.0.") from None
     if env.get(ENV_PREFIX + "BACKEND"):
         values["backend"] = env[ENV_PREFIX + "BACKEND"].strip().lower()
     if env.get(ENV_PREFIX + "TYPESENSE_NODES"):

@@ -53,3 +53,9 @@ class SeedsMissing(SearchAppError):
     """The seeds folder does not exist or is not a folder."""
 
     status = 400
+
+
+class ConfigError(SearchAppError):
+    """A setting (option or SEARCH_APP_* variable) with a value that cannot be used."""
+
+    status = 500

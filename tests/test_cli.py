@@ -137,3 +137,9 @@ def test_search_hostile_query(runner: CliRunner, built_index: Path, q: str) -> N
     code, out = invoke(runner, built_index, "search", q, "--json")
     assert code == 0
     assert isinstance(json.loads(out)["total"], int)
+
+
+def test_bad_environment_value_is_a_clear_error(runner: CliRunner, built_index: Path) -> None:
+    result = runner.invoke(main, ["--index", str(built_index), "stats"], env={"SEARCH_APP_SEARCH_TIME_LIMIT": "soon"})
+    assert result.exit_code == 1
+    assert result.output == "Error: SEARCH_APP_SEARCH_TIME_LIMIT='soon' is not a number of seconds: set it to e.g. 2.0.\n"
