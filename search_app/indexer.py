@@ -250,9 +250,7 @@ def build(
         files, skipped = discover(seeds)
         generation = _new_generation_name()
         report = BuildReport(action="build", generation=generation, skipped=list(skipped))
-        tmp = index_dir / f"{TMP_PREFIX}{generation}"
-        try:
-            _cleanup_tmp_only(index_dir)
+        with _staging(index_dir, generation, "build") as tmp:
             tmp.mkdir()
             ix = whoosh_index.create_in(str(tmp), build_schema())
             if procs > 1 and len(files) >= PARALLEL_MIN_FILES:
@@ -265,15 +263,24 @@ def build(
             if _before_switch:
                 _before_switch()
             _switch(index_dir, tmp, generation)
-        except OSError as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise BuildFailed(f"The build failed ({exc.strerror or exc}); the previous index is still serving.") from exc
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         _cleanup(index_dir, generation)
     report.elapsed_s = time.monotonic() - started
     return report
+
+
+@contextlib.contextmanager
+def _staging(index_dir: Path, generation: str, action: str) -> Iterator[Path]:
+    """The temporary folder of a new generation: removed if anything fails, disk errors reported plainly."""
+    tmp = index_dir / f"{TMP_PREFIX}{generation}"
+    try:
+        _cleanup_tmp_only(index_dir)
+        yield tmp
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise BuildFailed(f"The {action} failed ({exc.strerror or exc}); the previous index is still serving.") from exc
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def _cleanup_tmp_only(index_dir: Path) -> None:
@@ -323,9 +330,7 @@ def update(
         files, skipped = discover(seeds)
         generation = _new_generation_name()
         report = BuildReport(action="update", generation=generation, skipped=list(skipped))
-        tmp = index_dir / f"{TMP_PREFIX}{generation}"
-        try:
-            _cleanup_tmp_only(index_dir)
+        with _staging(index_dir, generation, "update") as tmp:
             _link_copy(index_dir / live, tmp)
             ix = whoosh_index.open_dir(str(tmp))
             writer = ix.writer(limitmb=limitmb, compound=COMPOUND)
@@ -356,12 +361,6 @@ def update(
             report.indexed = report.added + report.changed
             _finish(ix, tmp, generation, Manifest(files=change.files), report, vocabulary)
             _switch(index_dir, tmp, generation)
-        except OSError as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise BuildFailed(f"The update failed ({exc.strerror or exc}); the previous index is still serving.") from exc
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         _cleanup(index_dir, generation)
     report.elapsed_s = time.monotonic() - started
     return report
