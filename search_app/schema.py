@@ -46,6 +46,14 @@ def build_schema() -> Schema:
     )
 
 
+def date_sort_keys(date: dt.date | None) -> dict[str, int]:
+    """Ascending sort keys for newest-first and oldest-first; an undated article sorts last in both."""
+    if date is None:
+        return {"sort_newest": UNDATED_KEY + 1, "sort_oldest": UNDATED_KEY + 1}
+    days = (date - EPOCH).days
+    return {"sort_newest": UNDATED_KEY - days, "sort_oldest": days}
+
+
 def to_document(article: Article) -> dict[str, Any]:
     """The Whoosh document for an article."""
     doc: dict[str, Any] = {
@@ -61,15 +69,10 @@ def to_document(article: Article) -> dict[str, Any]:
         doc["source"] = article.source
     if article.author:
         doc["author"] = article.author
+    doc.update(date_sort_keys(article.date))
     if article.date:
-        days = (article.date - EPOCH).days
         doc["date"] = dt.datetime(article.date.year, article.date.month, article.date.day)
         doc["year"] = str(article.date.year)
-        doc["sort_newest"] = UNDATED_KEY - days
-        doc["sort_oldest"] = days
-    else:
-        doc["sort_newest"] = UNDATED_KEY + 1
-        doc["sort_oldest"] = UNDATED_KEY + 1
     return doc
 
 

@@ -47,14 +47,13 @@ from ..models import Article, BuildReport, SearchRequest
 from ..query import Group, Not, ParsedQuery, Phrase, Word, corrected_text, parse
 from ..snippets import Match, mark, snippet_of_matches
 from ..sources import normalise_source
+from ..schema import EPOCH, UNDATED_KEY, date_sort_keys
 from ..suggest import distance
 from . import typesense_sync
 from .base import Progress
 
 ALIAS = "articles"
 TITLE_WEIGHT = 3
-EPOCH = dt.date(1, 1, 1)
-UNDATED_KEY = 10**7
 SUGGEST_BELOW = 3
 MAX_PAGE = 1000
 RELATED = 5
@@ -110,11 +109,9 @@ def to_document(article: Article, seq: int = 0) -> dict[str, Any]:
         doc["source"] = article.source
     if article.author:
         doc["author"] = article.author
+    doc.update(date_sort_keys(article.date))
     if article.date:
-        days = (article.date - EPOCH).days
-        doc.update(date=days, year=article.date.year, sort_newest=UNDATED_KEY - days, sort_oldest=days)
-    else:
-        doc.update(sort_newest=UNDATED_KEY + 1, sort_oldest=UNDATED_KEY + 1)
+        doc.update(date=(article.date - EPOCH).days, year=article.date.year)
     return doc
 
 
