@@ -468,3 +468,16 @@ def test_suggestion_keeps_a_field_prefix(handle: IndexHandle) -> None:
     assert (response["total"], response["suggestion"]) == (0, None)  # no headline says logistics
     response = search(handle, SearchRequest(q="title:transfrs"))
     assert response["suggestion"] == {"query": "title:transfers", "total": 1}
+
+
+@pytest.mark.parametrize("query", ["industries transfers", "cry flies hoping", "U.S. airport", "太原 logistics", "Party secretary's"])
+def test_fast_snippet_matching_equals_the_analyzer(seeds_dir: Path, query: str) -> None:
+    """find_matches skips words that cannot stem to a term; it must find exactly what full analysis finds."""
+    from search_app.query import analyse
+    from search_app.snippets import _ANALYZER, Match, find_matches
+
+    text = "\n".join(p.read_text("utf-8") for p in sorted(seeds_dir.glob("*.txt")))
+    text += "\nHe cries; the cry flies, flies hoped, hoping. The U.S. airports. 太原市"
+    terms = frozenset(t for word in query.split() for t in analyse(word))
+    expected = [Match(t.startchar, t.endchar, t.text) for t in _ANALYZER(text, chars=True, mode="index") if t.text in terms]
+    assert find_matches(text, terms) == expected and expected
