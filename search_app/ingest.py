@@ -11,7 +11,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .dates import parse_date
 from .errors import SeedsMissing
@@ -291,19 +291,27 @@ def _parse_jsonl(file: SeedFile, text: str) -> Iterator[Article | Skipped]:
             yield Skipped(where, skip.reason)
 
 
+def parse_unique(
+    files: Iterable[SeedFile], max_bytes: int = DEFAULT_MAX_BYTES, after_file: Callable[[int], None] | None = None
+) -> Iterator[Article | Skipped]:
+    """Records of each file in turn; an id already given by an earlier file becomes a skip."""
+    seen: dict[str, str] = {}
+    for number, file in enumerate(files, start=1):
+        for item in parse_file(file, max_bytes):
+            if isinstance(item, Article) and item.id in seen:
+                item = Skipped(item.path, f"duplicate id {item.id!r} (already used by {seen[item.id]})")
+            elif isinstance(item, Article):
+                seen[item.id] = item.path
+            yield item
+        if after_file:
+            after_file(number)
+
+
 def ingest_files(files: Iterable[SeedFile], max_bytes: int = DEFAULT_MAX_BYTES) -> IngestResult:
     """Parse files into records, dropping (and reporting) duplicate ids."""
     result = IngestResult()
-    seen: dict[str, str] = {}
-    for file in files:
-        for item in parse_file(file, max_bytes):
-            if isinstance(item, Skipped):
-                result.skipped.append(item)
-            elif item.id in seen:
-                result.skipped.append(Skipped(item.path, f"duplicate id {item.id!r} (already used by {seen[item.id]})"))
-            else:
-                seen[item.id] = item.path
-                result.articles.append(item)
+    for item in parse_unique(files, max_bytes):
+        (result.skipped if isinstance(item, Skipped) else result.articles).append(item)  # type: ignore[arg-type]
     return result
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
-from ..ingest import SeedFile, SkipFile, content_hash, discover, parse_file, read_file
+from ..ingest import SeedFile, SkipFile, content_hash, discover, parse_file, parse_unique, read_file
 from ..models import Article, BuildReport, Skipped
 from .base import Progress
 
@@ -26,18 +26,12 @@ def seed_records(seeds: Path, report: BuildReport, max_bytes: int, progress: Pro
     """Every article under seeds in ingestion order; skips and duplicate ids go into report.skipped."""
     files, skipped = discover(seeds)
     report.skipped.extend(skipped)
-    seen: dict[str, str] = {}
-    for number, file in enumerate(files, start=1):
-        for item in parse_file(file, max_bytes):
-            if isinstance(item, Skipped):
-                report.skipped.append(item)
-            elif item.id in seen:
-                report.skipped.append(Skipped(item.path, f"duplicate id {item.id!r} (already used by {seen[item.id]})"))
-            else:
-                seen[item.id] = item.path
-                yield item
-        if progress:
-            progress(number, len(files))
+    done = (lambda number: progress(number, len(files))) if progress else None
+    for item in parse_unique(files, max_bytes, done):
+        if isinstance(item, Skipped):
+            report.skipped.append(item)
+        else:
+            yield item
 
 
 @dataclass
