@@ -12,6 +12,7 @@ from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS
 from whoosh.lang.porter import stem as porter_stem
 
+from .gazetteer import by_name
 from .schema import TOKEN_PATTERN, text_analyzer
 
 FRAGMENT_CHARS = 220
@@ -44,8 +45,11 @@ def query_terms(q: wq.Query | None, fieldnames: Iterable[str] = ("title", "body"
             return
         if isinstance(node, (wq.Term, wq.Phrase)):
             for fieldname, text in node.iter_all_terms():
+                word = text.decode("utf-8") if isinstance(text, bytes) else text
                 if fieldname in wanted:
-                    terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+                    terms.add(word)
+                elif fieldname == "city":  # 太原 or city:taiyuan: mark the city's names in the text too
+                    terms.update(_city_words(word))
             return
         for child in node.children():
             walk(child)
@@ -61,6 +65,15 @@ _STOP = STOP_WORDS
 @lru_cache(maxsize=100_000)
 def _stem(word: str) -> str:
     return porter_stem(word)
+
+
+@lru_cache(maxsize=64)
+def _city_words(city: str) -> frozenset[str]:
+    """Index terms of a city's spellings and Chinese name."""
+    found = by_name(city)
+    if found is None:
+        return frozenset()
+    return frozenset(t.text for name in (*found.variants, found.zh) for t in _ANALYZER(name, mode="query"))
 
 
 def find_matches(text: str, terms: frozenset[str]) -> list[Match]:

@@ -481,3 +481,10 @@ def test_fast_snippet_matching_equals_the_analyzer(seeds_dir: Path, query: str) 
     terms = frozenset(t for word in query.split() for t in analyse(word))
     expected = [Match(t.startchar, t.endchar, t.text) for t in _ANALYZER(text, chars=True, mode="index") if t.text in terms]
     assert find_matches(text, terms) == expected and expected
+
+
+@pytest.mark.parametrize("q", ["晋城", "city:jincheng", "Jincheng"])
+def test_city_queries_mark_the_city_in_snippets(handle: IndexHandle, q: str) -> None:
+    response = search(handle, SearchRequest(q=q))
+    snippets = {r["id"]: r["snippet"] for r in response["results"]}
+    assert "<mark>Jincheng</mark>" in snippets["001_0b108123ccd7e2b3"]
