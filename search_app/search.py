@@ -188,7 +188,8 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
         allowed = filters.apply(gen.all_docs) if filters.active else None
         hits: list[tuple[int, float | None]] = []
         timed_out, relaxed = False, False
-        if q is not None and sort == "relevance" and scorable_terms(q) is None and _has_phrase(q):
+        scored = scorable_terms(q) if q is not None else None
+        if q is not None and sort == "relevance" and scored is None and _has_phrase(q):
             hits, timed_out, seen = _run(searcher, q, allowed, req, time_limit, record=True)
             text_docs = frozenset(seen or ()) & gen.all_docs
             ranked = True
@@ -198,15 +199,15 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
         matched = filters.apply(text_docs)
         if q is not None and not matched and _relaxable(parsed):
             loose = compiler.compile(parsed.tree, relaxed=True)
-            loose_docs = gen.docs(searcher, loose) if loose is not None else frozenset()
+            loose_docs = gen.docs(searcher, loose, memo) if loose is not None else frozenset()
             if filters.apply(loose_docs):
                 q, text_docs, relaxed, ranked = loose, loose_docs, True, False
+                scored = scorable_terms(q)
                 matched = filters.apply(text_docs)
         terms = query_terms(q)
         if matched and sort != "relevance":
             hits = _by_date(gen, searcher, matched, req, sort)
         elif matched and not ranked:
-            scored = scorable_terms(q) if q is not None else None
             if scored is not None:  # words and phrases: the same BM25F from the posting lists, much faster
                 start, wanted = _page(req)
                 best, timed_out = rank(searcher, scored, matched, wanted,

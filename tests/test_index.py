@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 import search_app.indexer as indexer
 import search_app.buildpool as buildpool
+from hardening_helpers import alive_in_group, proc_table
 from search_app.cli import main
 from search_app.errors import BuildLocked, IndexCorrupt, IndexMissing
 from search_app.indexer import build, index_stats, update, write_lock
@@ -350,36 +351,17 @@ def test_corrupt_index_can_be_rebuilt(fresh_index: Path, seeds_copy: Path) -> No
 # ---------------------------------------------------------------- kill -9 during a multi-process build
 
 
-def _proc_table() -> dict[int, tuple[str, int, int]]:
-    """pid -> (state, ppid, pgrp) of every process, from /proc."""
-    table = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        table[int(entry)] = (fields[0], int(fields[1]), int(fields[2]))
-    return table
-
-
-def _alive_in_group(pgrp: int) -> list[int]:
-    return [pid for pid, (state, _ppid, group) in _proc_table().items() if group == pgrp and state not in ("Z", "X")]
-
-
 def _describe(pid: int) -> str:
     """A survivor's pid, state, parent and command line, for the failure message."""
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         cmdline = "?"
-    return f"{pid} {_proc_table().get(pid)} {cmdline}"
+    return f"{pid} {proc_table().get(pid)} {cmdline}"
 
 
 def _children(pid: int) -> list[int]:
-    return [p for p, (state, ppid, _g) in _proc_table().items() if ppid == pid and state not in ("Z", "X")]
+    return [p for p, (state, ppid, _g) in proc_table().items() if ppid == pid and state not in ("Z", "X")]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -401,11 +383,11 @@ def test_kill_9_during_a_build(fresh_index: Path, seeds_copy: Path) -> None:
         os.kill(process.pid, signal.SIGKILL)
         process.wait(10)
         deadline = time.monotonic() + 5
-        while _alive_in_group(process.pid) and time.monotonic() < deadline:
+        while alive_in_group(process.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert [_describe(p) for p in _alive_in_group(process.pid)] == []
+        assert [_describe(p) for p in alive_in_group(process.pid)] == []
     finally:
-        for pid in _alive_in_group(process.pid):
+        for pid in alive_in_group(process.pid):
             os.kill(pid, signal.SIGKILL)
         process.stderr.close()  # type: ignore[union-attr]
     assert process.returncode == -signal.SIGKILL
