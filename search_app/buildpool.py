@@ -22,6 +22,7 @@ from typing import Any, Callable
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
+from .flat import write_segment as write_flat
 from .ingest import SeedFile, SkipFile, content_hash, parse_file, read_file
 from .models import Article, Skipped
 from .schema import to_document
@@ -128,6 +129,7 @@ def _worker(index_dir: str, files: list[SeedFile], limitmb: int, max_bytes: int,
     ticks.put(len(files) % 50)
     if result.added:
         segment = writer._finalize_segment()
+        write_flat(Path(index_dir), ix.schema, segment)  # in the worker, so the side files are written in parallel
     else:
         writer._close_segment()
         segment = None

@@ -26,6 +26,7 @@ from whoosh import index as whoosh_index
 
 from .buildpool import COMPOUND, ChunkResult, add_file, article_words, held_locks, index_parallel, install_fork_hook
 from .errors import BuildFailed, BuildLocked, IndexCorrupt, IndexMissing
+from .flat import write_missing as write_flat_missing
 from .ingest import DEFAULT_MAX_BYTES, SeedFile, SkipFile, content_hash, discover, read_file
 from .models import BuildReport, Skipped
 from .schema import UNDATED_KEY, EPOCH, build_schema, from_stored
@@ -223,6 +224,7 @@ def _meta(ix: whoosh_index.Index, generation: str, action: str) -> dict[str, Any
 
 def _finish(ix: whoosh_index.Index, tmp: Path, generation: str, manifest: Manifest, report: BuildReport,
             vocabulary: Counter[str]) -> None:
+    write_flat_missing(tmp, ix)  # serial builds, updates and merges: segments the workers did not cover
     meta = _meta(ix, generation, report.action)
     ix.close()
     (tmp / MANIFEST).write_text(json.dumps(manifest.to_json()), "utf-8")

@@ -10,38 +10,35 @@ from __future__ import annotations
 
 import heapq
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from whoosh import query as wq
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
+from .flat import FIELDS as FLAT_FIELDS
+from .flat import FlatPostings, segment_blocks
+
 Postings = tuple[list[int], list[float]]
 
 
-def read_postings(reader: Any, fieldname: str, text: Any) -> Postings:
-    """(doc ids, weights) of a term across every segment, deleted documents included."""
+def read_postings(reader: Any, fieldname: str, text: Any, flat: Mapping[str, FlatPostings] | None = None) -> Postings:
+    """(doc ids, weights) of a term across every segment, deleted documents included.
+
+    A segment with flat postings (see flat.py) is read from them; others from Whoosh's blocks."""
     ids: list[int] = []
     weights: list[float] = []
     for segment, offset in reader.leaf_readers():
-        try:
-            matcher = segment.postings(fieldname, text)
-        except (TermNotFound, KeyError, ValueError):  # not in this segment
+        side = flat.get(segment.segment().segment_id()) if flat and fieldname in FLAT_FIELDS else None
+        if side is not None:
+            found = side.get(fieldname, text)
+            if found is not None:
+                ids.extend(map(offset.__add__, found[0]) if offset else found[0])
+                weights.extend(found[1])
             continue
-        if isinstance(matcher, FilterMatcher):  # the deletion filter: callers drop deleted ids themselves
-            matcher = matcher.child
-        if not hasattr(matcher, "_read_ids"):  # not Whoosh's block format: the slow, general way
-            for docnum, weight in matcher.items_as("weight"):
-                ids.append(offset + docnum)
-                weights.append(weight)
-            continue
-        # Whoosh 3 codec internals (pinned version): one block of ids and weights at a time.
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(offset + d for d in matcher._ids)
-            weights.extend(matcher._weights)
-            matcher._next_block()
+        for block_ids, block_weights in segment_blocks(segment, fieldname, text):
+            ids.extend(map(offset.__add__, block_ids) if offset else block_ids)
+            weights.extend(block_weights)
     return ids, weights
 
 

@@ -17,6 +17,7 @@ from typing import Any, Iterator
 from whoosh import query as wq
 
 from .errors import IndexCorrupt
+from .flat import open_all as open_flat_postings
 from .postings import phrase_docs, read_postings
 from .indexer import CURRENT, VOCABULARY, current_generation, open_generation, read_meta
 from .schema import UNDATED_KEY
@@ -46,6 +47,7 @@ class Generation:
             self.has_deletions = reader.has_deletions()
             self.facet_docs = {name: self._value_sets(reader, name) for name in FACET_FIELDS}
         self.sources = sorted(self.facet_docs["source"])
+        self.flat = open_flat_postings(self.path, self.index)  # absent for indexes built before flat.py
         # Load the spelling vocabulary in the background, so the first "did you mean" does not wait.
         threading.Thread(target=self.vocabulary, name=f"vocabulary-{name}", daemon=True).start()
 
@@ -79,7 +81,12 @@ class Generation:
                     self._free.append(searcher)
                 close_index = self._retired and self._busy == 0
             if close_index:
-                self.index.close()
+                self._close()
+
+    def _close(self) -> None:
+        self.index.close()
+        for side in self.flat.values():
+            side.close()
 
     def cached(self, key: str, make: Any) -> Any:
         """A value computed once per generation (e.g. the spelling vocabulary), by one thread only."""
@@ -163,14 +170,13 @@ class Generation:
         ids, _weights = self.postings(reader, fieldname, text, memo)
         return frozenset(ids) & self.all_docs if self.has_deletions else frozenset(ids)
 
-    @staticmethod
-    def postings(reader: Any, fieldname: str, text: Any, memo: dict[Any, Any] | None = None) -> tuple[list[int], list[float]]:
+    def postings(self, reader: Any, fieldname: str, text: Any, memo: dict[Any, Any] | None = None) -> tuple[list[int], list[float]]:
         """A term's (doc ids, weights); memo keeps them for the rest of one request (ranking reads them again)."""
         if memo is None:
-            return read_postings(reader, fieldname, text)
+            return read_postings(reader, fieldname, text, self.flat)
         key = (fieldname, text)
         if key not in memo:
-            memo[key] = read_postings(reader, fieldname, text)
+            memo[key] = read_postings(reader, fieldname, text, self.flat)
         return memo[key]  # type: ignore[no-any-return]
 
     def field_lengths(self, searcher: Any, fieldname: str) -> list[int]:
@@ -189,7 +195,7 @@ class Generation:
         for searcher in idle:
             searcher.close()
         if close_index:
-            self.index.close()
+            self._close()
 
 
 class IndexHandle:

@@ -1,0 +1,147 @@
+"""Flat posting side files: written for every segment, identical to Whoosh's postings, ignored when damaged."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh import index as whoosh_index
+
+from search_app import flat
+from search_app.indexer import build, current_generation, update
+from search_app.models import SearchRequest
+from search_app.postings import read_postings
+from search_app.reader import IndexHandle
+from search_app.search import search
+
+CITIES = ["Taiyuan", "Datong", "Changzhi", "Linfen"]
+WORDS = ["coal", "steel", "freight", "rail", "airport", "export", "prices", "output"]
+QUERIES = ["coal", "steel export", "rail OR airport", "prices -coal", "title:report", '"officials said" coal', "Datong"]
+
+
+def _write_articles(seeds: Path, count: int, start: int = 0, extra: str = "") -> None:
+    for n in range(start, start + count):
+        words = " ".join(WORDS[(n * k) % len(WORDS)] for k in range(1, 2 + n % 6))
+        city = CITIES[n % len(CITIES)]
+        (seeds / f"a{n:03d}.txt").write_text(
+            f"{WORDS[n % len(WORDS)].title()} report {n} from {city}\n\nUpdated: 2022-{n % 12 + 1:02d}-09\n\n"
+            f"{city} officials said {words} {extra}.\n", "utf-8")
+
+
+@pytest.fixture(scope="module")
+def updated_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """120 articles built by two workers, then updated (one changed, two added): several segments."""
+    seeds = tmp_path_factory.mktemp("seeds")
+    _write_articles(seeds, 120)
+    index_dir = tmp_path_factory.mktemp("index")
+    build(seeds, index_dir, procs=2)
+    _write_articles(seeds, 1, start=7, extra="zeppelin")
+    _write_articles(seeds, 2, start=500, extra="zeppelin")
+    update(seeds, index_dir)
+    return index_dir
+
+
+def _generation_dir(index_dir: Path) -> Path:
+    return index_dir / current_generation(index_dir)
+
+
+def _answers(index_dir: Path) -> list[Any]:
+    handle = IndexHandle(index_dir)
+    try:
+        out = []
+        for q in QUERIES + ["zeppelin"]:
+            r = search(handle, SearchRequest(q=q, per_page=50))
+            out.append((q, r["total"], [(x["id"], x["score"]) for x in r["results"]], r["facets"]["city"]))
+        return out
+    finally:
+        handle.close()
+
+
+def test_every_segment_has_its_side_file_and_nothing_else(updated_index: Path) -> None:
+    folder = _generation_dir(updated_index)
+    ix = whoosh_index.open_dir(str(folder))
+    try:
+        segments = {s.segment_id() for s in ix._segments()}
+    finally:
+        ix.close()
+    assert len(segments) >= 2
+    assert {p.name for p in folder.glob("*.fpl*")} == {f"{s}{flat.SUFFIX}" for s in segments}
+
+
+def test_side_files_hold_exactly_whoosh_postings(updated_index: Path) -> None:
+    folder = _generation_dir(updated_index)
+    ix = whoosh_index.open_dir(str(folder))
+    sides = flat.open_all(folder, ix)
+    try:
+        reader = ix.reader()
+        assert set(sides) == {s.segment_id() for s in ix._segments()}
+        checked = 0
+        for fieldname in flat.FIELDS:
+            for text in set(reader.field_terms(fieldname)):
+                assert read_postings(reader, fieldname, text, sides) == read_postings(reader, fieldname, text)
+                checked += 1
+        assert checked > 100
+        # Words a segment does not hold, and fields the side files do not cover, still come from Whoosh.
+        assert read_postings(reader, "body", "zeppelin", sides)[0] == read_postings(reader, "body", "zeppelin")[0] != []
+        assert read_postings(reader, "city", "datong", sides) == read_postings(reader, "city", "datong")
+        assert read_postings(reader, "body", "nosuchword", sides) == ([], [])
+        reader.close()
+    finally:
+        for side in sides.values():
+            side.close()
+        ix.close()
+
+
+@pytest.mark.parametrize("damage", ["delete", "truncate", "foreign", "empty"])
+def test_damaged_or_missing_side_files_give_the_same_answers(updated_index: Path, tmp_path: Path, damage: str) -> None:
+    expected = _answers(updated_index)
+    copy = tmp_path / "index"
+    shutil.copytree(updated_index, copy)
+    for side in _generation_dir(copy).glob("*.fpl"):
+        if damage == "delete":
+            side.unlink()
+        elif damage == "truncate":
+            side.write_bytes(side.read_bytes()[:-7])
+        elif damage == "foreign":
+            side.write_bytes(b"NOTFLAT!" + side.read_bytes()[8:])
+        else:
+            side.write_bytes(b"")
+    handle = IndexHandle(copy)
+    try:
+        assert handle.generation().flat == {}
+    finally:
+        handle.close()
+    assert _answers(copy) == expected
+
+
+def test_serial_build_writes_side_files_too(seeds_dir: Path, tmp_path: Path) -> None:
+    build(seeds_dir, tmp_path / "index", procs=1)
+    folder = _generation_dir(tmp_path / "index")
+    handle = IndexHandle(tmp_path / "index")
+    try:
+        assert len(handle.generation().flat) == len(list(folder.glob("*.fpl"))) == 1
+    finally:
+        handle.close()
+
+
+def test_a_merge_drops_old_side_files_and_write_missing_covers_the_new_segment(updated_index: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "index"
+    shutil.copytree(updated_index, copy)
+    folder = _generation_dir(copy)
+    ix = whoosh_index.open_dir(str(folder))
+    try:
+        ix.optimize()  # Whoosh merges every segment into one and deletes the old segments' files
+        assert list(folder.glob("*.fpl")) == []
+        assert flat.write_missing(folder, ix) == 1
+        assert flat.write_missing(folder, ix) == 0
+        [segment] = ix._segments()
+        assert [p.name for p in folder.glob("*.fpl*")] == [f"{segment.segment_id()}{flat.SUFFIX}"]
+    finally:
+        ix.close()
+    merged = _answers(copy)
+    assert [(q, total) for q, total, *_ in merged] == [(q, total) for q, total, *_ in _answers(updated_index)]
+    for side in folder.glob("*.fpl"):
+        side.unlink()
+    assert _answers(copy) == merged  # the new side file gives what Whoosh's own postings give
