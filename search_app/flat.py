@@ -1,10 +1,11 @@
 """Flat posting lists: a side file per Whoosh segment with each word's doc ids and weights as raw arrays.
 
-Whoosh stores a posting block as one zlib-compressed pickle of ids, weights *and* word positions,
-so reading a word's matches for ranking also inflates and unpickles all its positions. At 100,000
-articles that was the largest cost of a query. The side file holds the same ids and weights
-(float32, exactly as Whoosh stores them) uncompressed, so a posting list is one `pread` and two
-`array.frombytes` calls. Positions stay in Whoosh (phrases read them for candidates only).
+Whoosh stores a posting block as one zlib-compressed pickle of ids, weights *and* word positions
+(each document's positions a pickle of its own), so reading a word's matches for ranking also
+inflates and unpickles all its positions. At 100,000 articles that was the largest cost of a
+query. The side file holds the same ids, weights (float32, exactly as Whoosh stores them) and
+positions uncompressed: a posting list is one `pread` and two `array.frombytes` calls, and a
+phrase check reads the word's positions the same way, after its ids and weights.
 
 A side file is named like the segment's own files (`MAIN_<id>.fpl`), so Whoosh deletes it with its
 segment after a merge, and an update's hard-linked copy of a generation carries it along. A missing,
@@ -19,14 +20,18 @@ import struct
 import sys
 from array import array
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
+from itertools import accumulate
+from pickle import loads
+
+from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import SegmentReader, TermNotFound
 
 FIELDS = ("title", "body")  # the ranked text fields; other fields are small or read by facets
 SUFFIX = ".fpl"
-_MAGIC = b"SAFPL1" + (b"L\n" if sys.byteorder == "little" else b"B\n")
+_MAGIC = b"SAFPL2" + (b"L\n" if sys.byteorder == "little" else b"B\n")
 _HEADER = struct.Struct("<8sIQQ")  # magic, number of words, directory offset, file length
 
 
@@ -37,6 +42,46 @@ def side_path(storage_dir: Path, segment: Any) -> Path:
 
 def _key(fieldname: str, text: Any) -> bytes:
     return fieldname.encode() + b"\0" + (text if isinstance(text, bytes) else str(text).encode("utf-8"))
+
+
+def _position_decoder(fmt: Any) -> Any:
+    """A fast decoder for Whoosh's Positions values (a count, then a pickle of deltas), else the format's own."""
+    if type(fmt).decode_positions is not Positions.decode_positions:
+        return fmt.decode_positions
+    return lambda value: accumulate(loads(value[4:] if value.endswith(b".") else value[4:] + b"."))
+
+
+def _term_region(segment: Any, fieldname: str, text: Any) -> tuple[array[int], array[float], array[int], array[int]]:
+    """A word's ids, weights, position starts (one more than ids) and concatenated positions in one segment."""
+    ids, weights, starts, positions = array("I"), array("f"), array("I", [0]), array("I")
+    matcher = segment.postings(fieldname, text)
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    has_positions = matcher.supports("positions")
+    if not hasattr(matcher, "_read_values"):  # not Whoosh's block format: the slow, general way
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            if has_positions:
+                positions.extend(matcher.value_as("positions"))
+            starts.append(len(positions))
+            matcher.next()
+        return ids, weights, starts, positions
+    decode = _position_decoder(matcher.format) if has_positions else None
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_weights()
+        ids.extend(matcher._ids)
+        weights.extend(matcher._weights)
+        if decode is not None:
+            matcher._read_values()
+            for value in matcher._values:
+                positions.extend(decode(value))
+                starts.append(len(positions))
+        else:
+            starts.extend([0] * len(matcher._ids))
+        matcher._next_block()
+    return ids, weights, starts, positions
 
 
 def segment_blocks(segment: Any, fieldname: str, text: Any) -> Iterator[tuple[Any, Any]]:
@@ -66,7 +111,7 @@ def write_segment(storage_dir: Path, schema: Any, segment: Any) -> Path:
     tmp = target.with_name(target.name + ".tmp")
     reader = SegmentReader(_storage(storage_dir), schema, segment)
     keys: list[bytes] = []
-    starts, counts = array("Q"), array("I")
+    offsets, counts, spans, wide = array("Q"), array("I"), array("I"), array("B")
     try:
         with open(tmp, "wb") as out:
             out.write(b"\0" * _HEADER.size)
@@ -75,22 +120,23 @@ def write_segment(storage_dir: Path, schema: Any, segment: Any) -> Path:
                 if fieldname not in reader.indexed_field_names():
                     continue
                 for text in reader.lexicon(fieldname):
-                    ids, weights = array("I"), array("f")
-                    for block_ids, block_weights in segment_blocks(reader, fieldname, text):
-                        ids.extend(block_ids)
-                        weights.extend(block_weights)
+                    ids, weights, starts, positions = _term_region(reader, fieldname, text)
+                    big = bool(positions) and max(positions) > 0xFFFF
+                    if not big:  # most documents are short: two bytes a position halves the file
+                        positions = array("H", positions)
                     keys.append(_key(fieldname, text))
-                    starts.append(position)
+                    offsets.append(position)
                     counts.append(len(ids))
-                    out.write(ids.tobytes())
-                    out.write(weights.tobytes())
-                    position += 8 * len(ids)
+                    spans.append(len(positions))
+                    wide.append(big)
+                    for part in (ids, weights, starts, positions):
+                        out.write(part.tobytes())
+                        position += len(part) * part.itemsize
             order = sorted(range(len(keys)), key=keys.__getitem__)
-            lengths = array("I", (len(keys[i]) for i in order))
-            out.write(lengths.tobytes())
+            out.write(array("I", (len(keys[i]) for i in order)).tobytes())
             out.write(b"".join(keys[i] for i in order))
-            out.write(array("Q", (starts[i] for i in order)).tobytes())
-            out.write(array("I", (counts[i] for i in order)).tobytes())
+            for column in (offsets, counts, spans, wide):
+                out.write(array(column.typecode, (column[i] for i in order)).tobytes())
             end = out.tell()
             out.seek(0)
             out.write(_HEADER.pack(_MAGIC, len(keys), position, end))
@@ -104,10 +150,12 @@ def write_segment(storage_dir: Path, schema: Any, segment: Any) -> Path:
 
 
 def write_missing(storage_dir: Path, ix: Any) -> int:
-    """Write flat postings for every segment of the index that has none (after a merge or update)."""
+    """Write flat postings for every segment of the index without readable ones (after a merge or update)."""
     written = 0
     for segment in ix._segments():
-        if not side_path(storage_dir, segment).exists():
+        try:
+            FlatPostings(side_path(storage_dir, segment)).close()
+        except (OSError, ValueError, struct.error):  # missing, damaged or of an older format
             write_segment(storage_dir, ix.schema, segment)
             written += 1
     return written
@@ -120,7 +168,7 @@ def _storage(storage_dir: Path) -> Any:
 
 
 class FlatPostings:
-    """One segment's side file, opened for reading: word -> (ids, weights) arrays."""
+    """One segment's side file, opened for reading: a word's ids and weights, or its positions in given documents."""
 
     def __init__(self, path: Path) -> None:
         self._fd = os.open(path, os.O_RDONLY)
@@ -138,28 +186,54 @@ class FlatPostings:
                 keys.append(blob[at:at + length])
                 at += length
             self._keys = keys
-            self._starts = array("Q")
-            self._starts.frombytes(blob[at:at + 8 * count])
-            self._counts = array("I")
-            self._counts.frombytes(blob[at + 8 * count:at + 12 * count])
-            if len(self._counts) != count or at + 12 * count != len(blob):
+            columns = []
+            for typecode in "QIIB":
+                column = array(typecode)
+                column.frombytes(blob[at:at + column.itemsize * count])
+                at += column.itemsize * count
+                columns.append(column)
+            self._offsets, self._counts, self._spans, self._wide = columns
+            if at != len(blob):
                 raise ValueError(f"{path.name}: truncated directory")
         except BaseException:
             os.close(self._fd)
             raise
 
-    def get(self, fieldname: str, text: Any) -> tuple[array[int], array[float]] | None:
-        """The word's segment-local (ids, weights), or None when the segment does not hold it."""
+    def _find(self, fieldname: str, text: Any) -> int | None:
         key = _key(fieldname, text)
         i = bisect.bisect_left(self._keys, key)
-        if i == len(self._keys) or self._keys[i] != key:
+        return i if i < len(self._keys) and self._keys[i] == key else None
+
+    def get(self, fieldname: str, text: Any) -> tuple[array[int], array[float]] | None:
+        """The word's segment-local (ids, weights), or None when the segment does not hold it."""
+        i = self._find(fieldname, text)
+        if i is None:
             return None
         count = self._counts[i]
-        data = os.pread(self._fd, 8 * count, self._starts[i])
+        data = os.pread(self._fd, 8 * count, self._offsets[i])
         ids, weights = array("I"), array("f")
         ids.frombytes(data[:4 * count])
         weights.frombytes(data[4 * count:])
         return ids, weights
+
+    def positions(self, fieldname: str, text: Any, wanted: Iterable[int]) -> dict[int, array[int]]:
+        """The word's positions in each wanted (segment-local) document that holds it."""
+        i = self._find(fieldname, text)
+        if i is None:
+            return {}
+        count, span = self._counts[i], self._spans[i]
+        positions = array("I" if self._wide[i] else "H")
+        data = os.pread(self._fd, 4 * count + 4 * count + 4 * (count + 1) + positions.itemsize * span, self._offsets[i])
+        ids, starts = array("I"), array("I")
+        ids.frombytes(data[:4 * count])
+        starts.frombytes(data[8 * count:12 * count + 4])
+        positions.frombytes(data[12 * count + 4:])
+        found = {}
+        for docnum in wanted:
+            at = bisect.bisect_left(ids, docnum)
+            if at < count and ids[at] == docnum:
+                found[docnum] = positions[starts[at]:starts[at + 1]]
+        return found
 
     def close(self) -> None:
         """Release the file."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 import time
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from whoosh import query as wq
 from whoosh.matching.wrappers import FilterMatcher
@@ -42,10 +42,18 @@ def read_postings(reader: Any, fieldname: str, text: Any, flat: Mapping[str, Fla
     return ids, weights
 
 
-def read_positions(reader: Any, fieldname: str, text: Any, wanted: frozenset[int]) -> dict[int, list[int]]:
+def read_positions(reader: Any, fieldname: str, text: Any, wanted: frozenset[int],
+                   flat: Mapping[str, FlatPostings] | None = None) -> dict[int, Sequence[int]]:
     """Word positions of a term in the wanted documents only (position lists are decoded for those alone)."""
-    found: dict[int, list[int]] = {}
+    found: dict[int, Sequence[int]] = {}
     for segment, offset in reader.leaf_readers():
+        side = flat.get(segment.segment().segment_id()) if flat and fieldname in FLAT_FIELDS else None
+        if side is not None:
+            end = offset + segment.doc_count_all()
+            local = [d - offset for d in wanted if offset <= d < end]
+            for docnum, positions in side.positions(fieldname, text, local).items():
+                found[offset + docnum] = positions
+            continue
         try:
             matcher = segment.postings(fieldname, text)
         except (TermNotFound, KeyError, ValueError):
@@ -70,13 +78,14 @@ def read_positions(reader: Any, fieldname: str, text: Any, wanted: frozenset[int
     return found
 
 
-def phrase_docs(reader: Any, q: wq.Phrase, candidates: frozenset[int]) -> frozenset[int]:
+def phrase_docs(reader: Any, q: wq.Phrase, candidates: frozenset[int],
+                flat: Mapping[str, FlatPostings] | None = None) -> frozenset[int]:
     """The candidates (documents holding every word) in which the words stand next to each other, in order."""
     if not candidates or not q.words:
         return frozenset()
     if q.slop != 1:  # only exact phrases here; others go through Whoosh
         raise ValueError("sloppy phrase")
-    positions = [read_positions(reader, q.fieldname, word, candidates) for word in q.words]
+    positions = [read_positions(reader, q.fieldname, word, candidates, flat) for word in q.words]
     hits = []
     for docnum in candidates:
         lists = [p.get(docnum) for p in positions]

@@ -160,7 +160,7 @@ class Generation:
                 key = ("phrase", q.fieldname, tuple(q.words))
                 if memo is not None and key in memo:
                     return memo[key]  # type: ignore[no-any-return]
-                found = phrase_docs(reader, q, candidates)
+                found = phrase_docs(reader, q, candidates, self.flat)
                 if memo is not None:
                     memo[key] = found
                 return found

@@ -12,7 +12,7 @@ from whoosh import index as whoosh_index
 from search_app import flat
 from search_app.indexer import build, current_generation, update
 from search_app.models import SearchRequest
-from search_app.postings import read_postings
+from search_app.postings import read_positions, read_postings
 from search_app.reader import IndexHandle
 from search_app.search import search
 
@@ -77,10 +77,16 @@ def test_side_files_hold_exactly_whoosh_postings(updated_index: Path) -> None:
     try:
         reader = ix.reader()
         assert set(sides) == {s.segment_id() for s in ix._segments()}
+        every = frozenset(range(reader.doc_count_all()))
         checked = 0
         for fieldname in flat.FIELDS:
             for text in set(reader.field_terms(fieldname)):
                 assert read_postings(reader, fieldname, text, sides) == read_postings(reader, fieldname, text)
+                expected = read_positions(reader, fieldname, text, every)
+                assert {d: list(p) for d, p in read_positions(reader, fieldname, text, every, sides).items()} == expected
+                some = frozenset(list(expected)[::3])
+                assert {d: list(p) for d, p in read_positions(reader, fieldname, text, some, sides).items()} == \
+                    {d: p for d, p in expected.items() if d in some}
                 checked += 1
         assert checked > 100
         # Words a segment does not hold, and fields the side files do not cover, still come from Whoosh.
@@ -145,3 +151,25 @@ def test_a_merge_drops_old_side_files_and_write_missing_covers_the_new_segment(u
     for side in folder.glob("*.fpl"):
         side.unlink()
     assert _answers(copy) == merged  # the new side file gives what Whoosh's own postings give
+
+
+def test_positions_past_65535_are_kept_whole(tmp_path: Path) -> None:
+    """A very long article needs four-byte positions; the phrase at its end must still be found."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    filler = " ".join(f"w{n % 50}" for n in range(70_000))
+    (seeds / "long.txt").write_text(f"A long record from Taiyuan\n\nUpdated: 2022-03-01\n\n{filler} zebra crossing.\n", "utf-8")
+    (seeds / "short.txt").write_text("Zebra seen in Datong\n\nUpdated: 2022-03-02\n\nA zebra stood near a crossing.\n", "utf-8")
+    build(seeds, tmp_path / "index")
+    handle = IndexHandle(tmp_path / "index")
+    try:
+        [side] = handle.generation().flat.values()
+        found = side.positions("body", "zebra", [0, 1])
+        docnum = max(found, key=lambda d: found[d][0])
+        zebra = found[docnum]
+        assert side.positions("body", "cross", [docnum])[docnum].tolist() == [zebra[0] + 1]  # "crossing", stemmed
+        assert zebra.typecode == "I" and zebra[0] > 0xFFFF
+        assert [r["title"] for r in search(handle, SearchRequest(q='"zebra crossing"'))["results"]] == ["A long record from Taiyuan"]
+        assert search(handle, SearchRequest(q='"crossing zebra"'))["total"] == 0
+    finally:
+        handle.close()
