@@ -1,4 +1,4 @@
-"""Flat posting lists: a side file per Whoosh segment with each word's doc ids and weights as raw arrays.
+"""Flat posting lists: a side file per Whoosh segment with each word's doc ids, weights and positions as raw arrays.
 
 Whoosh stores a posting block as one zlib-compressed pickle of ids, weights *and* word positions
 (each document's positions a pickle of its own), so reading a word's matches for ranking also
@@ -10,6 +10,11 @@ phrase check reads the word's positions the same way, after its ids and weights.
 A side file is named like the segment's own files (`MAIN_<id>.fpl`), so Whoosh deletes it with its
 segment after a merge, and an update's hard-linked copy of a generation carries it along. A missing,
 foreign or damaged file is ignored: the reader falls back to Whoosh's blocks, with the same results.
+
+Layout (native byte order, recorded in the magic): a header; then per word, its n ids (uint32),
+n weights (float32), n + 1 offsets into its positions (uint32) and the positions themselves (uint16,
+or uint32 for a word found past position 65,535); then the directory: the words' key lengths, the
+keys ("field\\0word", sorted), and per word its data offset, n, number of positions, wide flag.
 """
 
 from __future__ import annotations
@@ -19,11 +24,10 @@ import os
 import struct
 import sys
 from array import array
-from pathlib import Path
-from typing import Any, Iterable, Iterator
-
 from itertools import accumulate
+from pathlib import Path
 from pickle import loads
+from typing import Any, Iterable, Iterator
 
 from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
