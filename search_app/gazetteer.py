@@ -18,6 +18,7 @@ class City:
     zh: str
     variants: tuple[str, ...]
     divisions: tuple[tuple[str, str, tuple[str, ...]], ...]  # (name, zh, variants)
+    needs_context: frozenset[str] = frozenset()  # folded bare division names that count only in context
 
     @property
     def label(self) -> str:
@@ -41,6 +42,7 @@ def cities() -> tuple[City, ...]:
             zh=c["zh"],
             variants=tuple(c["variants"]),
             divisions=tuple((d["name"], d["zh"], tuple(d["variants"])) for d in c["divisions"]),
+            needs_context=frozenset(fold(v) for d in c["divisions"] if d.get("context") for v in d["variants"]),
         )
         for c in raw["cities"]
     )
@@ -96,13 +98,34 @@ def _matcher() -> tuple[re.Pattern[str], dict[str, str]]:
     return pattern, owner
 
 
+_SUFFIX_AFTER = re.compile(r"\s+(?:county|district|city)\b", re.IGNORECASE)
+_SHANXI = re.compile(r"\bShanxi\b|山西", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _needs_context() -> frozenset[str]:
+    return frozenset().union(*(c.needs_context for c in cities()))
+
+
 def find_cities(text: str) -> tuple[str, ...]:
-    """Cities mentioned in text (by city or division name), sorted by name."""
+    """Cities mentioned in text (by city or division name), sorted by name.
+
+    A bare division name that is also a common word or a place elsewhere ("Houma", "Jingle")
+    counts only with a county/district/city suffix or when the text names Shanxi or another
+    Shanxi place, so "Houma, Louisiana" tags no city.
+    """
     pattern, owner = _matcher()
-    found = set()
+    found, doubtful = set(), set()
     for match in pattern.finditer(text):
         key = match.group(0)
-        found.add(owner.get(key) or owner[fold(re.sub(r"\s+", " ", key))])
+        folded = fold(re.sub(r"\s+", " ", key))
+        city = owner.get(key) or owner[folded]
+        if folded in _needs_context() and not _SUFFIX_AFTER.match(text, match.end()):
+            doubtful.add(city)
+        else:
+            found.add(city)
+    if doubtful and (found or _SHANXI.search(text)):
+        found |= doubtful
     return tuple(sorted(found))
 
 
