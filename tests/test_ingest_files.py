@@ -87,6 +87,35 @@ def test_gb18030_file_is_read(seeds: Path) -> None:
     assert article.cities == ("Datong", "Jincheng", "Taiyuan")
 
 
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("臺灣報導 Taiwan report on Taiyuan", "山西省太原市舉辦煤炭博覽會，來自大同和晉城的訪客參觀。Visitors came from Datong."),
+        ("傳統 繁體 報導 Datong", "大同市的新聞。"),
+    ],
+    ids=["long", "short"],
+)
+def test_big5_file_is_read_as_big5(seeds: Path, title: str, body: str) -> None:
+    data = f"{title}\n\n{body}\n".encode("big5")
+    data.decode("gb18030")  # Big5 bytes are valid GB18030 too: the ingester must weigh both readings
+    write(seeds, "tw.txt", data)
+    [article] = ingest(seeds).articles
+    assert (article.title, article.body) == (title, body)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_with_byte_order_mark_is_read(seeds: Path, encoding: str) -> None:
+    bom = b"\xff\xfe" if encoding.endswith("le") else b"\xfe\xff"
+    write(seeds, "notepad.txt", bom + ARTICLE.encode(encoding))
+    [article] = ingest(seeds).articles
+    assert article.title == "Taiyuan opens a new library"
+
+
+def test_broken_utf16_is_skipped_with_a_reason(seeds: Path) -> None:
+    assert only_skip(seeds, "bad16.txt", b"\xff\xfeT\x00a\x00\x00\xd8") == \
+        "not valid UTF-16-LE although it starts with that byte-order mark"
+
+
 def test_utf8_bom_is_dropped(seeds: Path) -> None:
     write(seeds, "bom.txt", b"\xef\xbb\xbf" + ARTICLE.encode("utf-8"))
     [article] = ingest(seeds).articles
