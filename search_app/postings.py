@@ -1,25 +1,47 @@
-"""Posting lists read a block at a time, and BM25F ranking computed from them.
+"""Posting lists and positions, read from the flat side files or Whoosh's blocks, and BM25F ranking on them.
 
 Whoosh walks postings one document at a time through layers of Python matcher objects;
-for the common queries (words, OR, NOT, city terms, prefixes) reading each term's blocks
-straight into lists and summing the same BM25F formula over them gives the same scores
-several times faster. Queries with phrases or relaxed scoring still use Whoosh's matchers.
+for the common queries (words, OR, NOT, city terms, prefixes, exact phrases) reading each
+word's postings whole (from its segment's flat side file, see flat.py, else Whoosh's blocks a
+block at a time) and summing the same BM25F formula over them gives the same scores several
+times faster. Sloppy phrases and relaxed scoring still use Whoosh's matchers.
 """
 
 from __future__ import annotations
 
 import heapq
 import time
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from whoosh import query as wq
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
 from .flat import FIELDS as FLAT_FIELDS
-from .flat import FlatPostings, segment_blocks
+from .flat import FlatPostings
 
 Postings = tuple[list[int], list[float]]
+
+
+def segment_blocks(segment: Any, fieldname: str, text: Any) -> Iterator[tuple[Any, Any]]:
+    """(segment-local ids, weights) of a word, one Whoosh block at a time; nothing if the word is absent."""
+    try:
+        matcher = segment.postings(fieldname, text)
+    except (TermNotFound, KeyError, ValueError):  # not in this segment
+        return
+    if isinstance(matcher, FilterMatcher):  # the deletion filter: callers drop deleted ids themselves
+        matcher = matcher.child
+    if not hasattr(matcher, "_read_ids"):  # not Whoosh's block format: the slow, general way
+        pairs = list(matcher.items_as("weight"))
+        if pairs:
+            yield [d for d, _ in pairs], [w for _, w in pairs]
+        return
+    # Whoosh 3 codec internals (pinned version): one block of ids and weights at a time.
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_weights()
+        yield matcher._ids, matcher._weights
+        matcher._next_block()
 
 
 def read_postings(reader: Any, fieldname: str, text: Any, flat: Mapping[str, FlatPostings] | None = None) -> Postings:
@@ -54,27 +76,34 @@ def read_positions(reader: Any, fieldname: str, text: Any, wanted: frozenset[int
             for docnum, positions in side.positions(fieldname, text, local).items():
                 found[offset + docnum] = positions
             continue
-        try:
-            matcher = segment.postings(fieldname, text)
-        except (TermNotFound, KeyError, ValueError):
-            continue
-        if isinstance(matcher, FilterMatcher):
-            matcher = matcher.child
-        if not hasattr(matcher, "_read_values"):
-            while matcher.is_active():
-                if offset + matcher.id() in wanted:
-                    found[offset + matcher.id()] = list(matcher.value_as("positions"))
-                matcher.next()
-            continue
-        decode = matcher.format.decode_positions
+        found.update(segment_positions(segment, offset, fieldname, text, wanted))
+    return found
+
+
+def segment_positions(segment: Any, offset: int, fieldname: str, text: Any, wanted: frozenset[int]) -> dict[int, list[int]]:
+    """Positions of a word in the wanted documents of one segment, from Whoosh's blocks (those holding them only)."""
+    found: dict[int, list[int]] = {}
+    try:
+        matcher = segment.postings(fieldname, text)
+    except (TermNotFound, KeyError, ValueError):
+        return found
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    if not hasattr(matcher, "_read_values"):
         while matcher.is_active():
-            matcher._read_ids()
-            block = [(i, offset + d) for i, d in enumerate(matcher._ids) if offset + d in wanted]
-            if block:
-                matcher._read_values()
-                for i, docnum in block:
-                    found[docnum] = decode(matcher._values[i])
-            matcher._next_block()
+            if offset + matcher.id() in wanted:
+                found[offset + matcher.id()] = list(matcher.value_as("positions"))
+            matcher.next()
+        return found
+    decode = matcher.format.decode_positions
+    while matcher.is_active():
+        matcher._read_ids()
+        block = [(i, offset + d) for i, d in enumerate(matcher._ids) if offset + d in wanted]
+        if block:
+            matcher._read_values()
+            for i, docnum in block:
+                found[docnum] = decode(matcher._values[i])
+        matcher._next_block()
     return found
 
 

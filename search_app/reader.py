@@ -38,6 +38,7 @@ class Generation:
         self._free: list[Any] = []
         self._busy = 0
         self._retired = False
+        self._closed = False
         self._cache: dict[str, Any] = {}
         self._building: dict[str, threading.Lock] = {}
         with self.searcher() as searcher:
@@ -62,28 +63,48 @@ class Generation:
             sets[value] = frozenset(i for i in ids if not reader.is_deleted(i))
         return sets
 
-    @contextlib.contextmanager
-    def searcher(self) -> Iterator[Any]:
-        """Borrow a searcher of this generation for the length of one request."""
+    def acquire(self, live_only: bool = False) -> Any | None:
+        """A searcher for one request, counted as busy; None once closed (or retired, with live_only)."""
         with self._lock:
+            if self._closed or (live_only and self._retired):
+                return None
             searcher = self._free.pop() if self._free else None
             self._busy += 1
         if searcher is None:
-            searcher = self.index.searcher()
+            try:
+                searcher = self.index.searcher()
+            except BaseException:
+                self.release(None)
+                raise
+        return searcher
+
+    def release(self, searcher: Any | None) -> None:
+        """Give back a searcher from acquire(); the last one out of a retired generation closes its files."""
+        with self._lock:
+            self._busy -= 1
+            if searcher is not None and not self._retired:
+                self._free.append(searcher)
+                searcher = None
+            close_files = self._retired and self._busy == 0 and not self._closed
+            self._closed = self._closed or close_files
+        if searcher is not None:
+            searcher.close()
+        if close_files:
+            self._close_files()
+
+    @contextlib.contextmanager
+    def searcher(self) -> Iterator[Any]:
+        """Borrow a searcher of this generation for the length of one request."""
+        searcher = self.acquire()
+        if searcher is None:
+            raise RuntimeError(f"generation {self.name} is closed")
         try:
             yield searcher
         finally:
-            with self._lock:
-                self._busy -= 1
-                if self._retired:
-                    searcher.close()
-                else:
-                    self._free.append(searcher)
-                close_index = self._retired and self._busy == 0
-            if close_index:
-                self._close()
+            self.release(searcher)
 
-    def _close(self) -> None:
+    def _close_files(self) -> None:
+        # Called exactly once (guarded by _closed): a second close could hit a reused descriptor.
         self.index.close()
         for side in self.flat.values():
             side.close()
@@ -191,11 +212,12 @@ class Generation:
         with self._lock:
             self._retired = True
             idle, self._free = self._free, []
-            close_index = self._busy == 0
+            close_files = self._busy == 0 and not self._closed
+            self._closed = self._closed or close_files
         for searcher in idle:
             searcher.close()
-        if close_index:
-            self._close()
+        if close_files:
+            self._close_files()
 
 
 class IndexHandle:
@@ -235,6 +257,23 @@ class IndexHandle:
         if current is not None:
             current.retire()
         return fresh
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[tuple[Generation, Any]]:
+        """The live generation and one of its searchers, held for one request.
+
+        A generation retired between looking it up and borrowing from it is passed over for the
+        new one, so a request never reads files a switch has closed.
+        """
+        while True:
+            gen = self.generation()
+            searcher = gen.acquire(live_only=True)
+            if searcher is not None:
+                break
+        try:
+            yield gen, searcher
+        finally:
+            gen.release(searcher)
 
     def close(self) -> None:
         """Release every searcher (for tests and shutdown)."""

@@ -176,8 +176,7 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
     started = time.perf_counter()
     req = validate(req)
     parsed = parse(req.q)
-    gen = handle.generation()
-    with gen.searcher() as searcher:
+    with handle.session() as (gen, searcher):
         compiler = Compiler(searcher, gen.sources)
         q = compiler.compile(parsed.tree) if not parsed.is_empty else None
         sort = "newest" if q is None and req.sort == "relevance" else req.sort
@@ -271,8 +270,7 @@ def _suggest(gen: Generation, searcher: Any, parsed: ParsedQuery, filters: _Filt
 
 def get_article(handle: IndexHandle, article_id: str, q: str = "") -> dict[str, Any]:
     """One article with its body as highlighted paragraphs and its related articles."""
-    gen = handle.generation()
-    with gen.searcher() as searcher:
+    with handle.session() as (gen, searcher):
         docnum = searcher.document_number(id=article_id)
         if docnum is None:
             raise NotFound(f"No article with id {article_id!r}. Search for it from the home page.")

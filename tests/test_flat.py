@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from whoosh import index as whoosh_index
 
-from search_app import flat
+from search_app import flat, indexer, postings
 from search_app.indexer import build, current_generation, update
 from search_app.models import SearchRequest
 from search_app.postings import read_positions, read_postings
@@ -27,19 +27,25 @@ def _write_articles(seeds: Path, count: int, start: int = 0, extra: str = "") ->
         city = CITIES[n % len(CITIES)]
         (seeds / f"a{n:03d}.txt").write_text(
             f"{WORDS[n % len(WORDS)].title()} report {n} from {city}\n\nUpdated: 2022-{n % 12 + 1:02d}-09\n\n"
-            f"{city} officials said {words} {extra}.\n", "utf-8")
+            f"{city} officials said {words} {extra}. Lüliang café 山西省 notes.\n", "utf-8")
 
 
 @pytest.fixture(scope="module")
 def updated_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """120 articles built by two workers, then updated (one changed, two added): several segments."""
+    """120 articles built by two worker processes, then updated (one changed, two added): three segments."""
     seeds = tmp_path_factory.mktemp("seeds")
     _write_articles(seeds, 120)
     index_dir = tmp_path_factory.mktemp("index")
-    build(seeds, index_dir, procs=2)
-    _write_articles(seeds, 1, start=7, extra="zeppelin")
-    _write_articles(seeds, 2, start=500, extra="zeppelin")
-    update(seeds, index_dir)
+    written: list[int] = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(indexer, "PARALLEL_MIN_FILES", 10)
+        mp.setattr(indexer, "write_flat_missing", lambda folder, ix: written.append(flat.write_missing(folder, ix)))
+        build(seeds, index_dir, procs=2)
+        _write_articles(seeds, 1, start=7, extra="zeppelin")
+        _write_articles(seeds, 2, start=500, extra="zeppelin")
+        update(seeds, index_dir)
+    # The workers wrote their own segments' files; the update wrote only its new segment's.
+    assert written == [0, 1]
     return index_dir
 
 
@@ -66,7 +72,7 @@ def test_every_segment_has_its_side_file_and_nothing_else(updated_index: Path) -
         segments = {s.segment_id() for s in ix._segments()}
     finally:
         ix.close()
-    assert len(segments) >= 2
+    assert len(segments) == 3
     assert {p.name for p in folder.glob("*.fpl*")} == {f"{s}{flat.SUFFIX}" for s in segments}
 
 
@@ -74,11 +80,11 @@ def test_side_files_hold_exactly_whoosh_postings(updated_index: Path) -> None:
     folder = _generation_dir(updated_index)
     ix = whoosh_index.open_dir(str(folder))
     sides = flat.open_all(folder, ix)
+    reader = ix.reader()
     try:
-        reader = ix.reader()
         assert set(sides) == {s.segment_id() for s in ix._segments()}
         every = frozenset(range(reader.doc_count_all()))
-        checked = 0
+        checked = set()
         for fieldname in flat.FIELDS:
             for text in set(reader.field_terms(fieldname)):
                 assert read_postings(reader, fieldname, text, sides) == read_postings(reader, fieldname, text)
@@ -87,20 +93,66 @@ def test_side_files_hold_exactly_whoosh_postings(updated_index: Path) -> None:
                 some = frozenset(list(expected)[::3])
                 assert {d: list(p) for d, p in read_positions(reader, fieldname, text, some, sides).items()} == \
                     {d: p for d, p in expected.items() if d in some}
-                checked += 1
-        assert checked > 100
-        # Words a segment does not hold, and fields the side files do not cover, still come from Whoosh.
+                checked.add(text)
+        assert len(checked) > 30 and {"lüliang", "café", "山西省"} <= checked
+        # Words a segment does not hold still come from the side files of those that do.
         assert read_postings(reader, "body", "zeppelin", sides)[0] == read_postings(reader, "body", "zeppelin")[0] != []
-        assert read_postings(reader, "city", "datong", sides) == read_postings(reader, "city", "datong")
+        # Fields without side files (city) are read from Whoosh even when side files are given.
+        assert read_postings(reader, "city", "Datong", sides) == read_postings(reader, "city", "Datong") != ([], [])
         assert read_postings(reader, "body", "nosuchword", sides) == ([], [])
-        reader.close()
     finally:
+        reader.close()
         for side in sides.values():
             side.close()
         ix.close()
 
 
-@pytest.mark.parametrize("damage", ["delete", "truncate", "foreign", "empty"])
+def test_searches_read_title_and_body_from_the_side_files_only(updated_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = _answers(updated_index)
+    real_blocks, real_positions = postings.segment_blocks, postings.segment_positions
+
+    def blocks(segment: Any, fieldname: str, text: Any) -> Any:
+        assert fieldname not in flat.FIELDS, f"{fieldname}:{text} read from Whoosh's blocks"
+        return real_blocks(segment, fieldname, text)
+
+    def positions(segment: Any, offset: int, fieldname: str, text: Any, wanted: Any) -> Any:
+        assert fieldname not in flat.FIELDS, f"{fieldname}:{text} positions read from Whoosh's blocks"
+        return real_positions(segment, offset, fieldname, text, wanted)
+
+    monkeypatch.setattr(postings, "segment_blocks", blocks)
+    monkeypatch.setattr(postings, "segment_positions", positions)
+    assert _answers(updated_index) == expected
+
+
+def test_a_switch_closes_the_old_generation_once_and_never_lends_it_again(seeds_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    build(seeds_dir, index_dir)
+    handle = IndexHandle(index_dir)
+    try:
+        with handle.session() as (first, searcher):
+            sides = list(first.flat.values())
+            build(seeds_dir, index_dir)  # a rebuild switches generations while a request is running
+            second = handle.generation()
+            assert second is not first
+            assert [side._fd >= 0 for side in sides] == [True]  # still in use: still open
+            assert search(handle, SearchRequest(q="airport"))["generation"] == second.name
+            assert searcher.doc_count() == 5
+        assert [side._fd for side in sides] == [-1]  # closed when the last request left
+        first.retire()  # a late retire must not close descriptors again (they may belong to others now)
+        assert first.acquire(live_only=True) is None and first.acquire() is None
+        with pytest.raises(RuntimeError):
+            with first.searcher():
+                pass
+        # A request that looked the old generation up just before the switch is given the new one.
+        stale = handle.generation()
+        build(seeds_dir, index_dir)
+        with handle.session() as (gen, _searcher):
+            assert gen is not stale and gen.name == current_generation(index_dir)
+    finally:
+        handle.close()
+
+
+@pytest.mark.parametrize("damage", ["delete", "truncate", "foreign", "empty", "interior"])
 def test_damaged_or_missing_side_files_give_the_same_answers(updated_index: Path, tmp_path: Path, damage: str) -> None:
     expected = _answers(updated_index)
     copy = tmp_path / "index"
@@ -110,6 +162,10 @@ def test_damaged_or_missing_side_files_give_the_same_answers(updated_index: Path
             side.unlink()
         elif damage == "truncate":
             side.write_bytes(side.read_bytes()[:-7])
+        elif damage == "interior":  # same length, header intact: only the checksum can tell
+            data = bytearray(side.read_bytes())
+            data[len(data) // 2:len(data) // 2 + 400] = bytes(400)
+            side.write_bytes(bytes(data))
         elif damage == "foreign":
             side.write_bytes(b"NOTFLAT!" + side.read_bytes()[8:])
         else:
