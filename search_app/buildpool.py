@@ -162,7 +162,8 @@ def index_parallel(
                for chunk in chunks]
     for worker in workers:
         worker.start()
-    done, collected = 0, []
+    done = 0
+    collected: list[tuple[Any, ChunkResult]] = []
     try:
         while len(collected) < len(workers):
             try:

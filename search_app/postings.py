@@ -117,8 +117,8 @@ def phrase_docs(reader: Any, q: wq.Phrase, candidates: frozenset[int],
     positions = [read_positions(reader, q.fieldname, word, candidates, flat) for word in q.words]
     hits = []
     for docnum in candidates:
-        lists = [p.get(docnum) for p in positions]
-        if any(not p for p in lists):
+        lists = [p.get(docnum) or () for p in positions]
+        if not all(lists):
             continue
         later = [set(p) for p in lists[1:]]
         if any(all(start + k + 1 in later[k] for k in range(len(later))) for start in lists[0]):
@@ -156,7 +156,7 @@ def scorable_terms(q: wq.Query, inside_or: bool = False) -> list[Scored] | None:
     return None
 
 
-def _all_scorable(children: list[wq.Query], inside_or: bool) -> list[Scored] | None:
+def _all_scorable(children: Sequence[wq.Query], inside_or: bool) -> list[Scored] | None:
     terms: list[Scored] = []
     for child in children:
         found = scorable_terms(child, inside_or)

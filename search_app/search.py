@@ -199,9 +199,9 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
         if q is not None and not matched and _relaxable(parsed):
             loose = compiler.compile(parsed.tree, relaxed=True)
             loose_docs = gen.docs(searcher, loose, memo) if loose is not None else frozenset()
-            if filters.apply(loose_docs):
+            if loose is not None and filters.apply(loose_docs):
                 q, text_docs, relaxed, ranked = loose, loose_docs, True, False
-                scored = scorable_terms(q)
+                scored = scorable_terms(loose)
                 matched = filters.apply(text_docs)
         terms = query_terms(q)
         if matched and sort != "relevance":
@@ -275,7 +275,7 @@ def get_article(handle: IndexHandle, article_id: str, q: str = "") -> dict[str, 
         if docnum is None:
             raise NotFound(f"No article with id {article_id!r}. Search for it from the home page.")
         article = from_stored(searcher.stored_fields(docnum))
-        terms = frozenset()
+        terms: frozenset[str] = frozenset()
         if q.strip():
             parsed = parse(q)
             compiled = Compiler(searcher, gen.sources).compile(parsed.tree) if not parsed.is_empty else None

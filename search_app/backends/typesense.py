@@ -35,7 +35,7 @@ import urllib.request
 import warnings
 from collections import Counter
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Sequence, cast
 
 import typesense
 from typesense import exceptions as ts_errors
@@ -175,7 +175,7 @@ class TypesenseBackend:
         with warnings.catch_warnings():  # the 2.x client warns about v30-only APIs it sets up but we never use
             warnings.simplefilter("ignore", DeprecationWarning)
             self.client = typesense.Client({
-                "nodes": self.nodes,
+                "nodes": cast(Any, self.nodes),  # the client's TypedDict of a node; ours is a plain dict
                 "api_key": api_key,
                 "connection_timeout_seconds": connection_timeout_seconds,
                 "num_retries": num_retries,
@@ -600,7 +600,7 @@ class TypesenseBackend:
 
     def health(self) -> dict[str, Any]:
         """Per node: GET /health; ok when a majority answers ok and the alias resolves; else a message why not."""
-        nodes = []
+        nodes: list[dict[str, Any]] = []
         for node in self.nodes:
             data = self._node_get(node, "/health")
             nodes.append({"node": f"{node['protocol']}://{node['host']}:{node['port']}", "ok": bool(data and data.get("ok") is True)})
@@ -692,20 +692,18 @@ class _Plan:
             self._text(node, negated)
 
     def _or_filter(self, group: Group) -> bool:
-        leaves = group.children
-        if not leaves or not all(isinstance(c, (Word, Phrase)) and c.field in ("city", "source", "year") for c in leaves):
+        leaves = [c for c in group.children if isinstance(c, (Word, Phrase))]
+        fields = {c.field for c in leaves}
+        if not leaves or len(leaves) != len(group.children) or len(fields) != 1:
             return False
-        if len({c.field for c in leaves}) != 1:
+        [name] = fields
+        if name not in ("city", "source", "year"):
             return False
-        parts = []
-        for leaf in leaves:
-            value = self._value(leaf.field, leaf.text)
-            if value is not None:
-                parts.append(value)
+        parts = [value for leaf in leaves if (value := self._value(name, leaf.text)) is not None]
         if not parts:
             self.impossible = True
             return True
-        field = {"city": "cities", "source": "source", "year": "year"}[leaves[0].field]
+        field = {"city": "cities", "source": "source", "year": "year"}[name]
         self.filters.append(f"{field}:=[{','.join(parts)}]")
         return True
 
