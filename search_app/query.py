@@ -355,6 +355,10 @@ class Compiler:
         terms = analyse(node.text)
         options: list[wq.Query] = [q for f in fields if (q := _sequence(f, terms)) is not None]
         if node.field is None:
+            # Reporters are searched by name too: a byline is moved out of the body into the author field.
+            byline = _sequence("author", analyse(node.text, _WORDS)) if terms else None  # not for "the"
+            if byline is not None:
+                options.append(byline)
             city = canonical_city(node.text, divisions=False)
             if city:  # "太原", "Lvliang": the city's articles, whatever spelling they use
                 options.append(wq.Term("city", city))

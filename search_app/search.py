@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from dataclasses import replace
 from typing import Any
 
 from whoosh import collectors
@@ -24,17 +25,24 @@ MAX_PAGE = 1000
 RELATED = 5
 
 
-def validate(req: SearchRequest) -> SearchRequest:
-    """Refuse requests no page could answer; clean up the rest."""
+def validate(req: SearchRequest) -> tuple[SearchRequest, list[str]]:
+    """Refuse requests no page could answer; clean up the rest, with a notice for each thing changed or unknown."""
     if req.sort not in SORTS:
         raise BadRequest(f"Unknown sort {req.sort!r}: use one of {', '.join(SORTS)}.")
     if not 1 <= req.per_page <= MAX_PER_PAGE:
         raise BadRequest(f"per_page must be between 1 and {MAX_PER_PAGE}.")
     if not 1 <= req.page <= MAX_PAGE:
         raise BadRequest(f"page must be between 1 and {MAX_PAGE}.")
+    notices = []
     if req.date_from and req.date_to and req.date_from > req.date_to:
-        raise BadRequest("The 'from' date is after the 'to' date: swap them.")
-    return req
+        # Dates typed the wrong way round: search the range the reader meant, and say so.
+        req = replace(req, date_from=req.date_to, date_to=req.date_from)
+        notices.append(f"The dates were the wrong way round: searched from {req.date_from.isoformat()} "
+                       f"to {req.date_to.isoformat()}.")
+    for value in req.cities:
+        if canonical_city(value) is None:
+            notices.append(f"Unknown city '{value}': try a Shanxi city such as Taiyuan or 太原.")
+    return req, notices
 
 
 def _union(sets: list[frozenset[int]]) -> frozenset[int]:
@@ -174,11 +182,14 @@ def _result(fields: dict[str, Any], score: float | None, terms: frozenset[str]) 
 def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> dict[str, Any]:
     """Answer one search request: results page, facets, suggestion, relaxed flag, timing."""
     started = time.perf_counter()
-    req = validate(req)
+    req, request_notices = validate(req)
     parsed = parse(req.q)
     with handle.session() as (gen, searcher):
         compiler = Compiler(searcher, gen.sources)
         q = compiler.compile(parsed.tree) if not parsed.is_empty else None
+        # Typed text of which nothing is searchable ("the", "x", "*", a lone "OR") finds nothing, and says why,
+        # rather than quietly listing the whole archive as an empty query does.
+        unsearchable = q is None and bool(parsed.text)
         sort = "newest" if q is None and req.sort == "relevance" else req.sort
         cities = sorted({c for c in (canonical_city(v) or v for v in req.cities)})
         sources = sorted({normalise_source(s) or s for s in req.sources})
@@ -193,7 +204,7 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
             text_docs = frozenset(seen or ()) & gen.all_docs
             ranked = True
         else:
-            text_docs = gen.docs(searcher, q, memo) if q is not None else gen.all_docs
+            text_docs = gen.docs(searcher, q, memo) if q is not None else frozenset() if unsearchable else gen.all_docs
             ranked = False
         matched = filters.apply(text_docs)
         if q is not None and not matched and _relaxable(parsed):
@@ -228,7 +239,10 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
         strict_total = 0 if relaxed else len(matched)  # a relaxed answer means no article had every word
         if req.suggest and strict_total < SUGGEST_BELOW and parsed.words():
             suggestion = _suggest(gen, searcher, parsed, filters, strict_total)
-    notices = parsed.notices + compiler.notices
+    notices = request_notices + parsed.notices + compiler.notices
+    if unsearchable and not compiler.notices:
+        notices.append(f"Nothing to search for in “{parsed.text}”: single letters, very common words such as "
+                       "'the' and punctuation are not indexed. Try other words.")
     if timed_out:
         notices.append("The search took too long and was cut short: results may be incomplete. Try more specific words.")
     return {

@@ -174,7 +174,6 @@ def test_relaxed_query_is_flagged(client):
     ("per_page=0", "per_page must be between 1 and 100."),
     ("from=yesterday-ish", "'from' must be a date written YYYY-MM-DD, not 'yesterday-ish'."),
     ("to=2022-02-30", "'to' is not a real date: '2022-02-30'."),
-    ("from=2022-05-01&to=2022-01-01", "The 'from' date is after the 'to' date: swap them."),
     ("sort=bogus", "Unknown sort 'bogus': use one of relevance, newest, oldest."),
     ("year=20x1", "year must be a four-digit year, not '20x1'."),
     ("&".join(f"city=c{i}" for i in range(51)), "Too many 'city' values: at most 50."),

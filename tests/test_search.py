@@ -289,13 +289,46 @@ def test_pagination(handle: IndexHandle, page: int, per_page: int, expected: lis
         ({"page": 1001}, "page must be between 1 and 1000."),
         ({"per_page": 0}, "per_page must be between 1 and 100."),
         ({"per_page": 101}, "per_page must be between 1 and 100."),
-        ({"date_from": dt.date(2022, 1, 2), "date_to": dt.date(2022, 1, 1)}, "The 'from' date is after the 'to' date: swap them."),
     ],
 )
 def test_bad_requests(handle: IndexHandle, kw: dict[str, Any], message: str) -> None:
     with pytest.raises(BadRequest) as info:
         run(handle, "coal", **kw)
     assert info.value.message == message
+
+
+def test_dates_the_wrong_way_round_are_swapped_with_a_notice(handle: IndexHandle) -> None:
+    swapped = run(handle, "", date_from=dt.date(2022, 12, 31), date_to=dt.date(2021, 1, 1), per_page=100)
+    expected = run(handle, "", date_from=dt.date(2021, 1, 1), date_to=dt.date(2022, 12, 31), per_page=100)
+    assert ids(swapped) == ids(expected) != []
+    assert swapped["notices"] == ["The dates were the wrong way round: searched from 2021-01-01 to 2022-12-31."]
+
+
+def test_unknown_city_filter_is_a_notice(handle: IndexHandle) -> None:
+    response = run(handle, "coal", cities=("Atlantis",))
+    assert (response["total"], response["notices"]) == (
+        0, ["Unknown city 'Atlantis': try a Shanxi city such as Taiyuan or 太原."])
+
+
+NOTHING = "single letters, very common words such as 'the' and punctuation are not indexed. Try other words."
+
+
+@pytest.mark.parametrize("q", ["the", "x", "*", "OR", "-", "'", "of the", "AND"])
+def test_typed_text_with_nothing_searchable_finds_nothing_and_says_why(handle: IndexHandle, q: str) -> None:
+    response = run(handle, q)
+    assert (response["total"], response["results"], response["notices"]) == (
+        0, [], [f"Nothing to search for in “{q}”: {NOTHING}"])
+
+
+@pytest.mark.parametrize(("q", "expected"), [
+    ("Shenggao", ["003_b8c9e442042d1bdf"]),
+    ("Yuan Shenggao", ["003_b8c9e442042d1bdf"]),
+    ('"Yuan Shenggao"', ["003_b8c9e442042d1bdf"]),
+    ("shenggao coal", ["003_b8c9e442042d1bdf"]),
+])
+def test_reporters_are_found_by_name(handle: IndexHandle, q: str, expected: list[str]) -> None:
+    response = run(handle, q)
+    assert (ids(response), response["relaxed"]) == (expected, False)
 
 
 # ---------------------------------------------------------------- snippets

@@ -404,7 +404,7 @@ class TypesenseBackend:
         from ..search import validate  # the core's own checks and messages
 
         started = time.perf_counter()
-        req = validate(req)
+        req, request_notices = validate(req)
         parsed = parse(req.q)
         collection = self.collection_name()
         plan = _Plan(parsed, self._known_sources(collection))
@@ -475,7 +475,7 @@ class TypesenseBackend:
             "suggestion": suggestion,
             "relaxed": relaxed,
             "timed_out": bool(main.get("search_cutoff")),
-            "notices": parsed.notices + plan.notices,
+            "notices": request_notices + parsed.notices + plan.notices,
             "generation": collection,
             "took_ms": round((time.perf_counter() - started) * 1000, 2),
         }
