@@ -18,7 +18,7 @@ from .backends import NAMES as BACKENDS, SearchBackend, open_backend
 from .config import Settings, settings_from_env
 from .errors import SearchAppError
 from .indexer import current_generation
-from .ingest import inspect_paths
+from .ingest import IdReplaced, check_seeds, inspect_paths
 from .models import SORTS, BuildReport, SearchRequest
 
 
@@ -50,9 +50,35 @@ def _emit_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+# --seeds and --index are accepted before the subcommand (`search-app --index X search coal`) and
+# after it (`search-app search coal --index X`); one definition serves both places.
+_FOLDER_OPTIONS: dict[str, dict[str, Any]] = {
+    "seeds": {"metavar": "DIR", "help": "Folder of article files [env SEARCH_APP_SEEDS; default seeds/]."},
+    "index": {"metavar": "DIR", "help": "Index folder [env SEARCH_APP_INDEX; default index/]."},
+}
+
+
+def _folder_option(name: str, *, after_command: bool = False) -> Callable[[Any], Any]:
+    """The --seeds or --index option; after a subcommand it overrides the value given before it."""
+    if not after_command:
+        return click.option(f"--{name}", type=click.Path(path_type=Path), default=None, **_FOLDER_OPTIONS[name])
+
+    def override(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+        if value is not None:
+            ctx.obj = _settings(ctx).with_overrides(**{name: value})
+
+    return click.option(f"--{name}", type=click.Path(path_type=Path), default=None, expose_value=False,
+                        callback=override, **_FOLDER_OPTIONS[name])
+
+
+def _folder_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Accept --seeds and --index after the subcommand too."""
+    return _folder_option("seeds", after_command=True)(_folder_option("index", after_command=True)(func))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--seeds", type=click.Path(path_type=Path), default=None, help="Folder of article files [env SEARCH_APP_SEEDS; default seeds/].")
-@click.option("--index", type=click.Path(path_type=Path), default=None, help="Index folder [env SEARCH_APP_INDEX; default index/].")
+@_folder_option("seeds")
+@_folder_option("index")
 @click.option("--backend", type=click.Choice(BACKENDS), default=None,
               help="Search engine [env SEARCH_APP_BACKEND; default whoosh].")
 @click.option("--typesense-nodes", default=None, metavar="URL,...",
@@ -72,6 +98,7 @@ def main(ctx: click.Context, seeds: Path | None, index: Path | None, backend: st
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_folder_options
 @click.pass_context
 @_fail_cleanly
 def inspect(ctx: click.Context, paths: tuple[Path, ...]) -> None:
@@ -115,10 +142,16 @@ def _print_report(report: BuildReport, as_json: bool) -> None:
     click.echo(f"Indexed {report.indexed} articles; the index holds {report.total} (generation {report.generation}).")
     if report.cities:
         click.echo("Per city: " + ", ".join(f"{c} {n}" for c, n in report.cities.items()))
-    if report.skipped:
-        click.echo(f"Skipped {len(report.skipped)} file(s):")
-        for skip in report.skipped:
+    skips = [s for s in report.skipped if not isinstance(s, IdReplaced)]
+    notes = [s for s in report.skipped if isinstance(s, IdReplaced)]  # indexed, under another id
+    if skips:
+        click.echo(f"Skipped {len(skips)} file(s):")
+        for skip in skips:
             click.echo(f"  {skip.path}: {skip.reason}")
+    if notes:
+        click.echo(f"Replaced {len(notes)} invalid id(s):")
+        for note in notes:
+            click.echo(f"  {note.path}: {note.reason}")
     click.echo(f"Took {report.elapsed_s:.2f} s.")
 
 
@@ -143,11 +176,13 @@ def _seeds_newer_than_index(settings: Settings) -> bool:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--procs", type=click.IntRange(1, 64), default=None, help="Worker processes (default: all cores, at most 2).")
 @click.option("--if-stale", is_flag=True, help="Only build when the index is missing or older than the seeds.")
+@_folder_options
 @click.pass_context
 @_fail_cleanly
 def build(ctx: click.Context, as_json: bool, procs: int | None, if_stale: bool) -> None:
     """Rebuild the index from the seeds folder, switching to it atomically when complete."""
     settings = _settings(ctx)
+    check_seeds(settings.seeds)  # on every backend, before anything is created (and never "up to date")
     if if_stale and not _seeds_newer_than_index(settings):
         click.echo(f"The index in {settings.index} is up to date.")
         return
@@ -158,16 +193,19 @@ def build(ctx: click.Context, as_json: bool, procs: int | None, if_stale: bool) 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_folder_options
 @click.pass_context
 @_fail_cleanly
 def update(ctx: click.Context, as_json: bool) -> None:
     """Index new and changed articles and drop deleted ones, without a full rebuild."""
+    check_seeds(_settings(ctx).seeds)  # on every backend, before anything is touched
     report = _backend(ctx).update(_settings(ctx).seeds, progress=None if as_json else _Progress("Checking"))
     _print_report(report, as_json)
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@_folder_options
 @click.pass_context
 @_fail_cleanly
 def stats(ctx: click.Context, as_json: bool) -> None:
@@ -214,6 +252,7 @@ def _terminal_snippet(html_text: str, color: bool) -> str:
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--per-page", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the full response as JSON.")
+@_folder_options
 @click.pass_context
 @_fail_cleanly
 def search_command(ctx: click.Context, query: tuple[str, ...], cities: tuple[str, ...], sources: tuple[str, ...],
@@ -247,6 +286,7 @@ def search_command(ctx: click.Context, query: tuple[str, ...], cities: tuple[str
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Worker processes [default: one per core, at most 4].")
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Threads per worker process.")
 @click.option("--dev", is_flag=True, help="Flask's development server with the reloader.")
+@_folder_options
 @click.pass_context
 @_fail_cleanly
 def serve(ctx: click.Context, host: str, port: int, workers: int | None, threads: int, dev: bool) -> None:

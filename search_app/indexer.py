@@ -25,9 +25,9 @@ from typing import Any, Callable, Iterator
 from whoosh import index as whoosh_index
 
 from .buildpool import COMPOUND, ChunkResult, add_file, article_words, held_locks, index_parallel, install_fork_hook
-from .errors import BuildFailed, BuildLocked, IndexCorrupt, IndexMissing
+from .errors import BuildFailed, BuildLocked, ConfigError, IndexCorrupt, IndexMissing
 from .flat import write_missing as write_flat_missing
-from .ingest import DEFAULT_MAX_BYTES, SeedFile, SkipFile, content_hash, discover, read_file
+from .ingest import DEFAULT_MAX_BYTES, SeedFile, SkipFile, check_seeds, content_hash, discover, read_file
 from .models import BuildReport, Skipped
 from .schema import UNDATED_KEY, EPOCH, build_schema, from_stored
 
@@ -53,6 +53,8 @@ def current_generation(index_dir: Path) -> str:
         name = (index_dir / CURRENT).read_text("utf-8").strip()
     except FileNotFoundError:
         raise IndexMissing(f"No index in {str(index_dir)!r}: run `search-app build` first.") from None
+    except NotADirectoryError:
+        raise IndexMissing(_not_a_folder(index_dir)) from None
     except OSError as exc:
         raise IndexCorrupt(f"Cannot read the index in {str(index_dir)!r} ({exc.strerror}): check its permissions.") from exc
     if not name.startswith(GEN_PREFIX) or "/" in name or not (index_dir / name).is_dir():
@@ -88,10 +90,28 @@ def index_stats(index_dir: Path) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- the write lock
 
+def _not_a_folder(index_dir: Path) -> str:
+    return (f"The index path {str(index_dir)!r} is not a folder (or lies under a file): "
+            "pass --index DIR with a folder.")
+
+
+def _make_index_folder(index_dir: Path) -> None:
+    """Create the index folder if missing; a path that is a file (or lies under one) is a ConfigError."""
+    if os.path.lexists(index_dir) and not index_dir.is_dir():
+        raise ConfigError(_not_a_folder(index_dir))
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # a file on the way, or one created meanwhile
+        raise ConfigError(_not_a_folder(index_dir)) from None
+    except OSError as exc:
+        raise BuildFailed(f"Cannot create the index folder {str(index_dir)!r} ({exc.strerror}): "
+                          "pass --index DIR with a folder you can write to.") from exc
+
+
 @contextlib.contextmanager
 def write_lock(index_dir: Path, action: str) -> Iterator[None]:
     """Hold the index's exclusive write lock, or refuse at once with BuildLocked."""
-    index_dir.mkdir(parents=True, exist_ok=True)
+    _make_index_folder(index_dir)
     path = index_dir / LOCK
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
@@ -248,6 +268,7 @@ def build(
 ) -> BuildReport:
     """Rebuild the index from every file under seeds into a new generation, then switch to it."""
     started = time.monotonic()
+    check_seeds(seeds)  # bad arguments leave nothing behind: checked before the folder and its lock exist
     with write_lock(index_dir, "build"):
         files, skipped = discover(seeds)
         generation = _new_generation_name()
@@ -326,6 +347,8 @@ def update(
 ) -> BuildReport:
     """Apply added, changed and deleted files to a copy of the live generation, then switch to it."""
     started = time.monotonic()
+    check_seeds(seeds)  # bad arguments leave nothing behind: checked before the lock file is created
+    current_generation(index_dir)
     with write_lock(index_dir, "update"):
         live = current_generation(index_dir)
         old = _read_manifest(index_dir / live)

@@ -65,49 +65,68 @@ class SkipFile(Exception):
         self.reason = reason
 
 
+def check_seeds(seeds: Path) -> None:
+    """Refuse, with what to do, a seeds path that is missing or not a folder (before anything is created)."""
+    if seeds.is_dir():
+        return
+    if os.path.lexists(seeds):
+        raise SeedsMissing(f"Seeds folder {str(seeds)!r} is not a folder: pass --seeds DIR with the folder of article files.")
+    raise SeedsMissing(f"Seeds folder {str(seeds)!r} does not exist: create it or pass --seeds DIR.")
+
+
 def discover(seeds: Path) -> tuple[list[SeedFile], list[Skipped]]:
     """All article files under seeds (subfolders too), sorted; odd entries reported as skipped."""
-    if not seeds.is_dir():
-        raise SeedsMissing(f"Seeds folder {str(seeds)!r} does not exist: create it or pass --seeds DIR.")
-    root = seeds.resolve()
+    check_seeds(seeds)
+    return _walk(seeds, seeds, seeds.resolve())
+
+
+def _walk(top: Path, seeds: Path, root: Path) -> tuple[list[SeedFile], list[Skipped]]:
+    """The article files under top (a folder inside seeds, or seeds itself), judged by the build's rules."""
     files: list[SeedFile] = []
     skipped: list[Skipped] = []
-    for dirpath, dirnames, filenames in os.walk(seeds, followlinks=False):
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
         base = Path(dirpath)
         for name in list(dirnames):
             full = base / name
-            if full.is_symlink():
+            refusal = refuse_folder(full)
+            if refusal:
                 dirnames.remove(name)
-                skipped.append(Skipped(_rel(full, seeds), "symlinked folder not followed"))
-            elif name.startswith("."):
-                dirnames.remove(name)
-                skipped.append(Skipped(_rel(full, seeds), "hidden folder not read"))
-            elif full.suffix.lower() in SUFFIXES:
-                dirnames.remove(name)
-                skipped.append(Skipped(_rel(full, seeds), "folder named like an article file; its contents are not read"))
+                skipped.append(Skipped(_rel(full, seeds), refusal))
         dirnames.sort()
         for name in sorted(filenames):
             full = base / name
-            rel = _rel(full, seeds)
-            refusal = refuse_name(full)
-            if refusal:
-                skipped.append(Skipped(rel, refusal))
-                continue
-            real = None
-            if full.is_symlink():
-                try:
-                    real = full.resolve(strict=True)
-                except FileNotFoundError:
-                    skipped.append(Skipped(rel, "unreadable: No such file or directory"))
-                    continue
-                except (RuntimeError, OSError):  # a symlink loop
-                    skipped.append(Skipped(rel, "unreadable: Too many levels of symbolic links"))
-                    continue
-                if not real.is_relative_to(root):
-                    skipped.append(Skipped(rel, "symlink to a file outside the seeds folder"))
-                    continue
-            files.append(SeedFile(full, rel, real, root))
+            found = seed_file(full, _rel(full, seeds), root)
+            (files if isinstance(found, SeedFile) else skipped).append(found)  # type: ignore[arg-type]
     return files, skipped
+
+
+def refuse_folder(path: Path) -> str | None:
+    """Why a subfolder of the seeds folder is not read (a symlink, hidden, named like an article); None if it is."""
+    if path.is_symlink():
+        return "symlinked folder not followed"
+    if path.name.startswith("."):
+        return "hidden folder not read"
+    if path.suffix.lower() in SUFFIXES:
+        return "folder named like an article file; its contents are not read"
+    return None
+
+
+def seed_file(path: Path, rel: str, root: Path) -> SeedFile | Skipped:
+    """A file under the resolved seeds folder root as the build reads it, or why it is not read."""
+    refusal = refuse_name(path)
+    if refusal:
+        return Skipped(rel, refusal)
+    real = None
+    if path.is_symlink():
+        try:
+            real = path.resolve(strict=True)
+        except FileNotFoundError:
+            return Skipped(rel, "unreadable: No such file or directory")
+        except (RuntimeError, OSError):  # a symlink loop
+            return Skipped(rel, "unreadable: Too many levels of symbolic links")
+        if not real.is_relative_to(root):
+            return Skipped(rel, "symlink to a file outside the seeds folder")
+    return SeedFile(path, rel, real, root)
 
 
 def refuse_name(path: Path) -> str | None:
@@ -128,6 +147,21 @@ def article_id(rel: str) -> str:
     """The id of a file's article: its path relative to the seeds folder, without extension."""
     stem, dot, _ext = rel.rpartition(".")
     return stem if dot and "/" not in _ext else rel
+
+
+MAX_ID_CHARS = 100
+_ID_CHARS = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
+ID_RULE = f"an id is up to {MAX_ID_CHARS} letters, digits, '-', '_' or '.', not starting with '.'"
+
+
+def valid_id(value: str) -> bool:
+    """True for an id a JSON record may give itself: up to 100 ASCII letters, digits, '-', '_', '.', no leading '.'."""
+    return len(value) <= MAX_ID_CHARS and _ID_CHARS.fullmatch(value) is not None
+
+
+@dataclass(frozen=True)
+class IdReplaced(Skipped):
+    """Not a lost article: a JSON record indexed under its file's id because the id it gave is not valid."""
 
 
 def read_file(file: SeedFile, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
@@ -281,7 +315,7 @@ def article_from_text(text: str, *, id: str, path: str, digest: str) -> Article:
 
 
 def article_from_json(obj: Any, *, id: str, path: str, digest: str) -> Article:
-    """One Article from a JSON object; explicit fields win over what extraction finds."""
+    """One Article from a JSON object; explicit fields win over what extraction finds (an invalid id falls back to id)."""
     if not isinstance(obj, dict):
         raise SkipFile("JSON value is not an object")
     text_fields = {k: obj.get(k) for k in ("title", "body", "text", "source", "author", "date", "id")}
@@ -301,10 +335,24 @@ def article_from_json(obj: Any, *, id: str, path: str, digest: str) -> Article:
     else:
         cities = find_cities(title + "\n" + body)
     return Article(
-        id=str(obj["id"]) if obj.get("id") else id,
+        id=str(obj["id"]) if obj.get("id") and valid_id(str(obj["id"])) else id,
         path=path, title=title, body=body, date=date, source=source, author=author,
         cities=cities, content_hash=digest,
     )
+
+
+def _from_json(obj: Any, *, id: str, path: str, digest: str, where: str) -> Iterator[Article | Skipped]:
+    """The record's article, preceded by an IdReplaced note when the id it gave is not valid."""
+    article = article_from_json(obj, id=id, path=path, digest=digest)
+    given = str(obj["id"]) if obj.get("id") else None  # obj is a dict: article_from_json refuses anything else
+    if given is not None and given != article.id:
+        yield IdReplaced(where, f"id {_shown(given)} is not valid ({ID_RULE}); the article gets the id {article.id!r} instead")
+    yield article
+
+
+def _shown(value: str, limit: int = 40) -> str:
+    """A value quoted for a message, cut when long."""
+    return repr(value) if len(value) <= limit else f"{value[:limit]!r}... ({len(value)} characters)"
 
 
 def parse_file(file: SeedFile, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes | None = None) -> Iterator[Article | Skipped]:
@@ -323,7 +371,7 @@ def parse_file(file: SeedFile, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes |
                 obj = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise SkipFile(f"invalid JSON: {exc.msg} at line {exc.lineno}") from exc
-            yield article_from_json(obj, id=article_id(file.rel), path=file.rel, digest=digest)
+            yield from _from_json(obj, id=article_id(file.rel), path=file.rel, digest=digest, where=file.rel)
         else:
             yield article_from_text(text, id=article_id(file.rel), path=file.rel, digest=digest)
     except SkipFile as skip:
@@ -341,7 +389,7 @@ def _parse_jsonl(file: SeedFile, text: str) -> Iterator[Article | Skipped]:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise SkipFile(f"invalid JSON: {exc.msg}") from exc
-            yield article_from_json(obj, id=f"{base}/{number}", path=file.rel, digest=content_hash(line.encode("utf-8")))
+            yield from _from_json(obj, id=f"{base}/{number}", path=file.rel, digest=content_hash(line.encode("utf-8")), where=where)
         except SkipFile as skip:
             yield Skipped(where, skip.reason)
 
@@ -379,28 +427,57 @@ def ingest(seeds: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> IngestResult:
 
 
 def inspect_paths(paths: Iterable[Path], seeds: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> IngestResult:
-    """What the indexer would make of the given files (ids relative to seeds when inside it)."""
+    """What the indexer would make of the given files and folders, read by the build's own rules.
+
+    A path inside the seeds folder gets its id relative to it and is judged as a build of that folder
+    judges it (links out of it, and linked, hidden or article-named folders on the way, are refused);
+    a path elsewhere is judged as if its folder (or itself, for a folder) were the seeds folder.
+    """
     files: list[SeedFile] = []
     skipped: list[Skipped] = []
-    root = seeds.resolve() if seeds and seeds.is_dir() else None
     for path in paths:
-        if path.is_dir():
-            found, skips = discover(path)
-            files.extend(SeedFile(f.path, _inspect_rel(f.path, root), f.real, f.root) for f in found)
-            skipped.extend(skips)
-        elif not path.exists():
+        if not os.path.lexists(path):
             skipped.append(Skipped(str(path), "no such file"))
-        elif refusal := refuse_name(path):
-            skipped.append(Skipped(_inspect_rel(path, root), refusal))
+            continue
+        folder, rel = _placed(path, seeds)
+        root = folder.resolve()
+        full = folder / rel if rel else folder
+        refused = _refused_on_the_way(folder, rel)
+        if refused:
+            skipped.append(refused)
+        elif not rel or full.is_dir():
+            found, skips = _walk(full, folder, root)
+            files.extend(found)
+            skipped.extend(skips)
         else:
-            files.append(SeedFile(path, _inspect_rel(path, root), path.resolve() if path.is_symlink() else None))
+            item = seed_file(full, rel, root)
+            (files if isinstance(item, SeedFile) else skipped).append(item)  # type: ignore[arg-type]
     result = ingest_files(files, max_bytes)
     result.skipped = skipped + result.skipped
     return result
 
 
-def _inspect_rel(path: Path, root: Path | None) -> str:
-    absolute = path.resolve() if not path.is_symlink() else path.absolute()
-    if root is not None and absolute.is_relative_to(root):
-        return absolute.relative_to(root).as_posix()
-    return path.name
+def _placed(path: Path, seeds: Path | None) -> tuple[Path, str]:
+    """The folder that plays the seeds folder for path, and path relative to it ('' for the folder itself)."""
+    target = Path(os.path.abspath(path))  # not resolved: a link stays a link, to be judged like the build does
+    if seeds is not None and seeds.is_dir():
+        for base in (Path(os.path.abspath(seeds)), seeds.resolve()):
+            if target.is_relative_to(base):
+                rel = target.relative_to(base).as_posix()
+                return base, "" if rel == "." else rel
+    if target.is_dir() and not target.is_symlink():
+        return target, ""
+    return target.parent, target.name
+
+
+def _refused_on_the_way(folder: Path, rel: str) -> Skipped | None:
+    """The first folder between folder and folder/rel (rel itself too, when a folder) that a build would not enter."""
+    parts = rel.split("/") if rel else []
+    for depth in range(1, len(parts) + 1):
+        current = folder.joinpath(*parts[:depth])
+        if depth == len(parts) and not current.is_dir():
+            break
+        refusal = refuse_folder(current)
+        if refusal:
+            return Skipped("/".join(parts[:depth]), refusal)
+    return None

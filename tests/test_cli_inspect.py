@@ -124,3 +124,65 @@ def test_inspect_needs_a_path(cli: CliRunner, seeds_dir: Path) -> None:
     result = cli.invoke(main, ["--seeds", str(seeds_dir), "inspect"])
     assert result.exit_code == 2
     assert "Missing argument" in result.output
+
+
+ARTICLE = "Taiyuan opens a library\n\nThe city of Taiyuan opened a library.\n"
+ID_RULE = "an id is up to 100 letters, digits, '-', '_' or '.', not starting with '.'"
+
+
+def test_inspect_refuses_a_symlink_out_of_the_seeds_folder(cli: CliRunner, seeds_copy: Path) -> None:
+    (seeds_copy / "s2").mkdir()
+    (seeds_copy / "s2" / "link.txt").symlink_to("/etc/passwd")
+    expected = {"articles": [], "skipped": [{"path": "s2/link.txt", "reason": "symlink to a file outside the seeds folder"}]}
+    assert inspect(cli, seeds_copy, seeds_copy / "s2" / "link.txt") == expected
+    assert inspect(cli, seeds_copy, seeds_copy / "s2") == expected
+
+
+def test_inspect_elsewhere_judges_the_file_in_its_own_folder(cli: CliRunner, seeds_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "link.txt").symlink_to("/etc/passwd")
+    (tmp_path / "real.txt").write_text(ARTICLE, "utf-8")
+    (tmp_path / "alias.txt").symlink_to(tmp_path / "real.txt")
+    data = inspect(cli, seeds_dir, tmp_path / "link.txt", tmp_path / "alias.txt")
+    assert [(a["id"], a["path"], a["title"]) for a in data["articles"]] == [("alias", "alias.txt", "Taiyuan opens a library")]
+    assert data["skipped"] == [{"path": "link.txt", "reason": "symlink to a file outside the seeds folder"}]
+
+
+def test_inspect_reads_by_the_build_rules(cli: CliRunner, tmp_path: Path) -> None:
+    """Every path a user may type gives what the build gives for it: the same article or the same skip."""
+    from search_app.indexer import build
+
+    seeds, outside = tmp_path / "seeds", tmp_path / "outside"
+    for rel in ("ok.txt", ".hidden/a.txt", "odd.json/a.txt", "sub/deep.txt"):
+        (seeds / rel).parent.mkdir(parents=True, exist_ok=True)
+        (seeds / rel).write_text(ARTICLE, "utf-8")
+    (outside / "dir").mkdir(parents=True)
+    (outside / "dir" / "a.txt").write_text(ARTICLE, "utf-8")
+    (seeds / "link.txt").symlink_to(outside / "dir" / "a.txt")
+    (seeds / "dangling.txt").symlink_to(seeds / "gone.txt")
+    (seeds / "alias.txt").symlink_to(seeds / "sub" / "deep.txt")
+    (seeds / "linked").symlink_to(outside / "dir", target_is_directory=True)
+    (seeds / "feed.jsonl").write_text(json.dumps({"id": "../x", "body": "Datong."}) + "\n", "utf-8")
+    typed = ["ok.txt", ".hidden/a.txt", "odd.json/a.txt", "sub/deep.txt", "link.txt", "dangling.txt", "alias.txt",
+             "linked/a.txt", "feed.jsonl"]
+    data = inspect(cli, seeds, *(seeds / rel for rel in typed))
+    assert [a["id"] for a in data["articles"]] == ["ok", "sub/deep", "alias", "feed/1"]
+    assert data["skipped"] == [
+        {"path": ".hidden", "reason": "hidden folder not read"},
+        {"path": "odd.json", "reason": "folder named like an article file; its contents are not read"},
+        {"path": "link.txt", "reason": "symlink to a file outside the seeds folder"},
+        {"path": "dangling.txt", "reason": "unreadable: No such file or directory"},
+        {"path": "linked", "reason": "symlinked folder not followed"},
+        {"path": "feed.jsonl:1", "reason": f"id '../x' is not valid ({ID_RULE}); the article gets the id 'feed/1' instead"},
+    ]
+    report = build(seeds, tmp_path / "index")
+    assert {s.path: s.reason for s in report.skipped} == {s["path"]: s["reason"] for s in data["skipped"]}
+    assert report.total == len(data["articles"])
+
+
+def test_inspect_takes_seeds_after_the_command(cli: CliRunner, seeds_copy: Path) -> None:
+    target = seeds_copy / "2023" / "0142.txt"
+    target.parent.mkdir()
+    target.write_text(ARTICLE, "utf-8")
+    result = cli.invoke(main, ["inspect", "--seeds", str(seeds_copy), str(target)])
+    assert result.exit_code == 0, result.output
+    assert [a["id"] for a in json.loads(result.stdout)["articles"]] == ["2023/0142"]

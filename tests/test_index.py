@@ -19,7 +19,7 @@ import search_app.indexer as indexer
 import search_app.buildpool as buildpool
 from hardening_helpers import alive_in_group, proc_table
 from search_app.cli import main
-from search_app.errors import BuildLocked, IndexCorrupt, IndexMissing
+from search_app.errors import BuildLocked, ConfigError, IndexCorrupt, IndexMissing, SeedsMissing
 from search_app.indexer import build, index_stats, update, write_lock
 from search_app.models import SearchRequest
 from search_app.reader import IndexHandle
@@ -32,6 +32,7 @@ IDS = [
 CITIES = {"Changzhi": 2, "Datong": 1, "Jincheng": 2, "Jinzhong": 1, "Linfen": 2, "Taiyuan": 4, "Yangquan": 1}
 SOURCES = {"China Daily": 2, "Shanxi Daily": 1}
 CLI_BIN = Path(sys.executable).with_name("search-app")
+IDS_TXT = [i + ".txt" for i in IDS]
 
 
 @pytest.fixture(autouse=True)
@@ -170,6 +171,29 @@ def test_update_without_changes_keeps_the_generation(fresh_index: Path, seeds_co
 def test_update_on_missing_index(tmp_path: Path, seeds_copy: Path) -> None:
     with pytest.raises(IndexMissing, match="search-app build"):
         update(seeds_copy, tmp_path / "nothing")
+    assert not (tmp_path / "nothing").exists()  # no folder, no lock file
+
+
+def test_bad_arguments_leave_nothing_behind(tmp_path: Path, seeds_copy: Path) -> None:
+    with pytest.raises(SeedsMissing):
+        build(tmp_path / "no-seeds", tmp_path / "ix")
+    with pytest.raises(SeedsMissing):
+        update(tmp_path / "no-seeds", tmp_path / "ix")
+    with pytest.raises(SeedsMissing):
+        build(seeds_copy / "000_5ca391961da276a5.txt", tmp_path / "ix")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seeds"]
+
+
+@pytest.mark.parametrize("action", [build, update])
+def test_index_path_that_is_a_file(tmp_path: Path, seeds_copy: Path, action: Any) -> None:
+    target = seeds_copy / "000_5ca391961da276a5.txt"
+    content = target.read_bytes()
+    for index_path in (target, target / "sub"):
+        with pytest.raises((ConfigError, IndexMissing)) as info:
+            action(seeds_copy, index_path)
+        assert info.value.message == (f"The index path {str(index_path)!r} is not a folder (or lies under a file): "
+                                      "pass --index DIR with a folder.")
+    assert (target.read_bytes(), sorted(p.name for p in seeds_copy.iterdir())) == (content, IDS_TXT)
 
 
 # ---------------------------------------------------------------- failures leave the old index
@@ -504,9 +528,64 @@ def test_cli_build_locked(runner: CliRunner, fresh_index: Path, seeds_copy: Path
 
 def test_cli_build_missing_seeds(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["--seeds", str(tmp_path / "nope"), "--index", str(tmp_path / "ix"), "build"])
-    assert result.exit_code == 1
-    assert "Traceback" not in result.output
-    assert "nope" in result.output
+    assert (result.exit_code, result.output) == (
+        1, f"Error: Seeds folder {str(tmp_path / 'nope')!r} does not exist: create it or pass --seeds DIR.\n")
+    assert list(tmp_path.iterdir()) == []  # no index folder, no lock file
+
+
+@pytest.mark.parametrize("command", [["build"], ["build", "--if-stale"], ["update"]])
+def test_cli_seeds_that_is_a_file(runner: CliRunner, fresh_index: Path, seeds_copy: Path, command: list[str]) -> None:
+    seeds = seeds_copy / "000_5ca391961da276a5.txt"
+    before = sorted(p.name for p in fresh_index.iterdir())
+    result = runner.invoke(main, ["--seeds", str(seeds), "--index", str(fresh_index), *command])
+    assert (result.exit_code, result.output) == (
+        1, f"Error: Seeds folder {str(seeds)!r} is not a folder: pass --seeds DIR with the folder of article files.\n")
+    assert sorted(p.name for p in fresh_index.iterdir()) == before
+
+
+@pytest.mark.parametrize("command", ["build", "update"])
+def test_cli_index_that_is_a_file(runner: CliRunner, seeds_copy: Path, command: str) -> None:
+    index = seeds_copy / "000_5ca391961da276a5.txt"
+    content = index.read_bytes()
+    result = runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(index), command])
+    assert (result.exit_code, result.output) == (
+        1, f"Error: The index path {str(index)!r} is not a folder (or lies under a file): pass --index DIR with a folder.\n")
+    assert (index.read_bytes(), sorted(p.name for p in seeds_copy.iterdir())) == (content, IDS_TXT)
+
+
+def test_cli_update_on_missing_index_leaves_nothing(runner: CliRunner, tmp_path: Path, seeds_dir: Path) -> None:
+    result = runner.invoke(main, ["--seeds", str(seeds_dir), "--index", str(tmp_path / "ix"), "update"])
+    assert (result.exit_code, result.output) == (
+        1, f"Error: No index in {str(tmp_path / 'ix')!r}: run `search-app build` first.\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_seeds_and_index_after_the_command(runner: CliRunner, tmp_path: Path, seeds_copy: Path) -> None:
+    index = tmp_path / "ix"
+    result = runner.invoke(main, ["build", "--json", "--seeds", str(seeds_copy), "--index", str(index), "--procs", "1"])
+    assert (result.exit_code, json.loads(result.stdout)["total"]) == (0, 5)
+    (seeds_copy / "000_5ca391961da276a5.txt").unlink()
+    result = runner.invoke(main, ["update", "--seeds", str(seeds_copy), "--index", str(index), "--json"])
+    assert (result.exit_code, json.loads(result.stdout)["removed"], json.loads(result.stdout)["total"]) == (0, 1, 4)
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_invalid_ids_are_indexed_under_the_file_id_and_reported(
+    runner: CliRunner, tmp_path: Path, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch, procs: int,
+) -> None:
+    monkeypatch.setattr(indexer, "PARALLEL_MIN_FILES", 2)  # the worker processes report it too
+    lines = [{"id": "../../etc/x", "title": "Traversal", "body": "Datong zeppelin."},
+             {"id": "fine-id", "title": "Fine", "body": "Datong zeppelin."}]
+    (seeds_copy / "feed.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines), "utf-8")
+    reason = ("id '../../etc/x' is not valid (an id is up to 100 letters, digits, '-', '_' or '.', not starting with '.'); "
+              "the article gets the id 'feed/1' instead")
+    result = runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(tmp_path / "ix"), "build", "--procs", str(procs)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[2:4] == ["Replaced 1 invalid id(s):", f"  feed.jsonl:1: {reason}"]
+    assert ids_for(tmp_path / "ix", "zeppelin") == ["feed/1", "fine-id"]
+    result = runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(tmp_path / "ix"), "build", "--json",
+                                  "--procs", str(procs)])
+    assert json.loads(result.stdout)["skipped"] == [{"path": "feed.jsonl:1", "reason": reason}]
 
 
 def _fork_and_wait(child: Any) -> int:

@@ -11,7 +11,7 @@ import pytest
 
 from search_app import ingest as ingest_module
 from search_app.errors import SeedsMissing
-from search_app.ingest import IngestResult, ingest
+from search_app.ingest import IdReplaced, IngestResult, ingest
 from search_app.models import Skipped
 
 ARTICLE = (
@@ -249,6 +249,58 @@ def test_jsonl_bad_encoding_skips_the_file(seeds: Path) -> None:
     assert only_skip(seeds, "x.jsonl", b'{"body": "\xff\xfe\xff"}\n') == "not text in UTF-8, GB18030 or Big5"
 
 
+ID_RULE = "an id is up to 100 letters, digits, '-', '_' or '.', not starting with '.'"
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("../../etc/x", "'../../etc/x'"),
+        (".", "'.'"),
+        ("..", "'..'"),
+        (".hidden", "'.hidden'"),
+        ("a/b", "'a/b'"),
+        ("a b", "'a b'"),
+        ("tab\there", "'tab\\there'"),
+        ("nul\u0000", "'nul\\x00'"),
+        ("太原", "'太原'"),
+        ("x" * 101, "'" + "x" * 40 + "'... (101 characters)"),
+        ("   ", "'   '"),
+    ],
+    ids=["traversal", "dot", "dotdot", "leading-dot", "slash", "space", "tab", "nul", "non-ascii", "too-long", "blank"],
+)
+def test_invalid_json_id_falls_back_to_the_file_id(seeds: Path, given: str, shown: str) -> None:
+    write(seeds, "feeds/daily.jsonl", json.dumps({"id": given, "title": "First", "body": "Taiyuan news."}) + "\n")
+    write(seeds, "one.json", json.dumps({"id": given, "title": "Second", "body": "Datong news."}))
+    result = ingest(seeds)
+    assert [(a.id, a.path, a.title) for a in result.articles] == [
+        ("one", "one.json", "Second"), ("feeds/daily/1", "feeds/daily.jsonl", "First"),
+    ]
+    assert skips(result) == [
+        ("one.json", f"id {shown} is not valid ({ID_RULE}); the article gets the id 'one' instead"),
+        ("feeds/daily.jsonl:1", f"id {shown} is not valid ({ID_RULE}); the article gets the id 'feeds/daily/1' instead"),
+    ]
+    assert all(isinstance(s, IdReplaced) for s in result.skipped)
+
+
+@pytest.mark.parametrize("given", ["custom-id", "A_1.2", "0", "-x", "x" * 100, 42])
+def test_valid_json_id_is_kept(seeds: Path, given: str | int) -> None:
+    write(seeds, "one.json", json.dumps({"id": given, "title": "T", "body": "Datong news."}))
+    result = ingest(seeds)
+    assert ([a.id for a in result.articles], result.skipped) == ([str(given)], [])
+
+
+def test_invalid_id_falling_back_onto_a_used_id_is_a_duplicate(seeds: Path) -> None:
+    write(seeds, "a.json", json.dumps({"id": "b", "title": "Names itself b", "body": "Taiyuan."}))
+    write(seeds, "b.json", json.dumps({"id": "no good", "title": "Falls back to b", "body": "Datong."}))
+    result = ingest(seeds)
+    assert [(a.id, a.title) for a in result.articles] == [("b", "Names itself b")]
+    assert skips(result) == [
+        ("b.json", f"id 'no good' is not valid ({ID_RULE}); the article gets the id 'b' instead"),
+        ("b.json", "duplicate id 'b' (already used by a.json)"),
+    ]
+
+
 def test_duplicate_ids(seeds: Path) -> None:
     write(seeds, "same.json", json.dumps({"title": "From JSON", "body": "Taiyuan."}))
     write(seeds, "same.txt", ARTICLE)
@@ -338,13 +390,15 @@ def test_unreadable_file_simulated(seeds: Path, monkeypatch: pytest.MonkeyPatch)
 def test_missing_seeds_folder(tmp_path: Path) -> None:
     with pytest.raises(SeedsMissing) as info:
         ingest(tmp_path / "nope")
-    assert "nope" in info.value.message
+    assert info.value.message == f"Seeds folder {str(tmp_path / 'nope')!r} does not exist: create it or pass --seeds DIR."
 
 
 def test_seeds_path_that_is_a_file(tmp_path: Path) -> None:
     path = write(tmp_path, "file.txt", ARTICLE)
-    with pytest.raises(SeedsMissing):
+    with pytest.raises(SeedsMissing) as info:
         ingest(path)
+    assert info.value.message == (
+        f"Seeds folder {str(path)!r} is not a folder: pass --seeds DIR with the folder of article files.")
 
 
 def test_empty_seeds_folder(seeds: Path) -> None:
