@@ -25,12 +25,12 @@ from whoosh.writing import SegmentWriter
 from .flat import write_segment as write_flat
 from .ingest import SeedFile, SkipFile, content_hash, parse_file, read_file
 from .models import Article, Skipped
-from .schema import to_document
+from .schema import HAN, to_document
 
 # Segments stay as separate files: a compound segment file is read into memory (a BytesIO copy)
 # by every searcher that opens it, so a server with 8 threads held 8 copies of the index.
 COMPOUND = False
-_WORD = re.compile(r"[^\W\d_]{3,30}")
+_WORD = re.compile(rf"(?:(?![{HAN}])[^\W\d_]){{3,30}}")  # letters, not Han: spelling is corrected for words only
 _PR_SET_PDEATHSIG = 1
 _hook_installed = False
 _fork_parent = 0  # pid of the process that last forked, recorded before the fork

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import re
+from typing import Any, Iterable, Iterator
 
-from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.analysis import Analyzer, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis.acore import Token
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from .models import Article
@@ -18,9 +20,44 @@ UNDATED_KEY = 10**7
 EPOCH = dt.date(1, 1, 1)
 
 
+# Han characters (CJK ideographs and their extensions in the Basic Multilingual Plane).
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_OR_OTHER = re.compile(f"[{HAN}]|[^{HAN}]+")
+_HAN = re.compile(f"[{HAN}]")
+
+
+class HanCharacters(Filter):  # type: ignore[misc]
+    """Each Han character becomes a token of its own; other words under two letters are dropped.
+
+    Chinese has no spaces between words, so the tokenizer sees "太原煤炭新闻" as one word that only
+    an identical query would match. One character per position lets "煤" and the phrase "煤炭" match
+    anywhere, the way the English words around them do. Positions are renumbered so that
+    characters of a run stay consecutive.
+    """
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        pos = None
+        for t in tokens:
+            text = t.text
+            pieces = [(0, text)] if not _HAN.search(text) else [(m.start(), m.group()) for m in _HAN_OR_OTHER.finditer(text)]
+            start = t.startchar if t.chars else 0
+            for offset, piece in pieces:
+                if len(piece) < 2 and not _HAN.match(piece):  # "x", or the "s" of "China's"
+                    continue
+                t.text = piece
+                if t.positions:
+                    pos = t.pos if pos is None else pos + 1
+                    t.pos = pos
+                if t.chars:
+                    t.startchar, t.endchar = start + offset, start + offset + len(piece)
+                yield t
+
+
 def text_analyzer() -> Analyzer:
-    """English analysis for title and body: words, lower case, stop words out, Porter stems."""
-    return StemmingAnalyzer(expression=TOKEN_PATTERN, cachesize=50000)
+    """Analysis for title and body: words, lower case, stop words out, Han characters one by one, Porter stems."""
+    # The stop filter keeps one-letter tokens (a Han character may stand alone); HanCharacters drops the rest.
+    return (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | StopFilter(minsize=1) | HanCharacters()
+            | StemFilter(cachesize=50000))
 
 
 def word_analyzer() -> Analyzer:

@@ -13,7 +13,7 @@ from whoosh.analysis import STOP_WORDS
 from whoosh.lang.porter import stem as porter_stem
 
 from .gazetteer import by_name
-from .schema import TOKEN_PATTERN, text_analyzer
+from .schema import HAN, TOKEN_PATTERN, text_analyzer
 
 FRAGMENT_CHARS = 220
 MAX_FRAGMENTS = 2
@@ -43,6 +43,9 @@ def query_terms(q: wq.Query | None, fieldnames: Iterable[str] = ("title", "body"
         if isinstance(node, wq.AndNot):
             walk(node.a)
             return
+        if isinstance(node, wq.Phrase) and node.fieldname in wanted:
+            terms.update(_joined_han(node.words))  # "煤炭" is marked as a whole, not every 煤 and 炭
+            return
         if isinstance(node, (wq.Term, wq.Phrase)):
             for fieldname, text in node.iter_all_terms():
                 word = text.decode("utf-8") if isinstance(text, bytes) else text
@@ -60,6 +63,20 @@ def query_terms(q: wq.Query | None, fieldnames: Iterable[str] = ("title", "body"
 
 _WORD = re.compile(TOKEN_PATTERN)
 _STOP = STOP_WORDS
+_HAN = re.compile(f"[{HAN}]")
+
+
+def _joined_han(words: Iterable[str]) -> list[str]:
+    """A phrase's words with each run of single Han characters joined back into the string typed."""
+    out: list[str] = []
+    run = ""
+    for word in words:
+        if len(word) == 1 and _HAN.match(word):
+            run += word
+            continue
+        out += [run, word] if run else [word]
+        run = ""
+    return out + [run] if run else out
 
 
 @lru_cache(maxsize=100_000)
@@ -73,7 +90,7 @@ def _city_words(city: str) -> frozenset[str]:
     found = by_name(city)
     if found is None:
         return frozenset()
-    return frozenset(t.text for name in (*found.variants, found.zh) for t in _ANALYZER(name, mode="query"))
+    return frozenset(t.text for name in found.variants for t in _ANALYZER(name, mode="query")) | {found.zh}
 
 
 def find_matches(text: str, terms: frozenset[str]) -> list[Match]:
@@ -85,15 +102,30 @@ def find_matches(text: str, terms: frozenset[str]) -> list[Match]:
     if not terms or not text:
         return []
     prefixes = tuple({t[: max(1, min(4, len(t) - 1))] for t in terms})
+    han = [t for t in terms if _HAN.match(t)]
     found = []
     for m in _WORD.finditer(text):
         word = m.group(0).lower()
+        if han and _HAN.search(word):  # Chinese: the typed string wherever it stands inside a run
+            found.extend(_han_matches(word, m.start(), han))
+            continue
         if len(word) < 2 or not word.startswith(prefixes) or word in _STOP:
             continue
         stemmed = _stem(word)
         if stemmed in terms:
             found.append(Match(m.start(), m.end(), stemmed))
     return found
+
+
+def _han_matches(word: str, offset: int, terms: list[str]) -> list[Match]:
+    spans: list[Match] = []
+    for term in sorted(terms, key=len, reverse=True):  # longest first: "太原市" before "太原"
+        at = word.find(term)
+        while at != -1:
+            if all(at >= s.end - offset or at + len(term) <= s.start - offset for s in spans):
+                spans.append(Match(offset + at, offset + at + len(term), term))
+            at = word.find(term, at + len(term))
+    return sorted(spans, key=lambda s: s.start)
 
 
 def mark(text: str, matches: list[Match], start: int = 0, end: int | None = None) -> str:

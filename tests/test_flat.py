@@ -94,7 +94,7 @@ def test_side_files_hold_exactly_whoosh_postings(updated_index: Path) -> None:
                 assert {d: list(p) for d, p in read_positions(reader, fieldname, text, some, sides).items()} == \
                     {d: p for d, p in expected.items() if d in some}
                 checked.add(text)
-        assert len(checked) > 30 and {"lüliang", "café", "山西省"} <= checked
+        assert len(checked) > 30 and {"lüliang", "café", "山", "西", "省"} <= checked
         # Words a segment does not hold still come from the side files of those that do.
         assert read_postings(reader, "body", "zeppelin", sides)[0] == read_postings(reader, "body", "zeppelin")[0] != []
         # Fields without side files (city) are read from Whoosh even when side files are given.

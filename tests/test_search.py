@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -521,3 +521,36 @@ def test_city_queries_mark_the_city_in_snippets(handle: IndexHandle, q: str) -> 
     response = search(handle, SearchRequest(q=q))
     snippets = {r["id"]: r["snippet"] for r in response["results"]}
     assert "<mark>Jincheng</mark>" in snippets["001_0b108123ccd7e2b3"]
+
+
+@pytest.fixture(scope="module")
+def chinese_handle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexHandle]:
+    """An English article and one with Chinese in its title and body."""
+    seeds = tmp_path_factory.mktemp("zhseeds")
+    (seeds / "zh.txt").write_text("太原煤炭新闻 Taiyuan coal news\n\nUpdated: 2022-05-01\n\n"
+                                  "山西省太原市举办煤炭博览会。Visitors came from Datong.\n", "utf-8")
+    (seeds / "en.txt").write_text("Datong coal output rises\n\nUpdated: 2022-05-02\n\nCoal output in Datong rose.\n", "utf-8")
+    index_dir = tmp_path_factory.mktemp("zhindex")
+    build(seeds, index_dir)
+    handle = IndexHandle(index_dir)
+    yield handle
+    handle.close()
+
+
+@pytest.mark.parametrize(("q", "title_html", "snippet"), [
+    ("煤炭", "太原<mark>煤炭</mark>新闻 Taiyuan coal news", "山西省太原市举办<mark>煤炭</mark>博览会。Visitors came from Datong."),
+    ("煤", "太原<mark>煤</mark>炭新闻 Taiyuan coal news", "山西省太原市举办<mark>煤</mark>炭博览会。Visitors came from Datong."),
+    ("博览会", "太原煤炭新闻 Taiyuan coal news", "山西省太原市举办煤炭<mark>博览会</mark>。Visitors came from Datong."),
+    ('"太原煤炭" news', "<mark>太原煤炭</mark>新闻 Taiyuan coal <mark>news</mark>",
+     "山西省太原市举办煤炭博览会。Visitors came from Datong."),
+])
+def test_chinese_words_are_found_inside_runs_of_characters(chinese_handle: IndexHandle, q: str, title_html: str,
+                                                           snippet: str) -> None:
+    response = run(chinese_handle, q)
+    assert [(r["id"], r["title_html"], r["snippet"]) for r in response["results"]] == [("zh", title_html, snippet)]
+    assert response["notices"] == []
+
+
+@pytest.mark.parametrize(("q", "expected"), [("煤炭博览", ["zh"]), ("煤博", []), ("炭煤", []), ("新闻 coal", ["zh"])])
+def test_chinese_phrases_need_their_characters_in_order(chinese_handle: IndexHandle, q: str, expected: list[str]) -> None:
+    assert ids(run(chinese_handle, q)) == expected
