@@ -17,7 +17,7 @@ import time
 from .backends import NAMES as BACKENDS, SearchBackend, open_backend
 from .config import Settings, settings_from_env
 from .errors import SearchAppError
-from .indexer import current_generation
+from .indexer import current_generation, is_current_format
 from .ingest import IdReplaced, check_seeds, inspect_paths
 from .models import SORTS, BuildReport, SearchRequest
 
@@ -161,6 +161,8 @@ def _seeds_newer_than_index(settings: Settings) -> bool:
         return True
     try:
         generation = current_generation(settings.index)
+        if not is_current_format(settings.index, generation):  # built by an older version: rebuild
+            return True
     except SearchAppError:
         return True
     built = (settings.index / generation).stat().st_mtime

@@ -29,7 +29,7 @@ from .errors import BuildFailed, BuildLocked, ConfigError, IndexCorrupt, IndexMi
 from .flat import write_missing as write_flat_missing
 from .ingest import DEFAULT_MAX_BYTES, SeedFile, SkipFile, check_seeds, content_hash, discover, read_file
 from .models import BuildReport, Skipped
-from .schema import UNDATED_KEY, EPOCH, build_schema, from_stored
+from .schema import EPOCH, INDEX_FORMAT, UNDATED_KEY, build_schema, from_stored
 
 CURRENT = "CURRENT"
 LOCK = ".lock"
@@ -78,6 +78,11 @@ def read_meta(index_dir: Path, generation: str) -> dict[str, Any]:
         return json.loads((index_dir / generation / META).read_text("utf-8"))  # type: ignore[no-any-return]
     except (OSError, ValueError) as exc:
         raise IndexCorrupt(f"The index generation {generation!r} has no readable meta.json: run `search-app build`.") from exc
+
+
+def is_current_format(index_dir: Path, generation: str) -> bool:
+    """True when the generation was built with this version's analysis and fields (INDEX_FORMAT)."""
+    return read_meta(index_dir, generation).get("format") == INDEX_FORMAT
 
 
 def index_stats(index_dir: Path) -> dict[str, Any]:
@@ -239,6 +244,7 @@ def _meta(ix: whoosh_index.Index, generation: str, action: str) -> dict[str, Any
         "undated": count - len(days),
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "action": action,
+        "format": INDEX_FORMAT,
     }
 
 
@@ -351,6 +357,9 @@ def update(
     current_generation(index_dir)
     with write_lock(index_dir, "update"):
         live = current_generation(index_dir)
+        if not is_current_format(index_dir, live):
+            raise BuildFailed(f"The index in {index_dir} was built by an older version of search-app and cannot be "
+                              "updated: run `search-app build` to rebuild it (the old index keeps serving meanwhile).")
         old = _read_manifest(index_dir / live)
         files, skipped = discover(seeds)
         generation = _new_generation_name()

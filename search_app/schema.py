@@ -13,6 +13,8 @@ from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from .models import Article
 
 TITLE_BOOST = 3.0
+# Bumped whenever analysis or fields change: an index of another format must be rebuilt, not updated.
+INDEX_FORMAT = 2  # 2: Han characters indexed one by one
 # Words are runs of letters and digits; "U.S." stays one token, "China's" gives "china" (+ "s", dropped).
 TOKEN_PATTERN = r"\w+(?:\.?\w+)*"
 # Dates beyond these sort keys never occur; undated articles sort after every dated one.
@@ -35,7 +37,7 @@ class HanCharacters(Filter):  # type: ignore[misc]
     characters of a run stay consecutive.
     """
 
-    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]
         pos = None
         for t in tokens:
             text = t.text

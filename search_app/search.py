@@ -34,11 +34,11 @@ def validate(req: SearchRequest) -> tuple[SearchRequest, list[str]]:
     if not 1 <= req.page <= MAX_PAGE:
         raise BadRequest(f"page must be between 1 and {MAX_PAGE}.")
     notices = []
-    if req.date_from and req.date_to and req.date_from > req.date_to:
+    first, last = req.date_from, req.date_to
+    if first and last and first > last:
         # Dates typed the wrong way round: search the range the reader meant, and say so.
-        req = replace(req, date_from=req.date_to, date_to=req.date_from)
-        notices.append(f"The dates were the wrong way round: searched from {req.date_from.isoformat()} "
-                       f"to {req.date_to.isoformat()}.")
+        req = replace(req, date_from=last, date_to=first)
+        notices.append(f"The dates were the wrong way round: searched from {last.isoformat()} to {first.isoformat()}.")
     for value in req.cities:
         if canonical_city(value) is None:
             notices.append(f"Unknown city '{value}': try a Shanxi city such as Taiyuan or 太原.")

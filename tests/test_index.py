@@ -125,7 +125,7 @@ def test_stats(built_index: Path) -> None:
     assert built_at.endswith("+00:00") and built_at[:2] == "20"
     assert stats == {
         "articles": 5, "cities": CITIES, "sources": SOURCES, "date_min": "2019-09-02",
-        "date_max": "2022-09-29", "undated": 1, "action": "build",
+        "date_max": "2022-09-29", "undated": 1, "action": "build", "format": 2,
     }
 
 
@@ -477,8 +477,8 @@ def test_cli_stats_json(runner: CliRunner, built_index: Path) -> None:
     result = runner.invoke(main, ["--index", str(built_index), "stats", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert sorted(data) == ["action", "articles", "built_at", "cities", "date_max", "date_min", "generation",
-                            "size_bytes", "sources", "undated"]
+    assert sorted(data) == ["action", "articles", "built_at", "cities", "date_max", "date_min", "format",
+                            "generation", "size_bytes", "sources", "undated"]
     assert (data["articles"], data["cities"], data["sources"], data["date_min"], data["date_max"]) == (
         5, CITIES, SOURCES, "2019-09-02", "2022-09-29")
 
@@ -633,3 +633,22 @@ def test_forked_worker_does_not_keep_the_lock(tmp_path: Path) -> None:
     finally:
         os.close(write_end)
         os.waitpid(pid, 0)
+
+
+def test_an_index_of_an_older_format_is_rebuilt_not_updated(fresh_index: Path, seeds_copy: Path, runner: Any) -> None:
+    from search_app.cli import main
+    from search_app.errors import BuildFailed
+    from search_app.indexer import META, current_generation, update
+
+    live = current_generation(fresh_index)
+    meta_path = fresh_index / live / META
+    meta = json.loads(meta_path.read_text("utf-8"))
+    assert meta["format"] == 2
+    meta_path.write_text(json.dumps({**meta, "format": 1}), "utf-8")
+    with pytest.raises(BuildFailed, match="run `search-app build` to rebuild it"):
+        update(seeds_copy, fresh_index)
+    assert current_generation(fresh_index) == live
+    result = runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(fresh_index), "build", "--if-stale"])
+    assert result.exit_code == 0 and current_generation(fresh_index) != live
+    result = runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(fresh_index), "build", "--if-stale"])
+    assert (result.exit_code, result.output) == (0, f"The index in {fresh_index} is up to date.\n")
