@@ -340,6 +340,126 @@ def test_article_page_without_query_has_no_marks(client):
     page = dom(client.get("/article/002_d26b102950b0f93f"))
     assert page.all("mark") == []
     assert page.one("dl", class_="article-meta").all("dd")[0].text() == "Undated"
+    back = page.one("p", class_="back-link").one("a")
+    assert (back.attrs["href"], back.text()) == ("/", "Search all articles")
+
+
+# ---------------------------------------------------------------- from the results to an article and back
+
+SEARCHES = {  # each a results page exactly as the page's own links and the search form write it
+    "query, city, sort": "/?q=coal&city=Taiyuan&sort=newest",
+    "every filter": "/?q=Shanxi&city=%E5%A4%AA%E5%8E%9F&source=China+Daily&year=2019&from=2019-01-01"
+                    "&to=2022-12-31&sort=oldest",
+    "page and per_page": "/?q=Shanxi&city=Taiyuan&sort=oldest&page=2&per_page=2",
+    "filters only": "/?city=Taiyuan&year=2022&year=2019&per_page=3",
+}
+
+
+@pytest.mark.parametrize("search", list(SEARCHES.values()), ids=list(SEARCHES))
+def test_result_links_carry_the_search_and_the_back_link_returns_to_it(client, search):
+    query = search.removeprefix("/?")
+    page = dom(client.get(search))
+    links = [li.one("h2").one("a").attrs["href"] for li in page.all("li", class_="result")]
+    assert links, f"{search} lists no article"
+    assert all(href.split("?", 1)[1] == query for href in links), links
+    # The JSON API renders the same links.
+    api = client.get("/api/search?" + query).get_json()
+    assert [r["url"] for r in api["results"]] == links
+    for href in links:
+        response = client.get(href)
+        assert response.status_code == 200, href
+        back = dom(response).one("p", class_="back-link").one("a")
+        assert back.attrs["href"] == search, href
+        q = dict(pair.split("=") for pair in query.split("&")).get("q")
+        assert back.text() == (f"Back to the results for “{q}”" if q else "Back to the results")
+    # And the back link's page is the very page the article was opened from.
+    assert result_ids(dom(client.get(back.attrs["href"]))) == result_ids(page)
+
+
+def test_the_article_still_highlights_the_query_of_a_filtered_search(client):
+    page = dom(client.get("/article/003_b8c9e442042d1bdf?q=airport&city=Taiyuan&sort=newest&page=1"))
+    assert {m.text() for m in page.one("div", class_="article-body").all("mark")} == {"Airport", "airport", "airports"}
+    assert page.one("p", class_="back-link").one("a").attrs["href"] == "/?q=airport&city=Taiyuan&sort=newest"
+
+
+@pytest.mark.parametrize(("state", "back"), [
+    ("q=airport&city=Taiyuan&page=abc&sort=bogus", "/?q=airport&city=Taiyuan"),
+    ("q=airport&from=2022-13-01&to=2022-12-31&per_page=100000&year=19", "/?q=airport&to=2022-12-31"),
+    ("q=airport&from=2022-01-01&to=2021-01-01&sort=newest", "/?q=airport&sort=newest"),
+    ("city=Taiyuan&page=-3", "/?city=Taiyuan"),
+])
+def test_a_malformed_search_behind_an_article_is_dropped_not_refused(client, state, back):
+    response = client.get(f"/article/003_b8c9e442042d1bdf?{state}")
+    assert response.status_code == 200
+    page = dom(response)
+    assert page.one("p", class_="back-link").one("a").attrs["href"] == back
+    assert client.get(back).status_code == 200
+
+
+def test_a_no_javascript_form_url_comes_back_as_the_same_results(client):
+    # Without JavaScript the form also sends its empty fields; the links leave them out.
+    sent = "/?q=Shanxi&city=Taiyuan&from=&to=&sort=relevance"
+    page = dom(client.get(sent))
+    first = page.one("ol", id="results").all("li", class_="result")[0].one("h2").one("a").attrs["href"]
+    assert first.split("?", 1)[1] == "q=Shanxi&city=Taiyuan"
+    back = dom(client.get(first)).one("p", class_="back-link").one("a").attrs["href"]
+    assert back == "/?q=Shanxi&city=Taiyuan"
+    assert result_ids(dom(client.get(back))) == result_ids(page)
+
+
+def test_api_article_ignores_the_search_state(client):
+    plain = client.get("/api/articles/003_b8c9e442042d1bdf?q=airport").get_json()
+    with_state = client.get("/api/articles/003_b8c9e442042d1bdf?q=airport&city=Taiyuan&sort=newest&page=abc")
+    assert with_state.status_code == 200
+    assert with_state.get_json() == plain
+
+
+def test_feed_entries_open_articles_with_the_feed_page_behind_them(client):
+    root = ET.fromstring(client.get("/feed.atom?q=coal&city=Taiyuan").data)
+    links = [e.find(f"{ATOM}link").get("href") for e in root.findall(f"{ATOM}entry")]
+    assert links and all(h.endswith("?q=coal&city=Taiyuan&sort=newest") for h in links), links
+    assert root.find(f"{ATOM}link[@rel='alternate']").get("href") == "http://localhost/?q=coal&city=Taiyuan&sort=newest"
+
+
+# ---------------------------------------------------------------- active filters and the filter panel
+
+def test_active_filters_are_chips_that_remove_one_filter_each(client):
+    search = "/?q=airport&city=%E5%A4%AA%E5%8E%9F&source=Nowhere&year=2021&year=2019&from=2019-01-01"
+    page = dom(client.get(search))
+    chips = page.one("ul", id="active-filters")
+    assert [(a.attrs["href"], a.text()) for a in chips.all("a")] == [
+        ("/?q=airport&source=Nowhere&year=2021&year=2019&from=2019-01-01", "Remove Taiyuan 太原"),
+        ("/?q=airport&city=%E5%A4%AA%E5%8E%9F&year=2021&year=2019&from=2019-01-01", "Remove Nowhere"),
+        ("/?q=airport&city=%E5%A4%AA%E5%8E%9F&source=Nowhere&year=2019&from=2019-01-01", "Remove 2021"),
+        ("/?q=airport&city=%E5%A4%AA%E5%8E%9F&source=Nowhere&year=2021&from=2019-01-01", "Remove 2019"),
+        ("/?q=airport&city=%E5%A4%AA%E5%8E%9F&source=Nowhere&year=2021&year=2019", "Remove dates from 2019-01-01"),
+        ("/?q=airport", "Remove all filters"),
+    ]
+    assert page.one("summary").text() == "Filters (5 active)"
+    data = client.get("/api/search" + search.removeprefix("/")).get_json()
+    assert [(f["facet"], f["value"], f["label"]) for f in data["active_filters"]] == [
+        ("city", "Taiyuan", "Taiyuan 太原"), ("source", "Nowhere", "Nowhere"), ("year", "2021", "2021"),
+        ("year", "2019", "2019"), ("date", "2019-01-01/", "dates from 2019-01-01")]
+    assert data["clear_filters_url"] == "/?q=airport"
+    unfiltered = dom(client.get("/?q=airport&sort=newest"))
+    assert unfiltered.all("ul", id="active-filters") == []
+    assert unfiltered.one("summary").text() == "Filters"
+    assert client.get("/api/search?q=airport").get_json()["active_filters"] == []
+
+
+def test_filter_panel_offers_a_way_to_the_results(client):
+    page = dom(client.get("/?q=airport&city=Taiyuan&per_page=5"))
+    panel = page.one("details", id="filter-panel")
+    assert "open" in panel.attrs  # open without JavaScript; app.js folds it on a phone
+    jump = panel.one("p", class_="jump-link").one("a")
+    assert (jump.attrs["href"], jump.text()) == ("#results-area", "Show the 2 results")
+    assert page.one("section", id="results-area").one("p", id="result-count")
+    apply = panel.one("button", id="apply-button")
+    assert (apply.attrs["type"], apply.attrs["formaction"]) == ("submit", "/#results-area")
+    # The hidden per_page comes after the filters, so a submitted URL has the links' order.
+    form = page.one("form", id="search-form")
+    assert [n.attrs["name"] for n in form.all("input") if "name" in n.attrs][-1] == "per_page"
+    assert dom(client.get("/?q=zzqxyzzy")).one("p", class_="jump-link").text() == "Skip to the results"
 
 
 # ---------------------------------------------------------------- hostile content and ids with "/"
@@ -377,7 +497,7 @@ def test_hostile_article_page_and_json_keep_the_text(evil_client):
 def test_ids_with_slashes_link_and_resolve(evil_client):
     data = evil_client.get("/api/search?q=datong&sort=newest").get_json()
     assert [(r["id"], r["url"]) for r in data["results"]] == [
-        (EVIL_ID, f"/article/{EVIL_ID}?q=datong"), ("plain", "/article/plain?q=datong")]
+        (EVIL_ID, f"/article/{EVIL_ID}?q=datong&sort=newest"), ("plain", "/article/plain?q=datong&sort=newest")]
     assert evil_client.get(f"/article/{EVIL_ID}").status_code == 200
     assert evil_client.get(f"/api/articles/{EVIL_ID}").status_code == 200
     assert evil_client.get("/article/region/north").status_code == 404

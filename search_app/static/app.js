@@ -5,7 +5,8 @@
   function init() {
     var form = document.getElementById("search-form");
     var box = document.getElementById("q");
-    if (box && document.activeElement !== box) {
+    // A URL with #results-area asked for the results: focusing the box would scroll back up.
+    if (box && document.activeElement !== box && !window.location.hash) {
       box.focus();
       // Put the caret after the existing query so typing refines it.
       var end = box.value.length;
@@ -14,13 +15,15 @@
     if (!form) {
       return;
     }
-    // On a phone the filters would push the results a screen down: fold them unless one is in use.
+    // On a phone the open filters would push the results a screen down, so they start folded,
+    // also right after a filter changed: the chips above the results show what is in force.
     var panel = document.getElementById("filter-panel");
-    if (panel && window.matchMedia && window.matchMedia("(max-width: 47.99rem)").matches &&
-        !form.querySelector("#filters input:checked") &&
-        !form.querySelector("#filters input[type=date]:not([value=''])")) {
+    if (panel && window.matchMedia && window.matchMedia("(max-width: 47.99rem)").matches) {
       panel.open = false;
     }
+    // With the panel folded the results are in view already: no need to jump to them.
+    var apply = document.getElementById("apply-button");
+    if (apply) { apply.removeAttribute("formaction"); }
     // A page restored from the back/forward cache keeps its last form state (say, a box ticked
     // just before leaving); put the controls back to what this page's URL actually shows.
     window.addEventListener("pageshow", function (event) {

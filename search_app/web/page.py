@@ -6,20 +6,28 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ..gazetteer import canonical_city
+from ..gazetteer import canonical_city, city_label
 from ..models import SearchRequest
 from ..backends import SearchBackend
 from ..sources import normalise_source
-from .params import echo, has_filters, toggled, url
+from .params import echo, has_filters, to_args, toggled, url
 from .timeline import build_timeline
 
 PAGE_WINDOW = 2  # page links shown either side of the current one
 
 
-def article_url(article_id: str, q: str = "") -> str:
-    """Link to an article page, carrying the query so its words are highlighted."""
+def article_url(article_id: str, search: SearchRequest | str = "") -> str:
+    """Link to an article page carrying the search it was found by (a SearchRequest, or just a
+    query): the article highlights the query and its back link returns to the same results page."""
     path = "/article/" + quote(article_id, safe="/")
-    return f"{path}?{urlencode({'q': q})}" if q.strip() else path
+    req = SearchRequest(q=search) if isinstance(search, str) else search
+    query = urlencode(to_args(req))
+    return f"{path}?{query}" if query else path
+
+
+def results_url(req: SearchRequest) -> str:
+    """The results page of req itself, page included: the same URL the page's own links use."""
+    return url("/", req, page=req.page)
 
 
 def _without(values: tuple[str, ...], value: str, canonical: Any) -> tuple[str, ...]:
@@ -36,6 +44,44 @@ def _toggle_url(req: SearchRequest, facet: str, item: dict[str, Any]) -> str:
         sources = _without(req.sources, value, normalise_source) if item["selected"] else req.sources + (value,)
         return url("/", req, sources=sources)
     return url("/", req, years=toggled(req.years, int(value)))
+
+
+def _facet_label(facets: dict[str, Any], facet: str, value: str) -> str | None:
+    return next((item["label"] for item in facets.get(facet, []) if item["value"] == value), None)
+
+
+def _date_label(req: SearchRequest) -> str:
+    if req.date_from and req.date_to:
+        return f"dates from {req.date_from.isoformat()} to {req.date_to.isoformat()}"
+    if req.date_from:
+        return f"dates from {req.date_from.isoformat()}"
+    return f"dates until {req.date_to.isoformat()}" if req.date_to else ""
+
+
+def _active_filters(req: SearchRequest, facets: dict[str, Any]) -> list[dict[str, str]]:
+    """Every filter in force, each with a link that removes it (also values no facet lists)."""
+    chips: list[dict[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(facet: str, value: str, label: str, remove_url: str) -> None:
+        if (facet, value) not in seen:
+            seen.add((facet, value))
+            chips.append({"facet": facet, "value": value, "label": label, "remove_url": remove_url})
+
+    for raw in req.cities:
+        value = canonical_city(raw) or raw
+        label = _facet_label(facets, "city", value) or city_label(value)
+        add("city", value, label, url("/", req, cities=_without(req.cities, value, canonical_city)))
+    for raw in req.sources:
+        value = normalise_source(raw) or raw
+        label = _facet_label(facets, "source", value) or value
+        add("source", value, label, url("/", req, sources=_without(req.sources, value, normalise_source)))
+    for year in req.years:
+        add("year", str(year), str(year), url("/", req, years=toggled(req.years, year)))
+    if req.date_from or req.date_to:
+        span = f"{req.date_from.isoformat() if req.date_from else ''}/{req.date_to.isoformat() if req.date_to else ''}"
+        add("date", span, _date_label(req), url("/", req, date_from=None, date_to=None))
+    return chips
 
 
 def _pagination(req: SearchRequest, pages: int) -> dict[str, Any]:
@@ -58,7 +104,7 @@ def build_page(backend: SearchBackend, req: SearchRequest) -> dict[str, Any]:
         for item in values:
             item["toggle_url"] = _toggle_url(req, facet, item)
     for hit in data["results"]:
-        hit["url"] = article_url(hit["id"], req.q)
+        hit["url"] = article_url(hit["id"], req)
     if data["suggestion"]:
         data["suggestion"]["url"] = url("/", req, q=data["suggestion"]["query"])
     without = None
@@ -72,6 +118,8 @@ def build_page(backend: SearchBackend, req: SearchRequest) -> dict[str, Any]:
     data["timeline"] = build_timeline(data, req, run)
     data["params"] = echo(req)
     data["filtered"] = has_filters(req)
+    data["active_filters"] = _active_filters(req, data["facets"])
+    data["clear_filters_url"] = url("/", req, cities=(), sources=(), years=(), date_from=None, date_to=None)
     data["feed_url"] = url("/feed.atom", req)
     data["api_url"] = url("/api/search", req, page=req.page)
     return data

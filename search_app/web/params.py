@@ -17,6 +17,7 @@ from ..search import MAX_PAGE
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR = re.compile(r"\d{4}")
 MAX_VALUES = 50  # repeated filter values per facet; more is not a real request
+SEARCH_KEYS = ("q", "city", "source", "year", "from", "to", "sort", "page", "per_page")  # to_args' order
 
 
 def _text(args: MultiDict[str, str], name: str) -> str:
@@ -85,6 +86,29 @@ def parse_search_args(args: MultiDict[str, str]) -> SearchRequest:
     if req.date_from and req.date_to and req.date_from > req.date_to:
         raise BadRequest("The 'from' date is after the 'to' date: swap them.")
     return req
+
+
+def parse_search_state(args: MultiDict[str, str]) -> SearchRequest:
+    """The search an article page was opened from, for its way back to the results.
+
+    Unlike parse_search_args it refuses nothing: the article itself is fine, so a malformed
+    part of the search (page=abc, an impossible date) is dropped and the rest kept.
+    """
+    kept: MultiDict[str, str] = MultiDict()
+    for key in SEARCH_KEYS:
+        alone: MultiDict[str, str] = MultiDict([(key, value) for value in args.getlist(key)])
+        try:
+            parse_search_args(alone)
+        except BadRequest:
+            continue
+        for value in alone.getlist(key):
+            kept.add(key, value)
+    try:
+        return parse_search_args(kept)
+    except BadRequest:  # each date is fine but 'from' is after 'to': drop the range
+        kept.poplist("from")
+        kept.poplist("to")
+        return parse_search_args(kept)
 
 
 def has_filters(req: SearchRequest) -> bool:

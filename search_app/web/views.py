@@ -9,10 +9,10 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request
 
 from ..config import Settings
-from ..models import DEFAULT_PER_PAGE, SearchRequest
+from ..models import DEFAULT_PER_PAGE
 from ..backends import SearchBackend
-from .page import article_url, build_page
-from .params import parse_search_args, url
+from .page import article_url, build_page, results_url
+from .params import parse_search_args, parse_search_state, url
 
 bp = Blueprint("views", __name__)
 FEED_ENTRIES = 20
@@ -38,13 +38,17 @@ def search_page() -> str:
 
 @bp.get("/article/<path:article_id>")
 def article_page(article_id: str) -> str:
-    """One article, with the words of ?q= highlighted and related articles."""
-    q = request.args.get("q", "")
-    article = backend().get_article(article_id, q)
+    """One article, with the words of ?q= highlighted and related articles.
+
+    The rest of the query string is the search the article was found by (filters, sort, page):
+    the back link returns to exactly that results page. A malformed part of it is dropped.
+    """
+    search = parse_search_state(request.args)
+    article = backend().get_article(article_id, search.q)
     for other in article["related"]:
         other["url"] = article_url(other["id"])
-    back = url("/", SearchRequest(q=q))
-    return render_template("article.html", article=article, q=q, back_url=back)
+    back = results_url(search)
+    return render_template("article.html", article=article, q=search.q, back_url=back)
 
 
 def _atom_time(date: str | None, fallback: str) -> str:
@@ -62,12 +66,15 @@ def feed() -> Response:
     page = build_page(backend(), req)
     built = str(backend().health().get("built_at") or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
     built = built.replace("+00:00", "Z")
+    # An entry opens its article with the search of the feed's HTML page (html_url) behind it.
+    html_req = replace(req, sort="newest", per_page=DEFAULT_PER_PAGE, page=1)
     entries: list[dict[str, Any]] = [
-        {**hit, "updated": _atom_time(hit["date"], built)} for hit in page["results"]
+        {**hit, "url": article_url(hit["id"], html_req), "updated": _atom_time(hit["date"], built)}
+        for hit in page["results"]
     ]
     updated = max((e["updated"] for e in entries), default=built)
     root = request.url_root.rstrip("/")
     body = render_template("feed.xml", page=page, entries=entries, updated=updated, root=root,
                            self_url=root + request.full_path.rstrip("?"),
-                           html_url=root + url("/", replace(req, sort="newest", per_page=DEFAULT_PER_PAGE)))
+                           html_url=root + url("/", html_req))
     return Response(body, mimetype="application/atom+xml")

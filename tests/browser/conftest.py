@@ -49,6 +49,14 @@ HOSTILE_BODY = (
     "The hostile headline is a test fixture and not real news from Taiyuan."
 )
 
+# Unbroken text longer than a phone is wide, in a title and a body: it must wrap, not widen the page.
+LONG_ID = "zz_longwords"
+LONG_WORD = "Quokka" + "supercalifragilistic" * 8
+LONG_URL = "http://www.chinadaily.com.cn/a/202209/29/WS63352c7ea310fd2b29e7a3f1.html"
+LONG_TITLE = f"{LONG_WORD} quokka report"
+LONG_BODY = (f"The quokka column quotes {LONG_WORD} at length and links {LONG_URL} in full.\n\n"
+             f"A second quokka paragraph repeats {LONG_URL}?from={'x' * 120} for good measure.")
+
 
 def _in_ci() -> bool:
     return os.environ.get("CI") == "true"
@@ -65,7 +73,8 @@ def _unavailable(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def browser_seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the seeds plus the hostile article (a JSON file, so the title is exact)."""
+    """A copy of the seeds plus the hostile article and one of long unbroken words (JSON files, so
+    the titles are exact)."""
     target = tmp_path_factory.mktemp("browser") / "seeds"
     shutil.copytree(SEEDS, target)
     hostile = {
@@ -76,6 +85,8 @@ def browser_seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "author": "<b>Mallory</b>",
     }
     (target / f"{HOSTILE_ID}.json").write_text(json.dumps(hostile, ensure_ascii=False), "utf-8")
+    long_words = {"title": LONG_TITLE, "body": LONG_BODY, "source": "Fixture Wire"}  # undated, no city
+    (target / f"{LONG_ID}.json").write_text(json.dumps(long_words), "utf-8")
     return target
 
 

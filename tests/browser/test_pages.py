@@ -2,8 +2,10 @@
 phone width, security headers and an axe-core accessibility audit.
 
 Seeds facts used here: q=airport matches 003_b8c9e442042d1bdf and 004_860ced496ef7d71d;
-q=Shanxi matches all five seeds, of which 001 does not mention Taiyuan. The browser seeds
-add one hostile article (see conftest.HOSTILE_TITLE) that mentions Taiyuan but not Shanxi.
+q=Shanxi matches all five seeds, of which 001 does not mention Taiyuan; q=coal matches 000, 001,
+003 and 004, of which 001 does not mention Taiyuan. The browser seeds add one hostile article
+(see conftest.HOSTILE_TITLE) that mentions Taiyuan but not Shanxi, and one undated article of
+long unbroken words (conftest.LONG_ID) found by q=quokka.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ pytestmark = pytest.mark.browser
 AIRPORT_IDS = {"003_b8c9e442042d1bdf", "004_860ced496ef7d71d"}
 SHANXI_IDS = {"000_5ca391961da276a5", "001_0b108123ccd7e2b3", "002_d26b102950b0f93f", *AIRPORT_IDS}
 HOSTILE_ID = "zz_hostile"  # conftest.HOSTILE_ID: the hostile article added to the browser seeds
+LONG_ID = "zz_longwords"  # conftest.LONG_ID: the article of long unbroken words
+LONG_URL = "http://www.chinadaily.com.cn/a/202209/29/WS63352c7ea310fd2b29e7a3f1.html"
+COAL_TAIYUAN_IDS = {"000_5ca391961da276a5", "003_b8c9e442042d1bdf", "004_860ced496ef7d71d"}
 SHANXI_TAIYUAN_IDS = SHANXI_IDS - {"001_0b108123ccd7e2b3"}
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHONE = {"width": 375, "height": 740}
@@ -83,8 +88,8 @@ def test_search_page_shape_and_focus(page: Any) -> None:
     status = page.locator("#result-count")
     expect(status).to_have_attribute("role", "status")
     expect(status).to_have_attribute("aria-live", "polite")
-    # An empty query lists the newest articles, all six.
-    expect(page.locator("#results li.result")).to_have_count(6)
+    # An empty query lists the newest articles, all seven.
+    expect(page.locator("#results li.result")).to_have_count(7)
     expect(page.locator("figure#timeline svg")).to_have_count(1)
     # Keyboard: from the search box, Tab reaches the submit button next.
     page.keyboard.press("Tab")
@@ -283,6 +288,121 @@ def test_phone_viewport_has_no_horizontal_scroll(new_page: Callable[..., Any], p
     page.screenshot(path=str(screenshots / name))  # the first screenful, as a phone shows it
 
 
+@pytest.mark.parametrize("path", [
+    f"/?q={LONG_URL}",
+    "/?q=" + "x" * 300,
+    "/?q=" + "x" * 300 + "&city=Datong&sort=newest",
+    "/?q=quokka",
+    f"/article/{LONG_ID}?q=quokka",
+    "/article/003_b8c9e442042d1bdf?q=" + "y" * 300 + "&city=Taiyuan",
+], ids=["url-query", "long-word-query", "long-word-with-filters", "long-words-in-results", "long-words-article",
+        "long-query-back-link"])
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_long_unbroken_text_wraps_on_a_phone(new_page: Callable[..., Any], path: str, javascript: bool) -> None:
+    page = new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                    java_script_enabled=javascript)
+    assert page.goto(path).status == 200
+    page.wait_for_load_state("load")
+    if path.startswith("/?q=x"):
+        expect(page.locator("#no-results strong")).to_have_text("x" * 300)  # echoed, in full
+    if path == "/?q=quokka":
+        wait_for_results(page, {LONG_ID})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{path}: the page is {width}px wide on a {PHONE['width']}px screen"
+
+
+def _top(page: Any, selector: str) -> float:
+    return page.locator(selector).first.evaluate("el => el.getBoundingClientRect().top")  # type: ignore[no-any-return]
+
+
+def test_a_filter_ticked_on_a_phone_shows_its_results(new_page: Callable[..., Any], screenshots: Path) -> None:
+    page = new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page.goto("/?q=coal")
+    panel = page.locator("#filter-panel")
+    expect(panel).not_to_have_attribute("open", "")  # folded on a phone
+    page.locator("#filter-panel > summary").click()
+    expect(panel).to_have_attribute("open", "")
+    page.locator("input[name=city][value=Taiyuan]").check()  # submits at once
+    page.wait_for_url(re.compile(r"[?&]city=Taiyuan"))
+    wait_for_results(page, COAL_TAIYUAN_IDS)
+    assert query_of(page.url) == {"q": ["coal"], "city": ["Taiyuan"]}
+    # The panel starts folded again and says what is in force; the chip above the results too.
+    expect(panel).not_to_have_attribute("open", "")
+    expect(page.locator("#filter-panel > summary")).to_have_text("Filters (1 active)")
+    expect(page.locator("#active-filters a")).to_have_text(["Remove Taiyuan 太原"])
+    assert page.evaluate("scrollY") == 0
+    # The count, the chip and the first result's title are all on the first screen.
+    for selector in ("#result-count", "#active-filters", "#results li.result h2"):
+        expect(page.locator(selector).first).to_be_visible()
+        assert 0 <= _top(page, selector) < PHONE["height"] - 40, f"{selector} is below the first screen"
+    page.screenshot(path=str(screenshots / "phone-filtered.png"))
+    # Reopened, the ticked box is there to untick.
+    page.locator("#filter-panel > summary").click()
+    expect(page.locator("input[name=city][value=Taiyuan]")).to_be_checked()
+
+
+def test_a_filter_applied_on_a_phone_without_javascript_shows_its_results(new_page: Callable[..., Any]) -> None:
+    page = new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, java_script_enabled=False)
+    page.goto("/?q=coal")
+    expect(page.locator("#filter-panel")).to_have_attribute("open", "")  # nothing can fold it
+    # The open panel is taller than the screen: its first line is a way past it.
+    jump = page.locator("#filter-panel .jump-link a")
+    expect(jump).to_have_text("Show the 4 results")
+    assert _top(page, "#filter-panel .jump-link a") < PHONE["height"] / 2
+    assert _top(page, "#results li.result h2") > PHONE["height"], "the results fit above the fold anyway"
+    jump.click()
+    page.wait_for_url(re.compile(r"#results-area$"))
+    assert 0 <= _top(page, "#results li.result h2") < PHONE["height"]
+
+    page.goto("/?q=coal")
+    page.locator("input[name=city][value=Taiyuan]").check()
+    page.locator("#apply-button").click()
+    page.wait_for_url(re.compile(r"[?&]city=Taiyuan.*#results-area$"))
+    wait_for_results(page, COAL_TAIYUAN_IDS)
+    assert page.evaluate("scrollY") > 0
+    for selector in ("#result-count", "#active-filters", "#results li.result h2"):
+        assert 0 <= _top(page, selector) < PHONE["height"] - 40, f"{selector} is off the screen"
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_the_desktop_keeps_its_open_filters_and_its_place(new_page: Callable[..., Any], javascript: bool) -> None:
+    page = new_page(java_script_enabled=javascript)
+    page.goto("/?q=coal&city=Taiyuan")
+    expect(page.locator("#filter-panel")).to_have_attribute("open", "")
+    expect(page.locator("#filter-panel .jump-link")).to_be_hidden()
+    filters = page.locator("aside#filters").bounding_box()
+    results = page.locator("#results").bounding_box()
+    assert filters["x"] + filters["width"] <= results["x"], "the filters no longer sit beside the results"
+    page.locator("input[name=city][value=Datong]").check()
+    page.locator("#apply-button").click()
+    page.wait_for_url(re.compile(r"[?&]city=Datong"))
+    assert page.evaluate("scrollY") == 0, "applying the filters scrolled the desktop page"
+    expect(page.locator("#active-filters a")).to_have_text(
+        ["Remove Taiyuan 太原", "Remove Datong 大同", "Remove all filters"])
+
+
+def test_back_to_the_results_keeps_every_filter(page: Any) -> None:
+    page.goto("/?q=Shanxi")
+    page.locator("input[name=city][value=Taiyuan]").check()
+    page.wait_for_url(re.compile(r"[?&]city=Taiyuan"))
+    page.locator("select[name=sort]").select_option("newest")
+    page.wait_for_url(re.compile(r"[?&]sort=newest"))
+    results = page.url
+    assert urlsplit(results).query == "q=Shanxi&city=Taiyuan&sort=newest"
+    shown = page.locator("#results .result h2 a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+
+    page.locator("#results .result h2 a").nth(1).click()
+    page.wait_for_url(re.compile(r"/article/"))
+    assert urlsplit(page.url).query == "q=Shanxi&city=Taiyuan&sort=newest"
+    back = page.locator(".back-link a")
+    expect(back).to_have_text("Back to the results for “Shanxi”")
+    back.click()
+    page.wait_for_url(results)
+    assert page.locator("#results .result h2 a").evaluate_all("els => els.map(e => e.getAttribute('href'))") == shown
+    expect(page.locator("input[name=city][value=Taiyuan]")).to_be_checked()
+    expect(page.locator("select[name=sort]")).to_have_value("newest")
+
+
 # ---------------------------------------------------------------- headers
 
 def test_security_headers_and_a_clean_console(page: Any) -> None:
@@ -306,6 +426,9 @@ AUDITED = {
     "no-results": ("/?q=zzqxyzzy", 200),
     "not-found": ("/article/no-such-article", 404),
     "article": ("/article/003_b8c9e442042d1bdf?q=airport", 200),
+    "article-from-filtered-search": ("/article/003_b8c9e442042d1bdf?q=airport&city=Taiyuan&year=2021&sort=newest", 200),
+    "search-many-filters": ("/?q=Shanxi&city=Taiyuan&year=2021&year=2022&from=2019-01-01", 200),
+    "long-query": (f"/?q={LONG_URL}", 200),
 }
 
 
