@@ -348,3 +348,10 @@ def test_unexpected_errors_are_a_generic_500(app, client, monkeypatch):
     assert "secret" not in page.get_data(as_text=True) and "Traceback" not in page.get_data(as_text=True)
 
 
+
+
+def test_dates_the_wrong_way_round_are_swapped_not_refused(client) -> None:
+    data = client.get("/api/search?from=2022-12-31&to=2021-01-01").get_json()
+    expected = client.get("/api/search?from=2021-01-01&to=2022-12-31").get_json()
+    assert [r["id"] for r in data["results"]] == [r["id"] for r in expected["results"]] != []
+    assert data["notices"] == ["The dates were the wrong way round: searched from 2021-01-01 to 2022-12-31."]

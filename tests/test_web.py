@@ -385,7 +385,7 @@ def test_the_article_still_highlights_the_query_of_a_filtered_search(client):
 @pytest.mark.parametrize(("state", "back"), [
     ("q=airport&city=Taiyuan&page=abc&sort=bogus", "/?q=airport&city=Taiyuan"),
     ("q=airport&from=2022-13-01&to=2022-12-31&per_page=100000&year=19", "/?q=airport&to=2022-12-31"),
-    ("q=airport&from=2022-01-01&to=2021-01-01&sort=newest", "/?q=airport&sort=newest"),
+    ("q=airport&from=2022-01-01&to=2021-01-01&sort=newest", "/?q=airport&from=2022-01-01&to=2021-01-01&sort=newest"),
     ("city=Taiyuan&page=-3", "/?city=Taiyuan"),
 ])
 def test_a_malformed_search_behind_an_article_is_dropped_not_refused(client, state, back):

@@ -39,7 +39,13 @@ def _schemas() -> dict[str, Any]:
             "date": DATE_OR_NULL, "source": NULLABLE_STRING, "author": NULLABLE_STRING,
             "cities": string_list, "score": {"type": ["number", "null"]},
             "snippet": {"type": "string", "description": "Escaped text; matches wrapped in <mark>."},
-            "url": {"type": "string", "description": "The article page, highlighting the query."},
+            "url": {"type": "string", "description": "The article page, highlighting the query and carrying the "
+                                                      "whole search for its way back to these results."},
+        }),
+        "ActiveFilter": _obj({
+            "facet": {"enum": ["city", "source", "year", "date"]}, "value": {"type": "string"},
+            "label": {"type": "string"},
+            "remove_url": {"type": "string", "description": "Search page URL without this filter."},
         }),
         "Suggestion": _obj({"query": {"type": "string"}, "total": {"type": "integer"}, "url": {"type": "string"}}),
         "PageLink": _obj({"number": {"type": "integer"}, "url": {"type": "string"}, "current": {"type": "boolean"}}),
@@ -73,6 +79,8 @@ def _schemas() -> dict[str, Any]:
             "pagination": _obj({"prev": NULLABLE_STRING, "next": NULLABLE_STRING, "pages": _array(_ref("PageLink"))}),
             "timeline": {"oneOf": [_ref("Timeline"), {"type": "null"}]},
             "params": _ref("Params"), "filtered": {"type": "boolean"},
+            "active_filters": _array(_ref("ActiveFilter")),
+            "clear_filters_url": {"type": "string", "description": "Search page URL with the query and no filters."},
             "feed_url": {"type": "string"}, "api_url": {"type": "string"},
         }),
         "Related": _obj({"id": {"type": "string"}, "title": {"type": "string"}, "date": DATE_OR_NULL,

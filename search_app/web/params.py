@@ -83,9 +83,7 @@ def parse_search_args(args: MultiDict[str, str]) -> SearchRequest:
         page=_int(args, "page", 1, 1, MAX_PAGE),
         per_page=_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
     )
-    if req.date_from and req.date_to and req.date_from > req.date_to:
-        raise BadRequest("The 'from' date is after the 'to' date: swap them.")
-    return req
+    return req  # dates the wrong way round are swapped by the core, with a notice
 
 
 def parse_search_state(args: MultiDict[str, str]) -> SearchRequest:
@@ -103,12 +101,7 @@ def parse_search_state(args: MultiDict[str, str]) -> SearchRequest:
             continue
         for value in alone.getlist(key):
             kept.add(key, value)
-    try:
-        return parse_search_args(kept)
-    except BadRequest:  # each date is fine but 'from' is after 'to': drop the range
-        kept.poplist("from")
-        kept.poplist("to")
-        return parse_search_args(kept)
+    return parse_search_args(kept)
 
 
 def has_filters(req: SearchRequest) -> bool:
