@@ -20,14 +20,12 @@ from .extract import extract, normalise_text
 from .gazetteer import canonical_city, find_cities
 from .models import Article, Skipped
 from .sources import normalise_source
+from .textfile import NotText, decode
 
 TEXT_SUFFIXES = {".txt", ".text"}
 JSON_SUFFIXES = {".json", ".jsonl"}
 SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-# Tried in order; GB18030 covers GB2312/GBK, the usual encodings of mainland sites (Big5, of Taiwan
-# and Hong Kong sites, also decodes as GB18030, into rare characters: decode() tells them apart).
-ENCODINGS = ("utf-8", "gb18030", "big5")
 
 
 @dataclass
@@ -211,82 +209,11 @@ def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, root: Path | None
     return data
 
 
-_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
-
-
-def decode(data: bytes) -> str:
-    """Text from bytes: by byte-order mark (UTF-8, UTF-16), else UTF-8, GB18030 or Big5; binary refused."""
-    if not data.strip():
-        raise SkipFile("empty file")
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return _checked(data[len(bom):].decode(encoding))
-            except UnicodeDecodeError:
-                raise SkipFile(f"not valid {encoding.upper()} although it starts with that byte-order mark") from None
-    if b"\x00" in data[:8192]:
-        raise SkipFile("binary file (contains NUL bytes)")
-    for encoding in ENCODINGS:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if encoding == "gb18030":
-            text = _gb_or_big5(data, text)
-        return _checked(text)
-    raise SkipFile("not text in UTF-8, GB18030 or Big5")
-
-
-def _checked(text: str) -> str:
-    if _control_ratio(text) > 0.05:
-        raise SkipFile("binary file (mostly control characters)")
-    return text
-
-
-def _gb_or_big5(data: bytes, gb_text: str) -> str:
-    """Big5 bytes (Taiwan, Hong Kong) also decode as GB18030, into rare characters: keep the likelier reading.
-
-    Each reading is scored by its share of ideographs outside the encoding's common set (GB2312's;
-    Big5's frequent characters); text of mainland sites scores near zero as GB18030.
-    """
-    gb_rare = _rare_share(gb_text, _in_gb2312)
-    if gb_rare < 0.05:  # mainland text: nothing to weigh
-        return gb_text
+def _text(data: bytes) -> str:
     try:
-        big5_text = data.decode("big5")
-    except UnicodeDecodeError:
-        return gb_text
-    return big5_text if _rare_share(big5_text, _common_big5) < gb_rare else gb_text
-
-
-def _rare_share(text: str, common: Callable[[str], bool]) -> float:
-    # Ideographs only: codecs disagree on punctuation (GB18030 and GB2312 map dashes differently).
-    hanzi = [ch for ch in text[:20000] if "\u3400" <= ch <= "\u9fff"]
-    if len(hanzi) < 4:  # too few to judge
-        return 0.0
-    return sum(1 for ch in hanzi if not common(ch)) / len(hanzi)
-
-
-def _in_gb2312(ch: str) -> bool:
-    try:
-        ch.encode("gb2312")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _common_big5(ch: str) -> bool:
-    try:
-        lead = ch.encode("big5")[0]
-    except UnicodeEncodeError:
-        return False
-    return 0xA4 <= lead <= 0xC6  # Big5's 5,401 frequent characters
-
-
-def _control_ratio(text: str) -> float:
-    sample = text[:8192]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
-    return controls / max(len(sample), 1)
+        return decode(data)
+    except NotText as exc:
+        raise SkipFile(str(exc)) from None
 
 
 def content_hash(data: bytes) -> str:
@@ -362,9 +289,9 @@ def parse_file(file: SeedFile, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes |
             data = read_file(file, max_bytes)
         suffix = file.path.suffix.lower()
         if suffix == ".jsonl":
-            yield from _parse_jsonl(file, decode(data))
+            yield from _parse_jsonl(file, _text(data))
             return
-        text = decode(data)
+        text = _text(data)
         digest = content_hash(data)
         if suffix == ".json":
             try:
