@@ -229,16 +229,41 @@ def test_unknown_api_route_is_404_json(client):
 
 def test_suggest_completes_words_and_titles(client):
     data = client.get("/api/suggest?q=the+Jin").get_json()
-    assert data == {
-        "query": "the Jin",
-        "words": ["the jincheng", "the jingang", "the jinou", "the jinzhong"],
-        "titles": [{"id": "004_860ced496ef7d71d", "title": "Jincheng pursues socioeconomic development, opening up",
-                    "url": "/article/004_860ced496ef7d71d"}],
-    }
+    assert data["query"] == "the Jin"
+    assert data["words"] == ["the jincheng", "the jingang", "the jinou", "the jinzhong"]
+    # The headline with a word starting with "jin" first, then other articles "the jin*" finds.
+    assert data["titles"][0] == {"id": "004_860ced496ef7d71d",
+                                 "title": "Jincheng pursues socioeconomic development, opening up",
+                                 "url": "/article/004_860ced496ef7d71d"}
+    assert [t["id"] for t in data["titles"][1:]] == ["002_d26b102950b0f93f", "001_0b108123ccd7e2b3", "003_b8c9e442042d1bdf"]
     check(client, "Suggest", data)
     assert client.get("/api/suggest?q=airp").get_json()["words"] == ["airport", "airports"]
     assert client.get("/api/suggest").get_json() == {"query": "", "words": [], "titles": []}
     assert client.get("/api/suggest?q=%22(").get_json() == {"query": '"(', "words": [], "titles": []}
+
+
+def test_suggest_titles_of_articles_the_typed_text_finds(client):
+    # No headline has a word starting with "air": the articles air* finds stand in.
+    data = client.get("/api/suggest?q=air").get_json()
+    assert data["words"] == ["airport", "aircraft", "airports"]
+    assert [t["id"] for t in data["titles"]] == AIRPORT
+    # A last word of two letters asks the headlines only.
+    assert client.get("/api/suggest?q=ai").get_json()["titles"] == []
+    # A whole word still finds its headlines, though the index holds its stem ("industri").
+    titles = client.get("/api/suggest?q=industrial").get_json()["titles"]
+    assert [t["id"] for t in titles[:2]] == ["001_0b108123ccd7e2b3", "002_d26b102950b0f93f"]
+    assert len(titles) == 5
+    # Typed text no article fully matches offers no articles (not a relaxed guess).
+    assert client.get("/api/suggest?q=zebra+air").get_json()["titles"] == []
+    check(client, "Suggest", data)
+
+
+def test_suggest_leaves_out_very_common_words(client):
+    # "moreover" and "more" are in the index, "the" and "that" are stop words it never holds.
+    assert client.get("/api/suggest?q=mo").get_json()["words"] == [
+        "modern", "modernization", "mongolia", "motion", "mountains", "move"]
+    assert client.get("/api/suggest?q=th").get_json()["words"] == ["three", "thing", "third", "thrive"]
+    assert client.get("/api/suggest?q=coal+wi").get_json() == {"query": "coal wi", "words": [], "titles": []}
 
 
 # ---------------------------------------------------------------- /healthz and the index lifecycle
