@@ -23,7 +23,7 @@ from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
 from .flat import write_segment as write_flat
-from .ingest import SeedFile, SkipFile, content_hash, parse_file, read_file
+from .ingest import SeedFile, SkipFile, content_hash, file_stamp, parse_file, read_file
 from .models import Article, Skipped
 from .schema import HAN, to_document
 
@@ -61,10 +61,12 @@ class ChunkResult:
         self.seen.update(other.seen)
 
 
-def add_file(writer: Any, file: SeedFile, max_bytes: int, result: ChunkResult, data: bytes | None = None) -> None:
-    """Index one file's articles into writer, recording them (or why not) in result."""
+def add_file(writer: Any, file: SeedFile, max_bytes: int, result: ChunkResult, data: bytes | None = None,
+             stamp: list[int] | None = None) -> None:
+    """Index one file's articles into writer, recording them (or why not) in result; stamp as taken before data was read."""
     try:
         if data is None:
+            stamp = file_stamp(file)
             data = read_file(file, max_bytes)
     except SkipFile as skip:
         result.skipped.append(Skipped(file.rel, skip.reason))
@@ -82,7 +84,7 @@ def add_file(writer: Any, file: SeedFile, max_bytes: int, result: ChunkResult, d
         result.vocabulary.update(article_words(item))
         ids.append(item.id)
         result.added += 1
-    result.files[file.rel] = {"hash": content_hash(data), "ids": ids}
+    result.files[file.rel] = {"hash": content_hash(data), "ids": ids, "stamp": stamp}
 
 
 def _record_parent() -> None:

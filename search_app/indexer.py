@@ -27,7 +27,7 @@ from whoosh import index as whoosh_index
 from .buildpool import COMPOUND, ChunkResult, add_file, article_words, held_locks, index_parallel, install_fork_hook
 from .errors import BuildFailed, BuildLocked, ConfigError, IndexCorrupt, IndexMissing
 from .flat import write_missing as write_flat_missing
-from .ingest import DEFAULT_MAX_BYTES, SeedFile, SkipFile, check_seeds, content_hash, discover, read_file
+from .ingest import DEFAULT_MAX_BYTES, SeedFile, SkipFile, check_seeds, content_hash, discover, file_stamp, read_file
 from .models import BuildReport, Skipped
 from .schema import EPOCH, INDEX_FORMAT, UNDATED_KEY, build_schema, from_stored
 
@@ -434,6 +434,11 @@ class _Change:
 def _update_file(writer: Any, file: SeedFile, change: _Change, max_bytes: int, report: BuildReport) -> None:
     """Bring one file's articles up to date: skip if its bytes are unchanged, else re-index them."""
     previous = change.old.files.get(file.rel)
+    stamp = file_stamp(file)
+    if previous and stamp is not None and previous.get("stamp") == stamp:  # untouched since it was indexed
+        change.files[file.rel] = previous
+        report.unchanged += len(previous["ids"])
+        return
     try:
         data = read_file(file, max_bytes)
     except SkipFile as skip:
@@ -443,12 +448,12 @@ def _update_file(writer: Any, file: SeedFile, change: _Change, max_bytes: int, r
             report.unchanged += len(previous["ids"])
         return
     if previous and previous["hash"] == content_hash(data):
-        change.files[file.rel] = previous
+        change.files[file.rel] = {**previous, "stamp": stamp}  # same bytes (touched or copied): a fresh stamp
         report.unchanged += len(previous["ids"])
         return
     old_ids = set(previous["ids"]) if previous else set()
     change.drop(writer, sorted(old_ids))
-    add_file(writer, file, max_bytes, change.result, data)
+    add_file(writer, file, max_bytes, change.result, data, stamp)
     entry = change.result.files.get(file.rel)
     new_ids = set(entry["ids"]) if entry else set()
     report.added += len(new_ids - old_ids)

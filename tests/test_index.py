@@ -168,6 +168,39 @@ def test_update_without_changes_keeps_the_generation(fresh_index: Path, seeds_co
     assert listing(fresh_index, ".tmp-") == []
 
 
+def test_update_trusts_stamps_and_still_sees_a_change_that_kept_size_and_mtime(
+        tmp_path: Path, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from search_app import ingest
+
+    monkeypatch.setattr(ingest, "SETTLE_NS", 0)  # the test's files were all written a moment ago
+    index_dir = tmp_path / "index"
+    build(seeds_copy, index_dir)
+    reads: list[str] = []
+    real_read = indexer.read_file
+    monkeypatch.setattr(indexer, "read_file", lambda file, *a: reads.append(file.rel) or real_read(file, *a))
+    report = update(seeds_copy, index_dir)
+    assert (report.unchanged, reads) == (5, [])  # nothing read: every stamp matched
+
+    # Same length, modification time set back: only the change time (which no tool can set) tells.
+    path = writable(seeds_copy / "001_0b108123ccd7e2b3.txt")
+    text = path.read_text("utf-8")
+    st = path.stat()
+    path.write_text(text.replace("southeast", "zebracorn"), "utf-8")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_size == st.st_size and path.stat().st_mtime_ns == st.st_mtime_ns
+    report = update(seeds_copy, index_dir)
+    assert (report.changed, report.unchanged, reads) == (1, 4, ["001_0b108123ccd7e2b3.txt"])
+    assert ids_for(index_dir, "zebracorn") == ["001_0b108123ccd7e2b3"]
+
+
+def test_a_file_changed_moments_ago_gets_no_stamp(seeds_copy: Path) -> None:
+    from search_app.ingest import discover, file_stamp
+
+    [fresh] = [f for f in discover(seeds_copy)[0] if f.rel == "000_5ca391961da276a5.txt"]
+    fresh.path.write_text(fresh.path.read_text("utf-8") + "\n", "utf-8")
+    assert file_stamp(fresh) is None  # a second write within the same clock tick would leave its stamp equal
+
+
 def test_update_on_missing_index(tmp_path: Path, seeds_copy: Path) -> None:
     with pytest.raises(IndexMissing, match="search-app build"):
         update(seeds_copy, tmp_path / "nothing")
