@@ -87,6 +87,7 @@ def test_search_json_filters_and_sort(runner: CliRunner, built_index: Path) -> N
 
 def test_search_json_pages(runner: CliRunner, built_index: Path) -> None:
     code, out = invoke(runner, built_index, "search", "--sort", "newest", "--page", "2", "--per-page", "2", "--json")
+    assert code == 0
     data = json.loads(out)
     assert ([r["id"] for r in data["results"]], data["total"], data["pages"]) == (
         ["003_b8c9e442042d1bdf", "004_860ced496ef7d71d"], 5, 3)
@@ -94,6 +95,7 @@ def test_search_json_pages(runner: CliRunner, built_index: Path) -> None:
 
 def test_search_json_suggestion(runner: CliRunner, built_index: Path) -> None:
     code, out = invoke(runner, built_index, "search", "Taiyaun", "--json")
+    assert code == 0
     data = json.loads(out)
     assert (data["total"], data["results"], data["suggestion"]) == (0, [], {"query": "Taiyuan", "total": 4})
 

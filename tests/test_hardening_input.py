@@ -10,7 +10,6 @@ import json
 import re
 import time
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
 import jsonschema

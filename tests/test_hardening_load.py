@@ -18,7 +18,6 @@ from urllib.parse import quote
 import pytest
 from whoosh.filedb.filestore import FileStorage
 
-import search_app.indexer as indexer
 from search_app.errors import BuildFailed, BuildLocked
 from search_app.indexer import build, update, write_lock
 from search_app.models import SearchRequest

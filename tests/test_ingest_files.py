@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from search_app import ingest as ingest_module
 from search_app.errors import SeedsMissing
 from search_app.ingest import IdReplaced, IngestResult, ingest
 from search_app.models import Skipped
