@@ -259,6 +259,18 @@ class _Parser:
         return Word(value, span=span) if value.strip() else None
 
 
+RESTRICTING_FIELDS = ("city", "source", "year", "author")
+
+
+def is_restriction(node: Node) -> bool:
+    """True for a top-level part that narrows rather than searches: an exclusion or city:/source:/year:/author:."""
+    if isinstance(node, Not):
+        return True
+    if isinstance(node, Group):
+        return bool(node.children) and all(is_restriction(c) for c in node.children)
+    return node.field in RESTRICTING_FIELDS
+
+
 def _set_field(node: Node, name: str) -> None:
     if isinstance(node, Group):
         for child in node.children:
@@ -309,8 +321,17 @@ class Compiler:
         self.notices: list[str] = []
 
     def compile(self, tree: Group, relaxed: bool = False) -> wq.Query | None:
-        """The Whoosh query; with relaxed=True the top-level words are OR'ed (more matches rank higher)."""
-        return self._group(tree, "or" if relaxed else tree.op, top=True)
+        """The Whoosh query; with relaxed=True the top-level words are OR'ed (more matches rank higher).
+
+        Relaxing never drops a restriction: city:, source:, year:, author: and exclusions stay required.
+        """
+        if not relaxed:
+            return self._group(tree, tree.op, top=True)
+        loose = self._group(Group("or", [c for c in tree.children if not is_restriction(c)]), "or", top=True)
+        strict = self._group(Group("and", [c for c in tree.children if is_restriction(c)]), "and")
+        if loose is None or strict is None:
+            return loose or strict
+        return wq.And([loose, strict])
 
     def _group(self, group: Group, op: str, top: bool = False) -> wq.Query | None:
         positives: list[wq.Query] = []

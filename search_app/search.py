@@ -14,7 +14,7 @@ from .errors import BadRequest, NotFound
 from .gazetteer import canonical_city, city_label, city_names
 from .models import MAX_PER_PAGE, SORTS, Article, SearchRequest
 from .postings import rank, scorable_terms
-from .query import Compiler, ParsedQuery, corrected_text, parse
+from .query import Compiler, ParsedQuery, corrected_text, is_restriction, parse
 from .reader import Generation, IndexHandle
 from .schema import EPOCH, from_stored
 from .snippets import find_matches, highlight_all, mark, query_terms, snippet
@@ -264,8 +264,8 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
 
 
 def _relaxable(parsed: ParsedQuery) -> bool:
-    positives = [c for c in parsed.tree.children if not hasattr(c, "child")]
-    return len(positives) >= 2
+    """Worth relaxing: at least two searched parts (restrictions such as city: stay required anyway)."""
+    return sum(1 for c in parsed.tree.children if not is_restriction(c)) >= 2
 
 
 def _suggest(gen: Generation, searcher: Any, parsed: ParsedQuery, filters: _Filters, total: int) -> dict[str, Any] | None:

@@ -554,3 +554,17 @@ def test_chinese_words_are_found_inside_runs_of_characters(chinese_handle: Index
 @pytest.mark.parametrize(("q", "expected"), [("煤炭博览", ["zh"]), ("煤博", []), ("炭煤", []), ("新闻 coal", ["zh"])])
 def test_chinese_phrases_need_their_characters_in_order(chinese_handle: IndexHandle, q: str, expected: list[str]) -> None:
     assert ids(run(chinese_handle, q)) == expected
+
+
+@pytest.mark.parametrize(("q", "expected", "relaxed"), [
+    ("coal city:Linfen", ["000_5ca391961da276a5", "003_b8c9e442042d1bdf"], False),
+    ("coal zebra city:Taiyuan", ["004_860ced496ef7d71d", "000_5ca391961da276a5", "003_b8c9e442042d1bdf"], True),
+    ("coal zebra city:Jincheng", ["004_860ced496ef7d71d", "001_0b108123ccd7e2b3"], True),
+    ("zebra city:Linfen", [], False),  # one searched word: nothing to relax
+])
+def test_relaxing_keeps_city_source_and_author_restrictions(handle: IndexHandle, q: str, expected: list[str],
+                                                           relaxed: bool) -> None:
+    response = run(handle, q)
+    assert (ids(response), response["relaxed"]) == (expected, relaxed)
+    city = q.split("city:")[1]
+    assert all(city in r["cities"] for r in response["results"])
