@@ -14,7 +14,7 @@ from .models import Article
 
 TITLE_BOOST = 3.0
 # Bumped whenever analysis or fields change: an index of another format must be rebuilt, not updated.
-INDEX_FORMAT = 2  # 2: Han characters indexed one by one
+INDEX_FORMAT = 3  # 2: Han characters indexed one by one; 3: with a gap where punctuation or a space parts them
 # Words are runs of letters and digits; "U.S." stays one token, "China's" gives "china" (+ "s", dropped).
 TOKEN_PATTERN = r"\w+(?:\.?\w+)*"
 # Dates beyond these sort keys never occur; undated articles sort after every dated one.
@@ -34,22 +34,28 @@ class HanCharacters(Filter):  # type: ignore[misc]
     Chinese has no spaces between words, so the tokenizer sees "太原煤炭新闻" as one word that only
     an identical query would match. One character per position lets "煤" and the phrase "煤炭" match
     anywhere, the way the English words around them do. Positions are renumbered so that
-    characters of a run stay consecutive.
+    characters of a run stay consecutive, with a gap where punctuation or a space parts Chinese
+    text ("太原，煤炭" holds no "原煤").
     """
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]
         pos = None
+        last_han = False
         for t in tokens:
             text = t.text
             pieces = [(0, text)] if not _HAN.search(text) else [(m.start(), m.group()) for m in _HAN_OR_OTHER.finditer(text)]
             start = t.startchar if t.chars else 0
+            first = True  # the first piece of a token follows a break in the text
             for offset, piece in pieces:
                 if len(piece) < 2 and not _HAN.match(piece):  # "x", or the "s" of "China's"
                     continue
+                han = _HAN.match(piece) is not None
                 t.text = piece
                 if t.positions:
-                    pos = t.pos if pos is None else pos + 1
+                    step = 2 if first and han and last_han else 1  # Chinese on both sides of a break
+                    pos = t.pos if pos is None else pos + step
                     t.pos = pos
+                first, last_han = False, han
                 if t.chars:
                     t.startchar, t.endchar = start + offset, start + offset + len(piece)
                 yield t

@@ -568,3 +568,23 @@ def test_relaxing_keeps_city_source_and_author_restrictions(handle: IndexHandle,
     assert (ids(response), response["relaxed"]) == (expected, relaxed)
     city = q.split("city:")[1]
     assert all(city in r["cities"] for r in response["results"])
+
+
+@pytest.fixture(scope="module")
+def punctuated_handle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexHandle]:
+    """Chinese text with punctuation and spaces between its words."""
+    seeds = tmp_path_factory.mktemp("zhpunct")
+    (seeds / "p.txt").write_text("Coal news from Taiyuan\n\nUpdated: 2022-05-01\n\n今日新闻。太原，煤炭产量 上升 coal 太原\n", "utf-8")
+    index_dir = tmp_path_factory.mktemp("zhpunctindex")
+    build(seeds, index_dir)
+    handle = IndexHandle(index_dir)
+    yield handle
+    handle.close()
+
+
+@pytest.mark.parametrize(("q", "total"), [
+    ("闻太原", 0), ("原煤炭产", 0), ("产量上升", 0),  # across 。 ， and a space: not one word
+    ("煤炭产量", 1), ("新闻", 1), ('"上升 coal 太原"', 1),
+])
+def test_chinese_words_do_not_run_across_punctuation(punctuated_handle: IndexHandle, q: str, total: int) -> None:
+    assert run(punctuated_handle, q)["total"] == total
