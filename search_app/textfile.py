@@ -52,12 +52,17 @@ def _gb_or_big5(data: bytes, gb_text: str) -> str:
     Big5's frequent characters); text of mainland sites scores near zero as GB18030.
     """
     gb_rare = _rare_share(gb_text, _in_gb2312)
-    if gb_rare < 0.05:  # mainland text: nothing to weigh
+    # Private-use characters come only from byte pairs GB18030 leaves unassigned: even one
+    # ("臺北" read as GB18030 gives one) says the bytes are not GB text.
+    private = any("\ue000" <= ch <= "\uf8ff" for ch in gb_text[:20000])
+    if gb_rare < 0.05 and not private:  # mainland text: nothing to weigh
         return gb_text
     try:
         big5_text = data.decode("big5")
     except UnicodeDecodeError:
         return gb_text
+    if private:
+        return big5_text
     return big5_text if _rare_share(big5_text, _common_big5) < gb_rare else gb_text
 
 

@@ -91,8 +91,9 @@ def test_gb18030_file_is_read(seeds: Path) -> None:
     [
         ("臺灣報導 Taiwan report on Taiyuan", "山西省太原市舉辦煤炭博覽會，來自大同和晉城的訪客參觀。Visitors came from Datong."),
         ("傳統 繁體 報導 Datong", "大同市的新聞。"),
+        ("臺北 news on Datong", "Datong traders met buyers from Taipei."),
     ],
-    ids=["long", "short"],
+    ids=["long", "short", "two-characters"],
 )
 def test_big5_file_is_read_as_big5(seeds: Path, title: str, body: str) -> None:
     data = f"{title}\n\n{body}\n".encode("big5")
