@@ -245,6 +245,7 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
                        "'the' and punctuation are not indexed. Try other words.")
     if timed_out:
         notices.append("The search took too long and was cut short: results may be incomplete. Try more specific words.")
+    notices = list(dict.fromkeys(notices))  # a relaxed second compile repeats the first one's notices
     return {
         "query": parsed.text,
         "total": len(matched),

@@ -555,3 +555,18 @@ def test_timeline_labels_stay_readable_with_many_years() -> None:
     assert labelled == ["1987", "1991", "1995", "1999", "2003", "2007", "2011", "2015", "2019", "2023"]
     assert len(labelled) <= MAX_LABELS and not any(b["show_count"] for b in timeline["bars"])
     assert timeline["bars"][0]["x"] >= 16 and timeline["bars"][-1]["x"] + timeline["bars"][-1]["width"] <= 600 - 16
+
+
+def test_dates_the_wrong_way_round_show_as_searched(client):
+    page = dom(client.get("/?q=airport&from=2023-12-31&to=2019-01-01"))
+    assert page.one("input", name="from").attrs["value"] == "2019-01-01"
+    assert page.one("input", name="to").attrs["value"] == "2023-12-31"
+    data = client.get("/api/search?q=airport&from=2023-12-31&to=2019-01-01").get_json()
+    assert (data["params"]["from"], data["params"]["to"]) == ("2019-01-01", "2023-12-31")
+    assert data["notices"] == ["The dates were the wrong way round: searched from 2019-01-01 to 2023-12-31."]
+    assert [f["label"] for f in data["active_filters"]] == ["dates from 2019-01-01 to 2023-12-31"]
+
+
+def test_a_notice_is_shown_once(client):
+    data = client.get("/api/search?q=coal+zebra+city:Atlantis&city=Atlantis").get_json()
+    assert data["notices"] == ["Unknown city 'Atlantis': try a Shanxi city such as Taiyuan or 太原."]

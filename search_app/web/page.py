@@ -8,6 +8,7 @@ from urllib.parse import quote, urlencode
 
 from ..gazetteer import canonical_city, city_label
 from ..models import SearchRequest
+from ..search import validate
 from ..backends import SearchBackend
 from ..sources import normalise_source
 from .params import echo, has_filters, to_args, toggled, url
@@ -99,7 +100,11 @@ def build_page(backend: SearchBackend, req: SearchRequest) -> dict[str, Any]:
     def run(r: SearchRequest) -> dict[str, Any]:
         return backend.search(r)
 
+    # The request as the core reads it (dates the wrong way round swapped), so the form, chips
+    # and links show what was searched; the core's notices say what it changed.
+    req, changed = validate(req)
     data = run(req)
+    data["notices"] = changed + [n for n in data["notices"] if n not in changed]
     for facet, values in data["facets"].items():
         for item in values:
             item["toggle_url"] = _toggle_url(req, facet, item)
