@@ -45,8 +45,8 @@ def article_page(article_id: str) -> str:
     """
     search = parse_search_state(request.args)
     article = backend().get_article(article_id, search.q)
-    for other in article["related"]:
-        other["url"] = article_url(other["id"])
+    for other in article["related"]:  # a related article keeps the way back to the same results
+        other["url"] = article_url(other["id"], search)
     back = results_url(search)
     return render_template("article.html", article=article, q=search.q, back_url=back)
 
@@ -68,9 +68,11 @@ def feed() -> Response:
     built = built.replace("+00:00", "Z")
     # An entry opens its article with the search of the feed's HTML page (html_url) behind it.
     html_req = replace(req, sort="newest", per_page=DEFAULT_PER_PAGE, page=1)
+    # Undated articles are left out: Atom needs a date, and any stand-in (say, the build time)
+    # would show them to feed readers as the newest news, again after every rebuild.
     entries: list[dict[str, Any]] = [
         {**hit, "url": article_url(hit["id"], html_req), "updated": _atom_time(hit["date"], built)}
-        for hit in page["results"]
+        for hit in page["results"] if hit["date"]
     ]
     updated = max((e["updated"] for e in entries), default=built)
     root = request.url_root.rstrip("/")
