@@ -143,6 +143,13 @@ def _lookup(divisions: bool) -> dict[str, str]:
                 table[zh] = city.name
                 for variant in variants:
                     table[fold(variant)] = city.name
+    if divisions:
+        # What people type: "平遥" for 平遥县, "小店" for 小店区 (in a filter, not in running text).
+        for city in cities():
+            for _name, zh, _variants in city.divisions:
+                bare = zh[:-1] if zh[-1:] in "县区市" else zh
+                if len(bare) >= 2:
+                    table.setdefault(bare, city.name)
     return table
 
 

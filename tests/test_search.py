@@ -588,3 +588,14 @@ def punctuated_handle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Inde
 ])
 def test_chinese_words_do_not_run_across_punctuation(punctuated_handle: IndexHandle, q: str, total: int) -> None:
     assert run(punctuated_handle, q)["total"] == total
+
+
+@pytest.mark.parametrize("value", ["平遥", "平遥县", "Pingyao", "pingyao county"])
+def test_county_names_as_typed_map_to_their_city(value: str) -> None:
+    from search_app.gazetteer import canonical_city
+
+    assert canonical_city(value) == "Jinzhong"
+
+
+def test_a_chinese_county_name_filters_by_its_city(handle: IndexHandle) -> None:
+    assert (run(handle, "city:平遥")["notices"], run(handle, "city:平遥")["total"]) == ([], 1)
