@@ -12,6 +12,7 @@ import click
 
 import datetime as dt
 import os
+import socket
 import time
 
 from .backends import NAMES as BACKENDS, SearchBackend, open_backend
@@ -84,6 +85,7 @@ def _folder_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--typesense-nodes", default=None, metavar="URL,...",
               help="Typesense nodes as http://HOST:PORT, comma-separated [env SEARCH_APP_TYPESENSE_NODES].")
 @click.option("--typesense-api-key", default=None, help="Typesense API key [env SEARCH_APP_TYPESENSE_API_KEY].")
+@click.version_option(package_name="search-app", prog_name="search-app")
 @click.pass_context
 def main(ctx: click.Context, seeds: Path | None, index: Path | None, backend: str | None,
          typesense_nodes: str | None, typesense_api_key: str | None) -> None:
@@ -282,6 +284,17 @@ def search_command(ctx: click.Context, query: tuple[str, ...], cities: tuple[str
         click.echo(f"   {_terminal_snippet(hit['snippet'], color)}")
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Fail with one line when the address is taken, before saying we are serving on it."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+            probe.bind((host, port))
+    except OSError as exc:
+        raise click.ClickException(f"Cannot listen on {host}:{port} ({exc.strerror or exc}): "
+                                   "stop what uses it or pass --port N.") from exc
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
@@ -302,6 +315,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int | None, threads
     from .web.server import serve as serve_production
 
     workers = workers or max(1, min(4, os.cpu_count() or 1))
+    _check_port_free(host, port)
     where = settings.index if settings.backend == "whoosh" else "Typesense at " + ", ".join(settings.typesense_nodes)
     create_app({"SETTINGS": settings}).extensions["search_app"].close()  # fail now, not in every worker
     click.echo(f"Serving {where} on http://{host}:{port}/ with {workers} worker(s) x {threads} threads")

@@ -175,3 +175,21 @@ def test_every_command_takes_seeds_and_index(runner: CliRunner, command: str) ->
     result = runner.invoke(main, [command, "--help"])
     assert result.exit_code == 0
     assert "--seeds DIR" in result.stdout and "--index DIR" in result.stdout
+
+
+def test_version(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["--version"])
+    assert (result.exit_code, result.output) == (0, "search-app, version 0.1.0\n")
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line(runner: CliRunner, built_index: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(main, ["--index", str(built_index), "serve", "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: Cannot listen on 127.0.0.1:{port} (Address already in use): "
+                             "stop what uses it or pass --port N.\n")
