@@ -31,6 +31,34 @@ _FUTURE = re.compile(
 )
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 
+# A whole line that is only a date, as sites print one under a headline: "2021-09-20 09:12 BJT",
+# "Monday, October 9, 2023", "Updated 2023-10-08 14:30", "12/07/2022". Anchored at both ends so
+# a sentence that mentions a date never matches.
+_WEEKDAY = r"(?:monday|mon|tuesday|tues|tue|wednesday|wed|thursday|thurs|thur|thu|friday|fri|saturday|sat|sunday|sun)"
+_DATE_CORE = (
+    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
+    r"|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+    rf"|(?:{_MONTH_ALT})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH_ALT})\.?,?\s+\d{{4}}"
+    r"|\d{1,2}[\s/.-]+\d{1,2}\s*[,/.-]?\s*\d{4})"
+)
+# Zones only in capitals ("BJT", "GMT+8") so a trailing ordinary word is not taken for one.
+_ZONE = r"(?:\(?\s*(?:(?i:beijing\s+time)|(?-i:[A-Z]{2,5})(?:\s*[+-]\s*\d{1,2}(?::?\d{2})?)?|[+-]\d{2}:?\d{2}|Z)\s*\)?)"
+_TIME = (
+    rf"(?:\s*,?\s*(?:T|at\s+)?\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?"
+    rf"(?:\s*(?:am|pm|a\.m\.|p\.m\.))?(?:\s*{_ZONE})?)"
+)
+_DATE_PREFIX = (
+    r"(?:(?:last\s+)?updated|published|posted|released|date|time|发布时间|更新时间|时间|日期)"
+    r"(?:\s+(?:on|at))?\s*[:：]?\s*"
+)
+# Public so extract.py can find the same kind of date at the end of a "Source:" value.
+DATE_ONLY = (
+    rf"(?:{_DATE_PREFIX})?(?:{_WEEKDAY}\.?,?\s+)?{_DATE_CORE}"
+    rf"(?:\s*,?\s*\(?{_WEEKDAY}\)?)?{_TIME}?\s*[.,]?"
+)
+_DATE_LINE = re.compile(DATE_ONLY, re.I)
+
 MIN_YEAR = 1900
 
 
@@ -100,3 +128,8 @@ def parse_date(value: str, context: str = "") -> dt.date | None:
     if m:
         return resolve_numeric(int(m.group(1)), int(m.group(2)), int(m.group(3)), context)
     return None
+
+
+def is_date_line(text: str) -> bool:
+    """True when text is only a date (with optional weekday, time, zone and "Updated"-style prefix)."""
+    return bool(_DATE_LINE.fullmatch(text.strip()))

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .dates import parse_date
+from .dates import DATE_ONLY, is_date_line, parse_date
 from .sources import known_outlet, normalise_source
 
 # Spaces news sites paste in: NBSP, en/em/thin spaces, ideographic space.
@@ -51,13 +51,32 @@ _BYLINE = re.compile(
     rf"^(?i:by|written by|author|reporter|writer)\s*[:：]?\s+({_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*)"
     r"(?:\s+(?:in|from)\s+[A-Z][\w' -]*)?\s*(?:\|.*)?$"
 )
-_CONTRIBUTED = re.compile(r"^.{1,120}\b(?:also\s+)?contributed\s+to\s+(?:this|the)\s+(?:story|report|article)\.?$", re.I)
-# Editor credits: "Editor: Li Si", "[Responsible editor: Wang Wu]", "Edited by Li Si", "责任编辑：王五".
-_EDITOR = re.compile(
-    rf"^[\[【(（]?\s*(?:(?i:(?:responsible\s+)?editors?)\s*[:：]|责任编辑\s*[:：]?).{{1,60}}$|^(?i:edited by)\s+{_NAME}\.?$"
+# Chinese bylines: "作者：张三" is a metadata key (see _META_KEY); "记者 张三", "本报记者 张三 李四",
+# "新华社记者张三报道", "文/张三" have no colon. Chinese names are two to four characters
+# (longer with "·" for transliterated ones), so a sentence after "记者" does not pass for names.
+_CJK_NAME = r"(?:[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff·]{1,12})"
+_CN_BYLINE = re.compile(
+    r"^[(（\[【]?\s*(?:(?:[\u4e00-\u9fff]{2,6}(?:社|报|台|网))?(?:本报)?(?:特约|实习|见习)?记者"
+    r"|通讯员|撰稿|撰文|文(?=\s*[/／]))"
+    rf"\s*[:：/／]?\s*({_CJK_NAME}(?:\s*[、，,\s]\s*{_CJK_NAME})*)\s*(?:报道)?\s*[)）\]】]?\s*(?:[|丨｜].*)?$"
 )
-_META_KEY = re.compile(r"(?<![\w])(source|time|updated|update time|date|published|publish time|posted|release time)\s*[:：]", re.I)
+_REPORTED = re.compile(r"\s*报道$")
+_CONTRIBUTED = re.compile(r"^.{1,120}\b(?:also\s+)?contributed\s+to\s+(?:this|the)\s+(?:story|report|article)\.?$", re.I)
+# Editor credits: "Editor: Li Si", "[Responsible editor: Wang Wu]", "Edited by Li Si", "责任编辑：王五", "编辑：李四".
+_EDITOR = re.compile(
+    rf"^[\[【(（]?\s*(?:(?i:(?:responsible\s+)?editors?)\s*[:：]|责任编辑\s*[:：]?|编辑\s*[:：]).{{1,60}}$"
+    rf"|^(?i:edited by)\s+{_NAME}\.?$"
+)
+_META_KEY = re.compile(
+    r"(?<![\w])(source|来源|time|updated|update time|date|published|publish time|posted|release time|"
+    r"发布时间|更新时间|发布日期|时间|日期|作者|记者|"
+    r"(?:responsible\s+)?editors?|责任编辑|编辑)\s*[:：]",
+    re.I,
+)
+_META_FIELD = {"source": "source", "来源": "source", "作者": "author", "记者": "author"}
 _SEPARATORS = " |丨｜/·"
+# "Xinhua | 2021-09-20", "Xinhua – Sept 20, 2021", "新华社 2021-09-20": a source (or author) value carrying the date.
+_VALUE_THEN_DATE = re.compile(rf"^(.+?)(?:\s*[|丨｜·/–—]\s*|\s+-\s+|\s+)({DATE_ONLY})$", re.I)
 _OUTLET_LINE = re.compile(r"^[(（\[]\s*([^()（）\[\]]{2,40})\s*[)）\]]$")
 _FULL_STOP = re.compile(r"[.。]$")
 _SENTENCE_END = re.compile(r"[.!?。！？\"”]$")
@@ -103,24 +122,54 @@ def is_photo(line: str) -> bool:
 
 
 def split_meta(line: str) -> dict[str, str] | None:
-    """{'source': ..., 'time': ...} when the whole line is 'Key: value' pairs, else None."""
+    """{'source', 'date', 'author', 'editor': value} when the whole line is metadata, else None.
+
+    The line is 'Key: value' pairs, optionally after a bare date ("2021-09-20 09:12 | Source: Xinhua").
+    """
     matches = list(_META_KEY.finditer(line))
-    if not matches or matches[0].start() != 0:
+    if not matches:
         return None
     fields: dict[str, str] = {}
+    lead = line[: matches[0].start()].strip(_SEPARATORS + "–—-")
+    if lead:
+        if not is_date_line(lead):
+            return None
+        fields["date"] = lead
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
         key = m.group(1).lower()
-        key = "source" if key == "source" else "date"
-        fields.setdefault(key, line[m.end():end].strip(_SEPARATORS))
+        field = _META_FIELD.get(key) or ("editor" if "编辑" in key or "editor" in key else "date")
+        value = line[m.end():end].strip(_SEPARATORS)
+        if field in ("source", "author"):
+            value, date = _split_value_date(value)
+            if date:
+                fields.setdefault("date", date)
+        fields.setdefault(field, value)
     return fields
 
 
+def _split_value_date(value: str) -> tuple[str, str | None]:
+    """('Xinhua', '2021-09-20') from 'Xinhua | 2021-09-20'; a value with no trailing date is returned whole."""
+    if is_date_line(value):
+        return "", value
+    m = _VALUE_THEN_DATE.match(value)
+    if not m:
+        return value, None
+    return m.group(1).strip(_SEPARATORS + "–—-"), m.group(2)
+
+
 def _byline(line: str) -> str | None:
-    m = _BYLINE.match(line)
+    m = _BYLINE.match(line) or _CN_BYLINE.match(line)
     if not m or len(line) > 100:
         return None
-    name = re.sub(r"\s+", " ", m.group(1)).strip()
+    return _author_name(m.group(1))
+
+
+def _author_name(value: str) -> str | None:
+    """A byline's name(s) as written, spaces collapsed, capitals made title case, "报道" (reports) dropped."""
+    name = _REPORTED.sub("", re.sub(r"\s+", " ", value)).strip()
+    if not name:
+        return None
     return name.title() if name.isupper() else name
 
 
@@ -146,6 +195,8 @@ def extract(text: str) -> Extracted:
                 raw_date = meta["date"]
             if "source" in meta and source is None:
                 source = normalise_source(meta["source"])
+            if meta.get("author") and author is None:
+                author = _author_name(meta["author"])
             continue
         outlet = _OUTLET_LINE.match(line)
         if outlet and known_outlet(outlet.group(1)):
@@ -156,12 +207,18 @@ def extract(text: str) -> Extracted:
             author = author or name
             # "By Zhang San | chinadaily.com.cn | Updated: 2023-01-05": the rest is metadata.
             for part in re.split(r"[|丨｜]", line)[1:]:
-                meta = split_meta(part.strip()) or {}
+                part = part.strip()
+                meta = split_meta(part) or ({"date": part} if is_date_line(part) else {})
                 raw_date = raw_date or meta.get("date") or None
                 found = normalise_source(meta["source"]) if "source" in meta else known_outlet(part)
                 source = source or found
             continue
         if is_chrome(line) or is_photo(line) or _EDITOR.match(line) or _CONTRIBUTED.match(line):
+            continue
+        # A line that is only a date, above the first paragraph, is the page's dateline; further
+        # down it could be part of the story, so it stays.
+        if not body and is_date_line(line):
+            raw_date = raw_date or line
             continue
         if title is None and not body and _looks_like_headline(line):
             title = line

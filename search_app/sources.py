@@ -7,17 +7,17 @@ import re
 # Folded spelling -> label. Domains and "website" forms name the same outlet.
 _OUTLETS = {
     "China Daily": ("china daily", "chinadaily", "chinadaily.com.cn", "www.chinadaily.com.cn",
-                    "china daily website", "chinadaily.com"),
+                    "china daily website", "chinadaily.com", "中国日报", "中国日报网"),
     "Shanxi Daily": ("shanxi daily", "shanxidaily", "shanxi ribao", "山西日报"),
-    "Xinhua": ("xinhua", "xinhua news agency", "xinhuanet", "xinhuanet.com", "news.cn", "新华社"),
+    "Xinhua": ("xinhua", "xinhua news agency", "xinhuanet", "xinhuanet.com", "news.cn", "新华社", "新华网"),
     "eShanxi": ("eshanxi", "eshanxi.com", "www.eshanxi.com"),
     "Shanxi News Network": ("shanxi news network", "sxgov.cn", "www.sxgov.cn"),
-    "People's Daily": ("people's daily", "peoples daily", "people.cn", "people's daily online", "人民日报"),
-    "Global Times": ("global times", "globaltimes.cn"),
+    "People's Daily": ("people's daily", "peoples daily", "people.cn", "people's daily online", "人民日报", "人民网"),
+    "Global Times": ("global times", "globaltimes.cn", "环球时报"),
     "CGTN": ("cgtn", "cgtn.com"),
     "China.org.cn": ("china.org.cn",),
-    "ECNS": ("ecns", "ecns.cn", "china news service"),
-    "Reuters": ("reuters",),
+    "ECNS": ("ecns", "ecns.cn", "china news service", "中国新闻社", "中新社", "中新网"),
+    "Reuters": ("reuters", "路透社"),
 }
 _LOOKUP = {spelling: label for label, spellings in _OUTLETS.items() for spelling in spellings}
 _NOISE = re.compile(r"^[\s(\[（【]+|^(?:source|来源)\s*[:：]\s*|[\s)\]）】.,;:|]+$", re.I)

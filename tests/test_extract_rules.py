@@ -208,10 +208,48 @@ def test_page_dates(meta: str, paragraphs: tuple[str, ...], date: dt.date | None
         ("Source: shanxi evening news", "Shanxi Evening News"),
         ("Source: China Daily | Updated: 2023-01-05 10:21", "China Daily"),
         ("Source: Shanxi daily\u00a0\u00a0 Time: 11 05,2021", "Shanxi Daily"),
+        ("Source: China Daily/Xinhua", "China Daily/Xinhua"),  # a slash without a date after it is part of the name
+        ("Source: Xinhua | Editor: Li Si", "Xinhua"),
+        ("来源：山西日报", "Shanxi Daily"),
+        ("来源: 新华社", "Xinhua"),
+        ("来源：人民日报", "People's Daily"),
+        ("来源：中国日报", "China Daily"),
+        ("来源：中国日报网", "China Daily"),
+        ("来源：太原日报", "太原日报"),  # no English name known: kept as written
+        ("(新华社)", "Xinhua"),
+        ("来源：新华社 作者：张三 责任编辑：李四", "Xinhua"),
     ],
 )
 def test_page_sources(meta: str, source: str | None) -> None:
-    assert extract(page(meta, "The terminal opened.")).source == source
+    fields = extract(page(meta, "The terminal opened."))
+    assert (fields.source, fields.body) == (source, "The terminal opened.")
+
+
+@pytest.mark.parametrize(
+    ("meta", "source", "date"),
+    [
+        ("Source: Xinhua | 2021-09-20", "Xinhua", dt.date(2021, 9, 20)),
+        ("Source: Xinhua · 2021-09-20", "Xinhua", dt.date(2021, 9, 20)),
+        ("Source: Xinhua / 2021-09-20", "Xinhua", dt.date(2021, 9, 20)),
+        ("Source: Xinhua – Sept 20, 2021", "Xinhua", dt.date(2021, 9, 20)),
+        ("Source: Xinhua — 2021-09-20 09:12 BJT", "Xinhua", dt.date(2021, 9, 20)),
+        ("Source: Xinhua - 2021-09-20", "Xinhua", dt.date(2021, 9, 20)),
+        ("Source: Xinhua  Updated: 2021-09-20", "Xinhua", dt.date(2021, 9, 20)),
+        ("Source: Xinhua Updated 2021-09-20", "Xinhua", dt.date(2021, 9, 20)),
+        ("Source: chinadaily.com.cn | 2021-09-20", "China Daily", dt.date(2021, 9, 20)),
+        ("Source: shanxi evening news | 2021-09-20", "Shanxi Evening News", dt.date(2021, 9, 20)),
+        ("Source: Xinhua | 12/07/2022", "Xinhua", None),  # day and month undecidable: no date
+        ("Source: 2021-09-20", None, dt.date(2021, 9, 20)),
+        ("2021-09-20 09:12 | Source: Xinhua", "Xinhua", dt.date(2021, 9, 20)),
+        ("来源：新华社 2021-09-20", "Xinhua", dt.date(2021, 9, 20)),
+        ("2021-09-20 09:12 来源：新华社", "Xinhua", dt.date(2021, 9, 20)),
+        ("来源：中国日报 时间：2021年09月20日 09:12", "China Daily", dt.date(2021, 9, 20)),
+        ("发布时间：2021-09-20 来源：人民网", "People's Daily", dt.date(2021, 9, 20)),
+    ],
+)
+def test_source_line_with_a_date(meta: str, source: str | None, date: dt.date | None) -> None:
+    fields = extract(page(meta, "The terminal opened."))
+    assert (fields.source, fields.date, fields.body) == (source, date, "The terminal opened.")
 
 
 @pytest.mark.parametrize(
@@ -222,6 +260,17 @@ def test_page_sources(meta: str, source: str | None) -> None:
         ("By Li Si and Wang Wu", "Li Si and Wang Wu"),
         ("By ZHANG SAN in Taiyuan | chinadaily.com.cn | Updated: 2023-01-05 10:21", "Zhang San"),
         ("Reporter: Wang Wu", "Wang Wu"),
+        ("作者：张三", "张三"),
+        ("作者: 张三", "张三"),
+        ("作者：ZHANG SAN", "Zhang San"),
+        ("记者 张三", "张三"),
+        ("记者：张三 李四", "张三 李四"),
+        ("本报记者 张三、李四", "张三、李四"),
+        ("新华社记者张三报道", "张三"),
+        ("（记者 张三）", "张三"),
+        ("文/张三", "张三"),
+        ("记者 欧阳·买买提", "欧阳·买买提"),
+        ("作者：张三 | 2021-09-20", "张三"),
     ],
 )
 def test_bylines(byline: str, author: str) -> None:
@@ -229,9 +278,23 @@ def test_bylines(byline: str, author: str) -> None:
     assert (fields.author, fields.body) == (author, "The terminal opened.")
 
 
-def test_byline_line_with_outlet_and_date_keeps_them() -> None:
-    fields = extract(page("By ZHANG SAN in Taiyuan | chinadaily.com.cn | Updated: 2023-01-05 10:21", "The terminal opened."))
-    assert (fields.author, fields.source, fields.date) == ("Zhang San", "China Daily", dt.date(2023, 1, 5))
+@pytest.mark.parametrize(
+    ("byline", "author", "source", "date"),
+    [
+        (
+            "By ZHANG SAN in Taiyuan | chinadaily.com.cn | Updated: 2023-01-05 10:21",
+            "Zhang San", "China Daily", dt.date(2023, 1, 5),
+        ),
+        ("By Zhang San | Xinhua | 2021-09-20", "Zhang San", "Xinhua", dt.date(2021, 9, 20)),
+        ("记者 张三 | 来源：新华社 | 2021-09-20", "张三", "Xinhua", dt.date(2021, 9, 20)),
+        ("来源：新华社 作者：张三", "张三", "Xinhua", None),
+    ],
+)
+def test_byline_line_with_outlet_and_date_keeps_them(
+    byline: str, author: str, source: str, date: dt.date | None
+) -> None:
+    fields = extract(page(byline, "The terminal opened."))
+    assert (fields.author, fields.source, fields.date, fields.body) == (author, source, date, "The terminal opened.")
 
 
 @pytest.mark.parametrize(
@@ -247,6 +310,11 @@ def test_byline_line_with_outlet_and_date_keeps_them() -> None:
         "Time is running out for the old mines, he said.",
         "The company's address is now in Xiaodian district.",
         "Wang said: \"Photos of the old town are popular online.\"",
+        "On October 8, 2023, the line carried 50,000 passengers.",
+        "October 8, 2023 was the busiest day so far.",
+        "2021-09-20 09:12 is when the first train left.",
+        "记者发现问题严重",
+        "编辑部的故事 is a popular Beijing sitcom.",
     ],
 )
 def test_real_paragraphs_are_kept(paragraph: str) -> None:
@@ -268,6 +336,7 @@ def test_real_paragraphs_are_kept(paragraph: str) -> None:
         "A view of Taiyuan at night. (Photo by Zhang San)", "Photo: Xinhua",
         "A view of Taiyuan at night. Zhang San / For China Daily", "Zhang San / Xinhua",
         "Li Si and Wang Wu contributed to this story.", "Zhao Liu also contributed to this report.",
+        "编辑：李四", "责任编辑：王五",
     ],
 )
 def test_chrome_lines_are_dropped(chrome: str) -> None:
@@ -440,6 +509,10 @@ def test_city_label() -> None:
         ("XINHUA", "Xinhua"),
         ("新华社", "Xinhua"),
         ("来源：山西日报", "Shanxi Daily"),
+        ("来源: 新华社", "Xinhua"),
+        ("人民日报", "People's Daily"),
+        ("中国日报", "China Daily"),
+        ("太原日报", "太原日报"),
         ("eshanxi.com", "eShanxi"),
         ("shanxi evening news", "Shanxi Evening News"),
         ("Taiyuan Evening News", "Taiyuan Evening News"),
@@ -457,7 +530,10 @@ def test_normalise_source(value: str | None, label: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("value", "label"),
-    [("chinadaily.com.cn", "China Daily"), ("Xinhua", "Xinhua"), ("Taiyuan Evening News", None), ("", None)],
+    [
+        ("chinadaily.com.cn", "China Daily"), ("Xinhua", "Xinhua"), ("新华社", "Xinhua"), ("中国日报", "China Daily"),
+        ("Taiyuan Evening News", None), ("太原日报", None), ("", None),
+    ],
 )
 def test_known_outlet(value: str, label: str | None) -> None:
     assert known_outlet(value) == label
