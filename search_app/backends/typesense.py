@@ -656,10 +656,11 @@ class _Plan:
             # Typesense has no "everything except -word" query; city:/source:/year: exclusions still filter.
             self.notices.append("A query of only excluded words is not supported on Typesense: the exclusions were ignored.")
         text_fields = self.fields or {"title", "body"}
-        self.query_by = [f for f in ("title", "body") if f in text_fields] + (["cities"] if not self.fields else [])
+        # Unfielded words also find reporters by name, as on Whoosh (bylines are moved out of the body).
+        self.query_by = [f for f in ("title", "body") if f in text_fields] + (["cities", "author"] if not self.fields else [])
 
     def params(self, relax: bool) -> dict[str, Any]:
-        weights = {"title": TITLE_WEIGHT, "body": 1, "cities": 1}
+        weights = {"title": TITLE_WEIGHT, "body": 1, "cities": 1, "author": 1}
         return {
             "q": self.q,
             "query_by": ",".join(self.query_by),

@@ -51,6 +51,8 @@ CASES: dict[str, SearchRequest] = {
     "city without articles": SearchRequest(q="Lvliang"),
     "misspelled word": SearchRequest(q="logistcs"),
     "misspelled city": SearchRequest(q="Taiyaun"),
+    "nothing searchable": SearchRequest(q="the", sort="newest"),
+    "reporter by name": SearchRequest(q="Shenggao"),
     "everything, newest first": SearchRequest(),
     "oldest first, undated last": SearchRequest(sort="oldest"),
     "words, newest first": SearchRequest(q="shanxi", sort="newest"),
@@ -66,6 +68,7 @@ CASES: dict[str, SearchRequest] = {
 }
 
 SAME: dict[str, tuple[list[str], int, bool]] = {
+    "reporter by name": ([A3], 1, False),
     "one word": ([A3, A4], 2, False),
     "ranked, title words weigh more": ([A4, A1], 2, False),
     "two words": ([A2], 1, False),
@@ -116,6 +119,8 @@ DIFFERENCES: dict[str, tuple[tuple[list[str], int, bool], tuple[list[str], int, 
                         "typo tolerance: Typesense answers with the corrected word's results at once"),
     "misspelled city": (([], 0, False), ([A0, A2, A3, A4], 4, False),
                         "typo tolerance: Typesense answers with the corrected word's results at once"),
+    "nothing searchable": (([], 0, False), ([A0, A1, A3, A4, A2], 5, False),
+                           "Typesense indexes stop words and single letters: 'the' is searched, not reported as unsearchable"),
 }
 
 
