@@ -1,18 +1,33 @@
-"""'Did you mean': spelling corrections drawn from the index's own words.
+"""'Did you mean' and search box completions, drawn from the index's own words.
 
-Candidates within two edits are found through a table of one-letter deletions of every
+Spelling candidates within two edits are found through a table of one-letter deletions of every
 indexed word (a symmetric-delete scheme), so a suggestion costs a few dictionary lookups
 instead of a scan of the vocabulary.
+
+Completions read the typed text as the query parser does: the word at its end is completed from
+what can stand there (index words; a field's own words for title:, body: and author:; city names,
+sources and years for city:, source: and year:), an operator at the end completes nothing, and
+titles are offered only where they show what the search will find.
 """
 
 from __future__ import annotations
 
 import bisect
 import json
+import re
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from whoosh.analysis import STOP_WORDS
 
 from .gazetteer import cities, fold
+from .models import SearchRequest
+from .query import Group, Node, Not, Phrase, Word, parse
+
+if TYPE_CHECKING:
+    from .backends.base import SearchBackend
 
 MIN_LENGTH = 3
 MAX_LENGTH = 30
@@ -94,3 +109,176 @@ class Vocabulary:
                 if best is None or key < best:
                     best = key
         return best[2] if best else None
+
+
+# ---------------------------------------------------------------- completions for the search box
+
+MAX_TYPED = 200  # characters of the typed text that are completed
+MAX_COMPLETIONS = 8
+MAX_TITLES = 5
+MIN_FILL_PREFIX = 3  # shorter last words start too many words to search the bodies for
+VALUE_FIELDS = ("city", "source", "year")  # completed as a whole value, not word by word
+# Very common function words that say nothing about an article. With the analyser's own stop
+# words (never indexed, so a query of them finds nothing) they are never offered.
+COMMON_WORDS = frozenset("""
+    about above after again against all almost along already also although am among amongst another any
+    anyway because been before being below besides between both but could did do does doing done down
+    during each either else etc ever every few further furthermore had has having he hence her here hers
+    herself him himself his how however i into its itself just last least less many me meanwhile might
+    mine more moreover most mostly much must my myself neither nevertheless no nonetheless nor now off
+    often once one only onto other others otherwise our ours ourselves out over own per perhaps rather
+    said same she should since so some still such than their theirs them themselves then there thereby
+    therefore these they those though through throughout thus too toward towards under until unto upon
+    very via was were what whatever whereas whether which while who whom whose why within without would
+""".split())
+NOT_COMPLETED = frozenset(STOP_WORDS) | COMMON_WORDS
+_LAST_WORD = re.compile(r"(\w+)$")
+_QUOTES = '"“”„«»＂'  # what the parser reads as a quote
+_BARE_VALUE = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class LastWord:
+    """The word being typed at the end of the search box, and what it stands for there."""
+
+    head: str  # the text before it, kept as typed in every completion
+    prefix: str  # what has been typed of it (for a city:, source: or year: value, all of the value)
+    field: str | None  # title, body, author, city, source or year when limited to one, else None
+    negated: bool  # excluded with - or NOT
+    phrase: bool  # inside a quote not yet closed
+
+
+def last_word(text: str) -> LastWord | None:
+    """The word at the end of text as the query parser reads it; None after a space, an operator or punctuation."""
+    match = _LAST_WORD.search(text)
+    if not match:
+        return None
+    parsed = parse(text)
+    found = _leaf_ending_at(parsed.tree, len(parsed.text), False)
+    if found is None:
+        return None  # "coal OR", "coal NOT": the parser read an operator, not a word
+    leaf, negated = found
+    phrase = isinstance(leaf, Phrase)
+    head, prefix = text[: match.start()], match.group(1)
+    if leaf.field in VALUE_FIELDS:
+        if phrase:  # source:"china d: the value is all of the quoted text
+            quote = max(text.rfind(q) for q in _QUOTES)
+            head, prefix = text[:quote], text[quote + 1:].lstrip()
+        elif text.endswith(leaf.text):
+            head, prefix = text[: len(text) - len(leaf.text)], leaf.text
+    return LastWord(head=head, prefix=prefix, field=leaf.field, negated=negated, phrase=phrase)
+
+
+def _leaf_ending_at(node: Node, end: int, negated: bool) -> tuple[Word | Phrase, bool] | None:
+    if isinstance(node, Group):
+        for child in reversed(node.children):
+            found = _leaf_ending_at(child, end, negated)
+            if found is not None:
+                return found
+        return None
+    if isinstance(node, Not):
+        return _leaf_ending_at(node.child, end, not negated)
+    return (node, negated) if node.span[1] == end else None
+
+
+def city_completions(prefix: str, limit: int = MAX_COMPLETIONS) -> list[str]:
+    """Gazetteer names starting with prefix: cities, then county-level divisions, each by name (those
+    matched by another spelling after), in Chinese when typed in Chinese."""
+    key = fold(prefix)
+    if not key:
+        return []
+    city_level = [(c.name, c.zh, c.variants) for c in cities()]
+    divisions = [d for c in cities() for d in c.divisions]
+    found: list[str] = []
+    for names in (city_level, divisions):
+        matches: list[tuple[int, str]] = []
+        for name, zh, variants in names:
+            if fold(name).startswith(key):
+                matches.append((0, name))
+            elif any(fold(v).startswith(key) for v in variants):  # "Tatung", "Lvliang"
+                matches.append((1, name))
+            elif zh.startswith(key):
+                matches.append((0, zh))
+        found += [name for _rank, name in sorted(matches, key=lambda m: (m[0], fold(m[1])))]
+    return list(dict.fromkeys(found))[:limit]
+
+
+def facet_completions(backend: SearchBackend, field: str, prefix: str, limit: int = MAX_COMPLETIONS) -> list[str]:
+    """Sources or years of the index with a word starting with prefix, in the search page's facet order."""
+    key = fold(prefix)
+    data = backend.search(SearchRequest(per_page=1, highlight=False, suggest=False, facets=True))
+    values = [str(v["value"]) for v in data["facets"].get(field, []) if v["count"]]
+    return [v for v in values if fold(v).startswith(key) or any(w.startswith(key) for w in fold(v).split())][:limit]
+
+
+def _values(backend: SearchBackend, word: LastWord) -> list[str]:
+    """What the last word may become: words of the right vocabulary, or values of its field."""
+    if word.field == "city":
+        return city_completions(word.prefix)
+    if word.field in ("source", "year"):
+        return facet_completions(backend, word.field, word.prefix)
+    if word.field == "author":
+        return backend.complete_words("author", word.prefix, MAX_COMPLETIONS)
+    # Ask for enough that dropping every listed word still leaves a full list (the vocabulary sorts
+    # all the prefix's words either way, so the larger limit costs nothing).
+    limit = MAX_COMPLETIONS + len(NOT_COMPLETED)
+    if word.field in ("title", "body"):
+        words = backend.complete_words(word.field, word.prefix, limit)
+    else:
+        words = backend.complete(word.prefix, limit)
+    return [w for w in words if w not in NOT_COMPLETED][:MAX_COMPLETIONS]
+
+
+def _quoted(value: str) -> str:
+    """A field value as the parser reads it whole: bare when one word, else in quotes."""
+    return value if _BARE_VALUE.fullmatch(value) else '"' + value.replace('"', "") + '"'
+
+
+def _hits(backend: SearchBackend, q: str) -> list[dict[str, Any]]:
+    """The first articles q finds; none for a relaxed answer, which matches only some of the words."""
+    req = SearchRequest(q=q, per_page=MAX_TITLES, highlight=False, facets=False, suggest=False)
+    data = backend.search(req)
+    return [] if data.get("relaxed") else list(data["results"])
+
+
+def _searches_something(q: str) -> bool:
+    """True when q asks for articles, not only excludes some (a list of everything but X says nothing)."""
+    return any(not isinstance(child, Not) for child in parse(q).tree.children)
+
+
+def _titles(backend: SearchBackend, word: LastWord, words: list[str]) -> list[dict[str, Any]]:
+    """Articles for the box: for a searched word, headlines with a word starting with it, then
+    (from 3 letters) the articles the typed text finds with it as a prefix; otherwise the articles
+    its first completion finds, never ones merely containing an excluded word."""
+    if word.field in (None, "title", "body") and not word.negated and not word.phrase:
+        # The core's prefix syntax, so titles follow the index's analysis; the word itself too, as
+        # a whole word is indexed by its stem ("industrial*" alone misses "industri").
+        headlines = f"title:({word.prefix}* OR {word.prefix})"
+        fill = f"{word.head}({word.prefix}* OR {word.prefix})"
+        hits = _hits(backend, headlines) if word.field != "body" else []
+        if len(hits) < MAX_TITLES and len(word.prefix) >= MIN_FILL_PREFIX and fill != headlines:
+            # Room left: the articles the typed text itself finds, its last word as a prefix
+            # ("air" lists the airport articles even when no headline has a word starting with it).
+            seen = {h["id"] for h in hits}
+            hits += [h for h in _hits(backend, fill) if h["id"] not in seen]
+    elif words:
+        # An excluded word, a phrase, a field value: what the first completion would search.
+        preview = words[0] + ('"' if word.phrase else "")
+        hits = _hits(backend, preview) if _searches_something(preview) else []
+    else:
+        hits = []
+    return [{"id": h["id"], "title": h["title"]} for h in hits[:MAX_TITLES]]
+
+
+def completions(backend: SearchBackend, typed: str) -> dict[str, Any]:
+    """Completions for the search box: {"query": the typed text (first 200 characters), "words": it with
+    its last word completed, "titles": [{"id", "title"}] of articles to open}."""
+    text = typed[:MAX_TYPED]
+    data: dict[str, Any] = {"query": text, "words": [], "titles": []}
+    word = last_word(text)
+    if word is None:
+        return data
+    values = _values(backend, word)
+    data["words"] = [word.head + (_quoted(v) if word.field in VALUE_FIELDS else v) for v in values]
+    data["titles"] = _titles(backend, word, data["words"])
+    return data

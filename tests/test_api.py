@@ -266,6 +266,63 @@ def test_suggest_leaves_out_very_common_words(client):
     assert client.get("/api/suggest?q=coal+wi").get_json() == {"query": "coal wi", "words": [], "titles": []}
 
 
+def suggest(client: Any, q: str) -> dict[str, Any]:
+    response = client.get("/api/suggest", query_string={"q": q})
+    assert response.status_code == 200, q
+    data = response.get_json()
+    check(client, "Suggest", data)
+    return data
+
+
+def title(article_id: str, text: str) -> dict[str, str]:
+    return {"id": article_id, "title": text, "url": f"/article/{article_id}"}
+
+
+def test_suggest_completes_nothing_after_an_operator(client):
+    for q in ("coal OR", "coal AND", "coal NOT", "NOT", "(coal OR"):
+        assert suggest(client, q) == {"query": q, "words": [], "titles": []}
+    # Lower-case "or" is no operator: it may be the start of "order".
+    assert suggest(client, "coal or")["words"] == ["coal order", "coal ore", "coal organizations"]
+    # The word after an operator is completed once typed.
+    assert suggest(client, "coal OR airp")["words"] == ["coal OR airport", "coal OR airports"]
+
+
+def test_suggest_completes_field_values_from_their_own_lists(client):
+    assert suggest(client, "city:ta") == {
+        "query": "city:ta", "words": ["city:Taiyuan", "city:Datong", "city:Taigu"],  # Datong spelt Tatung
+        "titles": [title("000_5ca391961da276a5", "Shanxi metropolises listed as modern circulation cities"),
+                   title("002_d26b102950b0f93f", "Demo zone, district to co-develop industrial parks in Shanxi"),
+                   title("003_b8c9e442042d1bdf", "Work report reveals Shanxi remains on task"),
+                   title("004_860ced496ef7d71d", "Jincheng pursues socioeconomic development, opening up")],
+    }
+    assert suggest(client, "city:太")["words"] == ["city:太原", "city:太谷区"]
+    assert suggest(client, "coal city:xiaod")["words"] == ["coal city:Xiaodian"]
+    assert suggest(client, "source:da")["words"] == ['source:"China Daily"', 'source:"Shanxi Daily"']
+    assert suggest(client, 'source:"china d')["words"] == ['source:"China Daily"']
+    assert suggest(client, "year:20")["words"] == ["year:2022", "year:2021", "year:2019"]
+    assert suggest(client, "author:yu") == {
+        "query": "author:yu", "words": ["author:yuan"],
+        "titles": [title("003_b8c9e442042d1bdf", "Work report reveals Shanxi remains on task")],
+    }
+    # Headline words only (the bodies have transformation, trade, train...).
+    assert suggest(client, "title:tra")["words"] == ["title:transfer", "title:transfers"]
+    assert suggest(client, "title:the") == {"query": "title:the", "words": [], "titles": []}
+
+
+def test_suggest_excluded_word_is_completed_but_fills_no_titles_with_it(client):
+    # The Jincheng headline starts with "jin": listing it would offer what is being excluded.
+    expected = {
+        "query": "coal -jin", "words": ["coal -jincheng", "coal -jingang", "coal -jinou", "coal -jinzhong"],
+        "titles": [title("000_5ca391961da276a5", "Shanxi metropolises listed as modern circulation cities"),
+                   title("003_b8c9e442042d1bdf", "Work report reveals Shanxi remains on task")],
+    }
+    assert suggest(client, "coal -jin") == expected
+    assert [t["id"] for t in expected["titles"]] == ids(client.get("/api/search?q=coal+-jincheng").get_json())
+    assert suggest(client, "coal NOT jin")["titles"] == expected["titles"]
+    # Nothing but an exclusion: no articles to show.
+    assert suggest(client, "-air") == {"query": "-air", "words": ["-airport", "-aircraft", "-airports"], "titles": []}
+
+
 # ---------------------------------------------------------------- /healthz and the index lifecycle
 
 def test_healthz(client, handle):

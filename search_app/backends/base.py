@@ -46,6 +46,10 @@ class SearchBackend(Protocol):
         """Indexed words starting with prefix, most frequent first (for the search box)."""
         ...
 
+    def complete_words(self, field: str, prefix: str, limit: int = 8) -> list[str]:
+        """Words of one field (title, body or author) starting with prefix, most frequent first; [] for other fields."""
+        ...
+
     def stats(self) -> dict[str, Any]:
         """Articles, counts per city and source, date range and build details of the live index."""
         ...

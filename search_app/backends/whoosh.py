@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -9,8 +10,11 @@ from .. import indexer
 from .. import search as core
 from ..ingest import DEFAULT_MAX_BYTES
 from ..models import BuildReport, SearchRequest
+from ..query import analyse
 from ..reader import IndexHandle
 from .base import Progress
+
+MAX_CANDIDATES = 1000  # words of a prefix looked at for one field's completions (the most frequent first)
 
 
 class WhooshBackend:
@@ -47,6 +51,31 @@ class WhooshBackend:
     def complete(self, prefix: str, limit: int = 8) -> list[str]:
         """Words of the live generation's spelling vocabulary that start with prefix."""
         return self.handle.generation().vocabulary().complete(prefix, limit)
+
+    def complete_words(self, field: str, prefix: str, limit: int = 8) -> list[str]:
+        """Words of one field starting with prefix, most frequent in it first: for title and body the
+        vocabulary's words whose stem that field holds, for author the byline words."""
+        prefix = prefix.lower()
+        if not prefix or field not in ("title", "body", "author"):
+            return []
+        gen = self.handle.generation()
+        with gen.searcher() as searcher:
+            reader = searcher.reader()
+            if field not in reader.indexed_field_names():
+                return []
+            counts: dict[str, tuple[int, int]] = {}
+            if field == "author":
+                for term in islice(reader.expand_prefix(field, prefix), MAX_CANDIDATES):
+                    word = term.decode("utf-8") if isinstance(term, bytes) else term
+                    counts[word] = (reader.doc_frequency(field, word), 0)
+            else:
+                vocabulary = gen.vocabulary()
+                for word in vocabulary.complete(prefix, MAX_CANDIDATES):
+                    terms = analyse(word)  # a stop word has none: never in the field
+                    if terms:
+                        counts[word] = (min(reader.doc_frequency(field, t) for t in terms), vocabulary.frequencies[word])
+        ranked = sorted((w for w, (n, _f) in counts.items() if n), key=lambda w: (-counts[w][0], -counts[w][1], w))
+        return ranked[:limit]
 
     def stats(self) -> dict[str, Any]:
         """The live generation's meta plus its size on disk."""

@@ -64,9 +64,19 @@
     return match ? match[0] : "";
   }
 
-  // A same-site path such as "/article/x", never "//host", "javascript:" or a full URL.
+  // An article page of this site ("/article/x"), as the path the browser itself would resolve the URL
+  // to: never another host however written ("//host", "/\t/host" with the tab a browser strips,
+  // "/\\host"), "javascript:", or a path outside /article/ ("/article/../x" resolves to "/x").
   function localPath(url) {
-    return typeof url === "string" && /^\/(?![\/\\])/.test(url) ? url : null;
+    if (typeof url !== "string") { return null; }
+    var resolved;
+    try {
+      resolved = new URL(url, window.location.origin);
+    } catch (e) {
+      return null;
+    }
+    if (resolved.origin !== window.location.origin || resolved.pathname.indexOf("/article/") !== 0) { return null; }
+    return resolved.pathname + resolved.search + resolved.hash;
   }
 
   function initSuggest(form, box) {

@@ -10,6 +10,7 @@ hostile article (conftest.HOSTILE_TITLE), whose headline starts with markup.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from typing import Any, Callable
@@ -126,6 +127,53 @@ def test_titles_are_text_never_markup(page: Any) -> None:
     page.locator(ARTICLE_OPTIONS, has_text="Hostile").click()
     page.wait_for_url(re.compile(rf"/article/{HOSTILE_ID}$"))
     assert page.evaluate("typeof window.__pwned") == "undefined"
+
+
+def test_field_values_and_operators(page: Any) -> None:
+    box = type_into_box(page, "city:ta")
+    assert option_texts(page, QUERY_OPTIONS) == ["city:Taiyuan", "city:Datong", "city:Taigu"]
+    # After an operator there is nothing to complete: the list closes.
+    requests = suggest_requests(page)
+    box.fill("")
+    box.press_sequentially("coal OR")
+    deadline = time.monotonic() + 10
+    while not any(query_of(u).get("q") == ["coal OR"] for u in requests) and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    page.wait_for_timeout(300)
+    expect(page.locator(LISTBOX)).to_be_hidden()
+    expect(box).to_have_attribute("aria-expanded", "false")
+
+
+def test_only_article_pages_of_this_site_are_offered(page: Any) -> None:
+    origin = "http://evil.example"
+    unsafe = [
+        "/\t/evil.example/article/x",  # a browser strips the tab: "//evil.example/..."
+        "/\n/evil.example/article/x",
+        "//evil.example/article/x",
+        "/\\evil.example/article/x",  # a backslash reads as a slash
+        "\\/evil.example/article/x",
+        f"{origin}/article/x",
+        "javascript:alert(1)//article/",
+        "data:text/html,<script>alert(1)</script>",
+        "/article/../search?q=x",  # resolves outside /article/
+        "/search?q=air",
+        None, 42, ["/article/x"],
+    ]
+    page.goto("/")
+    here = page.evaluate("location.origin")
+    answer: list[dict[str, Any]] = [{"id": f"u{i}", "title": f"Unsafe {i}", "url": url} for i, url in enumerate(unsafe)]
+    answer += [{"id": "g0", "title": "Safe path", "url": "/article/004_860ced496ef7d71d"},
+               {"id": "g1", "title": "Safe full URL", "url": f"{here}/article/003_b8c9e442042d1bdf?q=air#top"}]
+
+    def handle(route: Any) -> None:
+        q = query_of(route.request.url)["q"][0]
+        route.fulfill(status=200, content_type="application/json", body=json.dumps({"query": q, "words": [], "titles": answer}))
+
+    page.route("**/api/suggest?*", handle)
+    type_into_box(page, "air")
+    assert option_texts(page, ARTICLE_OPTIONS) == ["Safe path", "Safe full URL"]
+    page.locator(ARTICLE_OPTIONS, has_text="Safe full URL").click()
+    page.wait_for_url(f"{here}/article/003_b8c9e442042d1bdf?q=air#top")
 
 
 # ---------------------------------------------------------------- keyboard
