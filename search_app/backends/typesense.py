@@ -49,7 +49,7 @@ from ..snippets import Match, mark, snippet_of_matches
 from ..sources import normalise_source
 from ..schema import EPOCH, UNDATED_KEY, date_sort_keys
 from ..suggest import distance
-from . import typesense_sync
+from . import typesense_sync, typesense_words
 from .base import Progress
 
 ALIAS = "articles"
@@ -583,6 +583,10 @@ class TypesenseBackend:
             "action": "build",  # updates change the collection in place; it was made by a build
             "nodes": [f"{n['protocol']}://{n['host']}:{n['port']}" for n in self.nodes],
         }
+
+    def complete_words(self, field: str, prefix: str, limit: int = 8) -> list[str]:
+        """Words of one field (title, body or author) starting with prefix, most frequent among the matching articles first."""
+        return typesense_words.complete_words(self, field, prefix, limit)
 
     def complete(self, prefix: str, limit: int = 8) -> list[str]:
         """Words starting with prefix, most frequent among the articles that have one first."""

@@ -158,7 +158,10 @@ def openapi_document() -> dict[str, Any]:
             "/api/suggest": {"get": {
                 "operationId": "suggest", "summary": "Completions for the search box",
                 "parameters": [_param("q", {"type": "string"}, "What has been typed so far; its last word is completed.")],
-                "responses": {"200": _json("Suggest", "Index words starting with the last typed word (very common words left out); titles of articles with a headline word starting with it, then of articles the typed text finds."),
+                "responses": {"200": _json("Suggest", ("Index words starting with the last typed word (very common words left out); after title:, body: or "
+                                             "author: that field's own words; after city:, source: or year: whole values; nothing after "
+                                             "OR, AND or NOT. Titles: articles with a headline word starting with the word, then articles "
+                                             "the typed text finds.")),
                               "503": ERROR_503},
             }},
             "/healthz": {"get": {

@@ -209,3 +209,11 @@ def test_stats_and_health(backend: Any) -> None:
     health = backend.health()
     assert (health["status"], health["backend"], health["articles"]) == ("ok", backend.name, 5)
     assert health["generation"] == stats["generation"] and health["built_at"]
+
+
+@pytest.mark.parametrize(("field", "prefix", "whoosh", "typesense"), [
+    ("title", "tra", ["transfer", "transfers"], ["transfers"]),  # Whoosh also offers the word its stem came from
+    ("author", "yu", ["yuan"], ["yuan"]),
+])
+def test_field_word_completions(backend: Any, field: str, prefix: str, whoosh: list[str], typesense: list[str]) -> None:
+    assert sorted(backend.complete_words(field, prefix)) == (whoosh if backend.name == "whoosh" else typesense)
