@@ -523,18 +523,25 @@ def test_city_queries_mark_the_city_in_snippets(handle: IndexHandle, q: str) -> 
     assert "<mark>Jincheng</mark>" in snippets["001_0b108123ccd7e2b3"]
 
 
-@pytest.fixture(scope="module")
-def chinese_handle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexHandle]:
-    """An English article and one with Chinese in its title and body."""
-    seeds = tmp_path_factory.mktemp("zhseeds")
-    (seeds / "zh.txt").write_text("太原煤炭新闻 Taiyuan coal news\n\nUpdated: 2022-05-01\n\n"
-                                  "山西省太原市举办煤炭博览会。Visitors came from Datong.\n", "utf-8")
-    (seeds / "en.txt").write_text("Datong coal output rises\n\nUpdated: 2022-05-02\n\nCoal output in Datong rose.\n", "utf-8")
-    index_dir = tmp_path_factory.mktemp("zhindex")
+def _handle_of(factory: pytest.TempPathFactory, files: dict[str, str]) -> Iterator[IndexHandle]:
+    """An index built from the given article files, open for one module's tests."""
+    seeds = factory.mktemp("seeds")
+    for name, text in files.items():
+        (seeds / name).write_text(text, "utf-8")
+    index_dir = factory.mktemp("index")
     build(seeds, index_dir)
     handle = IndexHandle(index_dir)
     yield handle
     handle.close()
+
+
+@pytest.fixture(scope="module")
+def chinese_handle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexHandle]:
+    """An English article and one with Chinese in its title and body."""
+    yield from _handle_of(tmp_path_factory, {
+        "zh.txt": "太原煤炭新闻 Taiyuan coal news\n\nUpdated: 2022-05-01\n\n山西省太原市举办煤炭博览会。Visitors came from Datong.\n",
+        "en.txt": "Datong coal output rises\n\nUpdated: 2022-05-02\n\nCoal output in Datong rose.\n",
+    })
 
 
 @pytest.mark.parametrize(("q", "title_html", "snippet"), [
@@ -573,13 +580,9 @@ def test_relaxing_keeps_city_source_and_author_restrictions(handle: IndexHandle,
 @pytest.fixture(scope="module")
 def punctuated_handle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexHandle]:
     """Chinese text with punctuation and spaces between its words."""
-    seeds = tmp_path_factory.mktemp("zhpunct")
-    (seeds / "p.txt").write_text("Coal news from Taiyuan\n\nUpdated: 2022-05-01\n\n今日新闻。太原，煤炭产量 上升 coal 太原\n", "utf-8")
-    index_dir = tmp_path_factory.mktemp("zhpunctindex")
-    build(seeds, index_dir)
-    handle = IndexHandle(index_dir)
-    yield handle
-    handle.close()
+    yield from _handle_of(tmp_path_factory, {
+        "p.txt": "Coal news from Taiyuan\n\nUpdated: 2022-05-01\n\n今日新闻。太原，煤炭产量 上升 coal 太原\n",
+    })
 
 
 @pytest.mark.parametrize(("q", "total"), [

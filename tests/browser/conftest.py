@@ -233,3 +233,28 @@ def axe_source() -> str:
             _unavailable(f"no axe.min.js inside {path.parent}")
         path = found[0]
     return path.read_text("utf-8")
+
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="session")
+def axe_audit(axe_source: str) -> Callable[[Any, str], None]:
+    """A check that runs axe-core's WCAG 2.1 A/AA rules on a page and fails listing any serious or critical violation."""
+
+    def audit(page: Any, label: str) -> None:
+        page.add_script_tag(content=axe_source)
+        report = page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+            WCAG_TAGS,
+        )
+        bad = [v for v in report["violations"] if v.get("impact") in ("serious", "critical")]
+        lines = []
+        for v in bad:
+            lines.append(f"{v['id']} ({v['impact']}): {v['help']}")
+            for node in v["nodes"][:5]:
+                lines.append(f"    {' '.join(map(str, node['target']))}: {node.get('failureSummary', '').splitlines()[-1:]}")
+        assert not bad, f"axe on {label}:\n" + "\n".join(lines)
+
+    return audit
+

@@ -26,7 +26,6 @@ LONG_ID = "zz_longwords"  # conftest.LONG_ID: the article of long unbroken words
 LONG_URL = "http://www.chinadaily.com.cn/a/202209/29/WS63352c7ea310fd2b29e7a3f1.html"
 COAL_TAIYUAN_IDS = {"000_5ca391961da276a5", "003_b8c9e442042d1bdf", "004_860ced496ef7d71d"}
 SHANXI_TAIYUAN_IDS = SHANXI_IDS - {"001_0b108123ccd7e2b3"}
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHONE = {"width": 375, "height": 740}
 
 
@@ -433,7 +432,7 @@ AUDITED = {
 
 
 @pytest.mark.parametrize("name", list(AUDITED))
-def test_axe_no_serious_violations(new_page: Callable[..., Any], axe_source: str, name: str) -> None:
+def test_axe_no_serious_violations(new_page: Callable[..., Any], axe_audit: Callable[[Any, str], None], name: str) -> None:
     path, status = AUDITED[name]
     # bypass_csp lets the injected axe script run; this context is for the audit only.
     allow = [r"status of 404"] if status == 404 else []
@@ -445,15 +444,4 @@ def test_axe_no_serious_violations(new_page: Callable[..., Any], axe_source: str
     if name.startswith("search"):
         expect(page.locator("#results li.result").first).to_be_visible()
         expect(page.locator("aside#filters")).to_be_visible()
-    page.add_script_tag(content=axe_source)
-    report = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        WCAG_TAGS,
-    )
-    bad = [v for v in report["violations"] if v.get("impact") in ("serious", "critical")]
-    lines = []
-    for v in bad:
-        lines.append(f"{v['id']} ({v['impact']}): {v['help']}")
-        for node in v["nodes"][:5]:
-            lines.append(f"    {' '.join(map(str, node['target']))}: {node.get('failureSummary', '').splitlines()[-1:]}")
-    assert not bad, f"axe on {path}:\n" + "\n".join(lines)
+    axe_audit(page, path)
