@@ -38,8 +38,9 @@ held_locks: set[int] = set()  # descriptors of write locks this process holds (s
 
 
 def article_words(article: Article) -> set[str]:
-    """The distinct lower-case words of an article, for the spelling vocabulary."""
-    return set(_WORD.findall((article.title + "\n" + article.body).lower()))
+    """The distinct lower-case words of an article (reporter and source included), for the spelling vocabulary."""
+    text = "\n".join((article.title, article.body, article.author or "", article.source or ""))
+    return set(_WORD.findall(text.lower()))
 
 
 @dataclass

@@ -602,3 +602,11 @@ def test_county_names_as_typed_map_to_their_city(value: str) -> None:
 
 def test_a_chinese_county_name_filters_by_its_city(handle: IndexHandle) -> None:
     assert (run(handle, "city:平遥")["notices"], run(handle, "city:平遥")["total"]) == ([], 1)
+
+
+@pytest.mark.parametrize(("q", "suggestion"), [
+    ("Shengao", {"query": "Shenggao", "total": 1}),  # a reporter's name, misspelled
+    ("source:xinhau", None),  # a source is a filter: an unknown one is a notice, not a spelling question
+])
+def test_did_you_mean_knows_reporters(handle: IndexHandle, q: str, suggestion: dict[str, Any] | None) -> None:
+    assert run(handle, q)["suggestion"] == suggestion
