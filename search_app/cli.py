@@ -276,6 +276,8 @@ def search_command(ctx: click.Context, query: tuple[str, ...], cities: tuple[str
     if response["suggestion"]:
         s = response["suggestion"]
         click.echo(f"Did you mean: {s['query']} ({s['total']} results)")
+    if response["total"] and not response["results"]:
+        click.echo(f"There is no page {page}: the results end on page {response['pages']}.")
     for number, hit in enumerate(response["results"], start=(page - 1) * per_page + 1):
         meta = " · ".join(x for x in (hit["date"], hit["source"], ", ".join(hit["cities"])) if x)
         click.echo(f"\n{number}. {_terminal_snippet(hit['title_html'], color)}  [{hit['id']}]")

@@ -193,3 +193,9 @@ def test_serve_on_a_busy_port_says_so_in_one_line(runner: CliRunner, built_index
     assert result.exit_code == 1
     assert result.output == (f"Error: Cannot listen on 127.0.0.1:{port} (Address already in use): "
                              "stop what uses it or pass --port N.\n")
+
+
+def test_search_past_the_last_page_says_where_the_results_end(runner: CliRunner, built_index: Path) -> None:
+    result = runner.invoke(main, ["--index", str(built_index), "search", "coal", "--page", "50"])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[1:] == ["There is no page 50: the results end on page 1."]
