@@ -25,16 +25,14 @@ import os
 import struct
 import sys
 from array import array
-from itertools import accumulate
 from pathlib import Path
-from pickle import loads
 from typing import Any, Iterable
 from zlib import crc32
 
 from whoosh.filedb.filestore import FileStorage
-from whoosh.formats import Positions
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import SegmentReader
+
+from .blocks import blocks, leaf_postings
 
 FIELDS = ("title", "body")  # the ranked text fields; other fields are small or read by facets
 SUFFIX = ".fpl"
@@ -52,43 +50,16 @@ def _key(fieldname: str, text: Any) -> bytes:
     return fieldname.encode() + b"\0" + (text if isinstance(text, bytes) else str(text).encode("utf-8"))
 
 
-def _position_decoder(fmt: Any) -> Any:
-    """A fast decoder for Whoosh's Positions values (a count, then a pickle of deltas), else the format's own."""
-    if type(fmt).decode_positions is not Positions.decode_positions:
-        return fmt.decode_positions
-    return lambda value: accumulate(loads(value[4:] if value.endswith(b".") else value[4:] + b"."))
-
-
 def _term_region(segment: Any, fieldname: str, text: Any) -> tuple[array[int], array[float], array[int], array[int]]:
     """A word's ids, weights, position starts (one more than ids) and concatenated positions in one segment."""
     ids, weights, starts, positions = array("I"), array("f"), array("I", [0]), array("I")
-    matcher = segment.postings(fieldname, text)
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
-    has_positions = matcher.supports("positions")
-    if not hasattr(matcher, "_read_values"):  # not Whoosh's block format: the slow, general way
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            if has_positions:
-                positions.extend(matcher.value_as("positions"))
+    matcher = leaf_postings(segment, fieldname, text)
+    for block in blocks(matcher) if matcher is not None else ():
+        ids.extend(block.ids)
+        weights.extend(block.weights)
+        for i in range(len(block.ids)):
+            positions.extend(block.positions(i))
             starts.append(len(positions))
-            matcher.next()
-        return ids, weights, starts, positions
-    decode = _position_decoder(matcher.format) if has_positions else None
-    while matcher.is_active():
-        matcher._read_ids()
-        matcher._read_weights()
-        ids.extend(matcher._ids)
-        weights.extend(matcher._weights)
-        if decode is not None:
-            matcher._read_values()
-            for value in matcher._values:
-                positions.extend(decode(value))
-                starts.append(len(positions))
-        else:
-            starts.extend([0] * len(matcher._ids))
-        matcher._next_block()
     return ids, weights, starts, positions
 
 

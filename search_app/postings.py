@@ -14,34 +14,20 @@ import time
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from whoosh import query as wq
-from whoosh.matching.wrappers import FilterMatcher
-from whoosh.reading import TermNotFound
 
+from .blocks import blocks, leaf_postings
 from .flat import FIELDS as FLAT_FIELDS
 from .flat import FlatPostings
 
 Postings = tuple[list[int], list[float]]
 
 
-def segment_blocks(segment: Any, fieldname: str, text: Any) -> Iterator[tuple[Any, Any]]:
+def segment_blocks(segment: Any, fieldname: str, text: Any) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
     """(segment-local ids, weights) of a word, one Whoosh block at a time; nothing if the word is absent."""
-    try:
-        matcher = segment.postings(fieldname, text)
-    except (TermNotFound, KeyError, ValueError):  # not in this segment
-        return
-    if isinstance(matcher, FilterMatcher):  # the deletion filter: callers drop deleted ids themselves
-        matcher = matcher.child
-    if not hasattr(matcher, "_read_ids"):  # not Whoosh's block format: the slow, general way
-        pairs = list(matcher.items_as("weight"))
-        if pairs:
-            yield [d for d, _ in pairs], [w for _, w in pairs]
-        return
-    # Whoosh 3 codec internals (pinned version): one block of ids and weights at a time.
-    while matcher.is_active():
-        matcher._read_ids()
-        matcher._read_weights()
-        yield matcher._ids, matcher._weights
-        matcher._next_block()
+    matcher = leaf_postings(segment, fieldname, text)
+    if matcher is not None:
+        for block in blocks(matcher):
+            yield block.ids, block.weights
 
 
 def read_postings(reader: Any, fieldname: str, text: Any, flat: Mapping[str, FlatPostings] | None = None) -> Postings:
@@ -83,27 +69,13 @@ def read_positions(reader: Any, fieldname: str, text: Any, wanted: frozenset[int
 def segment_positions(segment: Any, offset: int, fieldname: str, text: Any, wanted: frozenset[int]) -> dict[int, list[int]]:
     """Positions of a word in the wanted documents of one segment, from Whoosh's blocks (those holding them only)."""
     found: dict[int, list[int]] = {}
-    try:
-        matcher = segment.postings(fieldname, text)
-    except (TermNotFound, KeyError, ValueError):
+    matcher = leaf_postings(segment, fieldname, text)
+    if matcher is None:
         return found
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
-    if not hasattr(matcher, "_read_values"):
-        while matcher.is_active():
-            if offset + matcher.id() in wanted:
-                found[offset + matcher.id()] = list(matcher.value_as("positions"))
-            matcher.next()
-        return found
-    decode = matcher.format.decode_positions
-    while matcher.is_active():
-        matcher._read_ids()
-        block = [(i, offset + d) for i, d in enumerate(matcher._ids) if offset + d in wanted]
-        if block:
-            matcher._read_values()
-            for i, docnum in block:
-                found[docnum] = decode(matcher._values[i])
-        matcher._next_block()
+    for block in blocks(matcher):
+        for i, docnum in enumerate(block.ids):
+            if offset + docnum in wanted:
+                found[offset + docnum] = list(block.positions(i))
     return found
 
 
