@@ -263,10 +263,9 @@ def content_hash(data: bytes) -> str:
 def article_from_text(text: str, *, id: str, path: str, digest: str) -> Article:
     """One Article from the text of a scraped page."""
     fields = extract(text)
+    # A headline alone is still a record worth finding (a brief, a wire flash, a catalogue entry).
     if not fields.body.strip() and not fields.title.strip():
         raise SkipFile("no article text")
-    if not fields.body.strip():
-        raise SkipFile("no article text (only a headline)")
     return Article(
         id=id,
         path=path,
@@ -291,7 +290,7 @@ def article_from_json(obj: Any, *, id: str, path: str, digest: str) -> Article:
     fields = extract(str(obj.get("body") or obj.get("text") or ""))
     title = normalise_text(str(obj["title"])).strip() if obj.get("title") else fields.title
     body = normalise_text(str(obj["body"])).strip() if obj.get("body") else fields.body
-    if not body.strip():
+    if not body.strip() and not title.strip():
         raise SkipFile("no article text")
     date = parse_date(str(obj["date"]), context=body) if obj.get("date") else fields.date
     source = normalise_source(str(obj["source"])) if "source" in obj and obj["source"] is not None else fields.source

@@ -1,17 +1,14 @@
-"""Posting lists and positions, read from the flat side files or Whoosh's blocks, and BM25F ranking on them.
+"""Posting lists and positions, read from the flat side files or Whoosh's blocks (ranking.py scores them).
 
 Whoosh walks postings one document at a time through layers of Python matcher objects;
 for the common queries (words, OR, NOT, city terms, prefixes, exact phrases) reading each
 word's postings whole (from its segment's flat side file, see flat.py, else Whoosh's blocks a
-block at a time) and summing the same BM25F formula over them gives the same scores several
-times faster. Sloppy phrases and relaxed scoring still use Whoosh's matchers.
+block at a time) is several times faster. Sloppy phrases still use Whoosh's matchers.
 """
 
 from __future__ import annotations
 
-import heapq
-import time
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from whoosh import query as wq
 
@@ -96,85 +93,3 @@ def phrase_docs(reader: Any, q: wq.Phrase, candidates: frozenset[int],
         if any(all(start + k + 1 in later[k] for k in range(len(later))) for start in lists[0]):
             hits.append(docnum)
     return frozenset(hits)
-
-
-Scored = tuple[wq.Term, "wq.Phrase | None"]  # a term that adds to the score, and the phrase it must stand in
-
-
-def scorable_terms(q: wq.Query, inside_or: bool = False) -> list[Scored] | None:
-    """The terms whose matches add to a document's score, or None when the query needs Whoosh's matchers.
-
-    Every term found in a matching document counts, which equals Whoosh's sum only while no AND sits
-    under an OR (there, "rail" in a document without "prices" must not count for "steel OR (rail prices)").
-    A phrase's words count only in the documents where they form the phrase.
-    """
-    if isinstance(q, wq.Term):
-        return [(q, None)]
-    if isinstance(q, wq.Phrase):
-        # Whoosh scores a phrase match as the sum of its words' scores in that field.
-        return [(wq.Term(q.fieldname, w, boost=q.boost), q) for w in q.words] if q.slop == 1 else None
-    if isinstance(q, wq.Or):
-        if q.scale:  # the relaxed query's coordination bonus
-            return None
-        return _all_scorable(q.subqueries, inside_or=True)
-    if isinstance(q, wq.And):
-        return None if inside_or else _all_scorable(q.subqueries, inside_or=False)
-    if isinstance(q, wq.AndNot):
-        return None if inside_or or scorable_terms(q.b) is None else scorable_terms(q.a)
-    if isinstance(q, wq.Not):
-        return [] if scorable_terms(q.query) is not None else None
-    if isinstance(q, wq.Every) or q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
-        return []
-    return None
-
-
-def _all_scorable(children: Sequence[wq.Query], inside_or: bool) -> list[Scored] | None:
-    terms: list[Scored] = []
-    for child in children:
-        found = scorable_terms(child, inside_or)
-        if found is None:
-            return None
-        terms.extend(found)
-    return terms
-
-
-def rank(
-    searcher: Any,
-    terms: list[Scored],
-    matched: frozenset[int],
-    wanted: int,
-    postings: Callable[[str, Any], Postings],
-    lengths: Callable[[str], list[int]],
-    deadline: float = float("inf"),
-    gate: Callable[[wq.Phrase], frozenset[int]] | None = None,
-) -> tuple[list[tuple[int, float]], bool]:
-    """The best `wanted` of the matched documents with Whoosh's BM25F scores, in Whoosh's order; timed out?
-
-    Past the deadline the remaining terms are not scored: the answer is partial and says so."""
-    scores = dict.fromkeys(matched, 0.0)
-    weighting = searcher.weighting
-    timed_out = False
-    for term, phrase in terms:
-        if time.perf_counter() > deadline:
-            timed_out = True
-            break
-        ids, weights = postings(term.fieldname, term.text)
-        if not ids:
-            continue
-        # A phrase's words score only where the phrase stands; elsewhere they are plain text.
-        allowed = scores if phrase is None or gate is None else {d: 0.0 for d in gate(phrase) if d in scores}
-        scorer = weighting.scorer(searcher, term.fieldname, term.text)
-        boost = term.boost
-        if hasattr(scorer, "_score"):  # BM25F: depends on the weight and the field's length
-            score_of, field_len = scorer._score, lengths(term.fieldname)
-            for docnum, weight in zip(ids, weights):
-                if docnum in allowed:
-                    scores[docnum] += score_of(weight, field_len[docnum]) * boost
-        else:  # an unscored field (city): the posting's weight, as Whoosh's WeightScorer gives
-            for docnum, weight in zip(ids, weights):
-                if docnum in allowed:
-                    scores[docnum] += weight * boost
-    candidates = scores.items() if not timed_out else [(d, s) for d, s in scores.items() if s > 0]
-    # As Whoosh's top collector: higher scores first, and the lower doc id first among equal scores.
-    best = heapq.nlargest(wanted, candidates, key=lambda item: (item[1], -item[0]))
-    return best, timed_out

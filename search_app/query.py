@@ -321,19 +321,19 @@ class Compiler:
         self.notices: list[str] = []
 
     def compile(self, tree: Group, relaxed: bool = False) -> wq.Query | None:
-        """The Whoosh query; with relaxed=True the top-level words are OR'ed (more matches rank higher).
+        """The Whoosh query; with relaxed=True the top-level words are OR'ed (ranking puts the best matches first).
 
         Relaxing never drops a restriction: city:, source:, year:, author: and exclusions stay required.
         """
         if not relaxed:
-            return self._group(tree, tree.op, top=True)
-        loose = self._group(Group("or", [c for c in tree.children if not is_restriction(c)]), "or", top=True)
+            return self._group(tree, tree.op)
+        loose = self._group(Group("or", [c for c in tree.children if not is_restriction(c)]), "or")
         strict = self._group(Group("and", [c for c in tree.children if is_restriction(c)]), "and")
         if loose is None or strict is None:
             return loose or strict
         return wq.And([loose, strict])
 
-    def _group(self, group: Group, op: str, top: bool = False) -> wq.Query | None:
+    def _group(self, group: Group, op: str) -> wq.Query | None:
         positives: list[wq.Query] = []
         negatives: list[wq.Query] = []
         for child in group.children:
@@ -352,7 +352,7 @@ class Compiler:
         elif len(positives) == 1:
             base = positives[0]
         elif op == "or":
-            base = wq.Or(positives, scale=0.9 if top else None)
+            base = wq.Or(positives)
         else:
             base = wq.And(positives)
         if negatives:

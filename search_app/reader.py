@@ -19,6 +19,7 @@ from whoosh import query as wq
 from .errors import IndexCorrupt
 from .flat import open_all as open_flat_postings
 from .postings import phrase_docs, read_postings
+from .ranking import FIELD_B, length_norms
 from .indexer import CURRENT, VOCABULARY, current_generation, open_generation, read_meta
 from .schema import UNDATED_KEY
 from .suggest import Vocabulary
@@ -200,12 +201,13 @@ class Generation:
             memo[key] = read_postings(reader, fieldname, text, self.flat)
         return memo[key]  # type: ignore[no-any-return]
 
-    def field_lengths(self, searcher: Any, fieldname: str) -> list[int]:
-        """Each document's length in a field, as Whoosh stores it for scoring (cached per generation)."""
-        def read() -> list[int]:
+    def field_norms(self, searcher: Any, fieldname: str) -> list[float]:
+        """Each document's BM25 length divisor in a title or body field (cached per generation)."""
+        def read() -> list[float]:
             reader = searcher.reader()
-            return [reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())]
-        return self.cached("length:" + fieldname, read)  # type: ignore[no-any-return]
+            lengths = [reader.doc_field_length(d, fieldname, 0) or 0 for d in range(reader.doc_count_all())]
+            return length_norms(lengths, searcher.avg_field_length(fieldname), FIELD_B[fieldname])
+        return self.cached("norms:" + fieldname, read)  # type: ignore[no-any-return]
 
     def retire(self) -> None:
         """Close idle searchers now and busy ones when their requests end."""

@@ -13,8 +13,9 @@ from whoosh import query as wq
 from .errors import BadRequest, NotFound
 from .gazetteer import canonical_city, city_label, city_names
 from .models import MAX_PER_PAGE, SORTS, Article, SearchRequest
-from .postings import rank, scorable_terms
+from .plan import is_description, topic_tree
 from .query import Compiler, ParsedQuery, corrected_text, is_restriction, parse
+from .ranking import rank, scorable_terms
 from .reader import Generation, IndexHandle
 from .schema import EPOCH, from_stored
 from .snippets import find_matches, highlight_all, mark, query_terms, snippet
@@ -186,7 +187,10 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
     parsed = parse(req.q)
     with handle.session() as (gen, searcher):
         compiler = Compiler(searcher, gen.sources)
-        q = compiler.compile(parsed.tree) if not parsed.is_empty else None
+        # A written request is matched by its topic words from the start; keywords first with every word.
+        described = not parsed.is_empty and _relaxable(parsed) and is_description(parsed)
+        tree = topic_tree(parsed) if described else parsed.tree
+        q = compiler.compile(tree, relaxed=described) if not parsed.is_empty else None
         # Typed text of which nothing is searchable ("the", "x", "*", a lone "OR") finds nothing, and says why,
         # rather than quietly listing the whole archive as an empty query does.
         unsearchable = q is None and bool(parsed.text)
@@ -197,7 +201,7 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
         memo: dict[Any, Any] = {}  # posting lists read once per request
         allowed = filters.apply(gen.all_docs) if filters.active else None
         hits: list[tuple[int, float | None]] = []
-        timed_out, relaxed = False, False
+        timed_out, relaxed = False, described
         scored = scorable_terms(q) if q is not None else None
         if q is not None and sort == "relevance" and scored is None and _has_phrase(q):
             hits, timed_out, seen = _run(searcher, q, allowed, req, time_limit, record=True)
@@ -207,8 +211,8 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
             text_docs = gen.docs(searcher, q, memo) if q is not None else frozenset() if unsearchable else gen.all_docs
             ranked = False
         matched = filters.apply(text_docs)
-        if q is not None and not matched and _relaxable(parsed):
-            loose = compiler.compile(parsed.tree, relaxed=True)
+        if q is not None and not matched and not described and _relaxable(parsed):
+            loose = compiler.compile(topic_tree(parsed), relaxed=True)
             loose_docs = gen.docs(searcher, loose, memo) if loose is not None else frozenset()
             if loose is not None and filters.apply(loose_docs):
                 q, text_docs, relaxed, ranked = loose, loose_docs, True, False
@@ -218,12 +222,13 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
         if matched and sort != "relevance":
             hits = _by_date(gen, searcher, matched, req, sort)
         elif matched and not ranked:
-            if scored is not None:  # words and phrases: the same BM25F from the posting lists, much faster
+            if scored is not None:  # words and phrases: BM25F from the posting lists (ranking.py)
                 start, wanted = _page(req)
                 best, timed_out = rank(searcher, scored, matched, wanted,
                                        lambda f, t: gen.postings(searcher.reader(), f, t, memo),
-                                       lambda f: gen.field_lengths(searcher, f), started + time_limit,
-                                       lambda phrase: gen.docs(searcher, phrase, memo))
+                                       lambda f: gen.field_norms(searcher, f), started + time_limit,
+                                       lambda phrase: gen.docs(searcher, phrase, memo),
+                                       gen.sort_keys(searcher, "sort_newest"))
                 hits = [(docnum, score) for docnum, score in best[start:wanted]]
             else:
                 hits, timed_out, _seen = _run(searcher, q or wq.Every(), allowed, req, time_limit)
@@ -236,7 +241,7 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
                 "year": _facet("year", gen, filters.apply(text_docs, skip="year"), [str(y) for y in req.years]),
             }
         suggestion = None
-        strict_total = 0 if relaxed else len(matched)  # a relaxed answer means no article had every word
+        strict_total = 0 if relaxed and not described else len(matched)  # relaxed: no article had every word
         if req.suggest and strict_total < SUGGEST_BELOW and parsed.words():
             suggestion = _suggest(gen, searcher, parsed, filters, strict_total)
     notices = request_notices + parsed.notices + compiler.notices

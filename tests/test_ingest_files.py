@@ -64,12 +64,23 @@ def only_skip(folder: Path, rel: str, content: str | bytes, **kwargs: int) -> st
         (b"\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0e\x0f\x10 Taiyuan", "binary file (mostly control characters)"),
         (b"Taiyuan news caf\xe9 \xff\xfe\xff and more", "not text in UTF-8, GB18030 or Big5"),
         ("Contact us\nEmail us\nHome | News | About Us\nAll rights reserved\n", "no article text"),
-        ("Only a headline here\n", "no article text (only a headline)"),
     ],
-    ids=["empty", "whitespace", "nul-bytes", "png-header", "control-chars", "no-encoding", "only-chrome", "only-headline"],
+    ids=["empty", "whitespace", "nul-bytes", "png-header", "control-chars", "no-encoding", "only-chrome"],
 )
 def test_bad_text_files_are_skipped_with_a_reason(seeds: Path, content: str | bytes, reason: str) -> None:
     assert only_skip(seeds, "bad.txt", content) == reason
+
+
+@pytest.mark.parametrize(
+    ("rel", "content"),
+    [("brief.txt", "Taiyuan Coal Co 4th Qtr Net\n"), ("brief.json", '{"title": "Taiyuan Coal Co 4th Qtr Net", "body": ""}')],
+    ids=["text", "json"],
+)
+def test_a_headline_alone_is_an_article(seeds: Path, rel: str, content: str) -> None:
+    write(seeds, rel, content)
+    result = ingest(seeds)
+    assert [(a.id, a.title, a.body, a.cities) for a in result.articles] == [("brief", "Taiyuan Coal Co 4th Qtr Net", "", ("Taiyuan",))]
+    assert result.skipped == []
 
 
 def test_gb18030_file_is_read(seeds: Path) -> None:
@@ -211,7 +222,7 @@ def test_json_text_only_is_extracted(seeds: Path) -> None:
         ('{"title": "x", "body": ', "invalid JSON: Expecting value at line 1"),
         ("[1, 2, 3]", "JSON value is not an object"),
         ('"just a string"', "JSON value is not an object"),
-        ('{"title": "A headline", "body": ""}', "no article text"),
+        ('{"title": "", "body": ""}', "no article text"),
         ('{"title": ["a", "list"], "body": "Taiyuan."}', "JSON field 'title' must be a string"),
         ("", "empty file"),
     ],

@@ -1,0 +1,85 @@
+"""How a parsed query is matched: every word required (keywords), or its topic words ranked (a description).
+
+People type two kinds of query. Keywords (`coal`, `new york`, `Taiyuan airport`) mean every word:
+an article that lacks one is not an answer while some article has them all. A description or a
+question ("I am interested in articles about the time sharing system of IBM computers") is a
+request in sentences: no article holds every word of it, requiring them all finds nothing, and the
+words that shape the request ("interested", "articles", "what", "describe") say nothing about the
+topic. Such a query, and a keyword query relaxed because nothing has all its words, is matched as
+an OR of its topic words and left to the ranking (BM25F sums each word's weight, so articles with
+more and rarer words come first). Phrases, restrictions (city:, source:, -word) and bracketed OR
+groups are never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .query import Group, Node, ParsedQuery, Word, analyse, is_restriction
+
+# From this many distinct topic words on, a query reads as a description rather than keywords:
+# about nine in ten typed searches have at most four words, while written requests run longer.
+DESCRIPTION_WORDS = 5
+
+# Words that shape a request but do not name its topic: English function words beyond the
+# index's own stop list (which already drops "the", "of", "and", ...), question words, and the
+# vocabulary of asking for documents. Only ever dropped from descriptions and relaxed queries.
+REQUEST_WORDS = frozenset("""
+    about above after again against all also am any anything because been before being below between both
+    but could did do does doing done during each either else etc ever every few further had has having
+    he her here hers herself him himself his how however i i'd i'm i've into its itself just me more most
+    much must my myself no nor now off once only other others ought our ours ourselves out over own
+    per same she should since so some something such than their theirs them themselves then there
+    these they those through too under until up upon very was were what whatever when where whether
+    which while who whom whose why within without would
+    interested interest interests article articles paper papers document documents publication publications
+    describe describes described describing description discuss discusses discussed discussing discussion
+    find finding want wanted wish need needed looking seeking please know like give tell show list
+    relevant pertaining pertain pertains concerning regarding related relating dealing deal deals
+    particularly especially specifically example examples kind kinds type types various
+""".split())
+
+_LETTERS = re.compile(r"\w+")
+
+
+def is_request_word(word: Word) -> bool:
+    """True for a plain word that only shapes a request ("what", "articles", "I'm")."""
+    if word.field not in (None, "title", "body") or word.prefix:
+        return False
+    parts = [p for p in _LETTERS.findall(word.text.lower()) if len(p) > 1 or p == "i"]
+    return bool(parts) and all(p in REQUEST_WORDS for p in parts)
+
+
+def _topic_parts(tree: Group) -> list[Node]:
+    """The top-level searched parts, brackets of plain words opened (in a sentence they are asides, not logic)."""
+    parts: list[Node] = []
+    for child in tree.children:
+        if isinstance(child, Group) and child.op == "and" and not is_restriction(child):
+            parts.extend(_topic_parts(child))
+        else:
+            parts.append(child)
+    return parts
+
+
+def topic_words(parsed: ParsedQuery) -> set[str]:
+    """The distinct index terms of the query's top-level topic words (request words and restrictions left out)."""
+    terms: set[str] = set()
+    for part in _topic_parts(parsed.tree):
+        if isinstance(part, Word) and not is_restriction(part) and not is_request_word(part):
+            terms.update(analyse(part.text) if not part.prefix else [part.text.lower()])
+    return terms
+
+
+def is_description(parsed: ParsedQuery) -> bool:
+    """True when the query reads as a written request rather than keywords (see DESCRIPTION_WORDS)."""
+    return parsed.tree.op == "and" and len(topic_words(parsed)) >= DESCRIPTION_WORDS
+
+
+def topic_tree(parsed: ParsedQuery) -> Group:
+    """The query without its request words (kept when nothing else would be left), brackets opened."""
+    parts = _topic_parts(parsed.tree)
+    kept = [p for p in parts if not (isinstance(p, Word) and is_request_word(p))]
+    if not any(not is_restriction(p) for p in kept):
+        kept = parts
+    return Group("and", kept)
+

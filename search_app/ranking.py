@@ -1,0 +1,202 @@
+"""Relevance: which query terms add to a document's score, and BM25F over their posting lists.
+
+BM25F here is the form of Robertson, Zaragoza and Taylor ("Simple BM25 extension to multiple
+weighted fields", 2004): a word's occurrences in the title and the body are each normalised by
+that field's own length, weighted, summed into one frequency, saturated once with K1 and
+multiplied by one IDF taken over whole articles. A word in the title therefore counts like a
+couple of extra occurrences of it, not as a second, independently saturated match with an IDF
+of its own (which is what Whoosh's per-field scores add up to: a three-line table with the word
+in its headline outscored articles about the topic).
+
+A word typed twice counts twice, as in Lucene and most BM25 engines. Other scored fields (the
+byline) add Whoosh's per-field BM25; unscored ones (a city tag) add their posting weight.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from whoosh import query as wq
+
+# Standard BM25 constants (Robertson and Zaragoza, "The Probabilistic Relevance Framework", 2009),
+# not fitted to any test collection: K1 1.2, B 0.75 for running text. Titles are short and of
+# similar length, so their length says less: a smaller B. The title counts twice, as in the peers
+# the relevance benchmark compares with (FTS5's bm25(2.0, 1.0), bm25s with the title repeated).
+K1 = 1.2
+FIELD_WEIGHT = {"title": 2.0, "body": 1.0}
+FIELD_B = {"title": 0.5, "body": 0.75}
+TEXT_FIELDS = tuple(FIELD_WEIGHT)
+
+Postings = tuple[Sequence[int], Sequence[float]]
+Scored = tuple[wq.Term, "wq.Phrase | None"]  # a term that adds to the score, and the phrase it must stand in
+
+
+def scorable_terms(q: wq.Query, inside_or: bool = False) -> list[Scored] | None:
+    """The terms whose matches add to a document's score, or None when the query needs Whoosh's matchers.
+
+    Every term found in a matching document counts, which equals Whoosh's sum only while no AND sits
+    under an OR (there, "rail" in a document without "prices" must not count for "steel OR (rail prices)").
+    A phrase's words count only in the documents where they form the phrase. A term listed twice
+    (a repeated query word) is returned twice.
+    """
+    if isinstance(q, wq.Term):
+        return [(q, None)]
+    if isinstance(q, wq.Phrase):
+        return [(wq.Term(q.fieldname, w, boost=q.boost), q) for w in q.words] if q.slop == 1 else None
+    if isinstance(q, wq.Or):
+        return _all_scorable(q.subqueries, inside_or=True)
+    if isinstance(q, wq.And):
+        return None if inside_or else _all_scorable(q.subqueries, inside_or=False)
+    if isinstance(q, wq.AndNot):
+        return None if inside_or or scorable_terms(q.b) is None else scorable_terms(q.a)
+    if isinstance(q, wq.Not):
+        return [] if scorable_terms(q.query) is not None else None
+    if isinstance(q, wq.Every) or q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+        return []
+    return None
+
+
+def _all_scorable(children: Sequence[wq.Query], inside_or: bool) -> list[Scored] | None:
+    terms: list[Scored] = []
+    for child in children:
+        found = scorable_terms(child, inside_or)
+        if found is None:
+            return None
+        terms.extend(found)
+    return terms
+
+
+@dataclass
+class _Word:
+    """One analysed query word, plain or as a word of a phrase, and the text fields it is looked for in."""
+
+    text: str
+    boost: float
+    counts: dict[str, int] = field(default_factory=dict)  # field -> times the query asks for it there
+    phrases: dict[str, wq.Phrase] = field(default_factory=dict)  # field -> the phrase it must stand in there
+
+    @property
+    def count(self) -> int:
+        """How often the query holds the word (a repeated word counts each time)."""
+        return max(self.counts.values())
+
+
+def _group(terms: list[Scored]) -> tuple[list[_Word], list[tuple[wq.Term, wq.Phrase | None, int]]]:
+    """Title/body terms grouped into words (by text, and by phrase words for a phrase); other terms with repeat counts."""
+    words: dict[tuple[Any, Any], _Word] = {}
+    others: dict[tuple[Any, ...], tuple[wq.Term, wq.Phrase | None, int]] = {}
+    for term, phrase in terms:
+        if term.fieldname in FIELD_WEIGHT:
+            key = (term.text, tuple(phrase.words) if phrase is not None else None)
+            word = words.setdefault(key, _Word(term.text, term.boost))
+            word.counts[term.fieldname] = word.counts.get(term.fieldname, 0) + 1
+            if phrase is not None:
+                word.phrases[term.fieldname] = phrase
+        else:
+            other = (term.fieldname, term.text, (phrase.fieldname, tuple(phrase.words)) if phrase is not None else None)
+            previous = others.get(other)
+            others[other] = (term, phrase, previous[2] + 1 if previous else 1)
+    return list(words.values()), list(others.values())
+
+
+def idf(doc_count: int, doc_freq: int) -> float:
+    """BM25's IDF, kept positive for words in most articles (the "+1" of Lucene's form)."""
+    return math.log(1 + (doc_count - doc_freq + 0.5) / (doc_freq + 0.5))
+
+
+def length_norms(lengths: Sequence[int], average: float, b: float) -> list[float]:
+    """Per document, 1 - b + b * length / average: BM25's divisor of a field's term frequency."""
+    average = average or 1.0
+    return [1 - b + b * n / average for n in lengths]
+
+
+def _union_size(small: Sequence[int], large: Sequence[int]) -> int:
+    """Size of the union of two sorted id lists (the larger one searched by bisection)."""
+    if len(small) > len(large):
+        small, large = large, small
+    inside = 0
+    for docnum in small:
+        i = bisect.bisect_left(large, docnum)
+        inside += i < len(large) and large[i] == docnum
+    return len(large) + len(small) - inside
+
+
+def rank(
+    searcher: Any,
+    terms: list[Scored],
+    matched: frozenset[int],
+    wanted: int,
+    postings: Callable[[str, Any], Postings],
+    norms: Callable[[str], Sequence[float]],
+    deadline: float = float("inf"),
+    gate: Callable[[wq.Phrase], frozenset[int]] | None = None,
+    tiebreak: Sequence[int] | None = None,
+) -> tuple[list[tuple[int, float]], bool]:
+    """The best `wanted` of the matched documents by BM25F, best first; timed out?
+
+    Equal scores go by `tiebreak` (ascending, e.g. newest first), then doc id. Past the deadline
+    the remaining words are not scored: the answer is partial and says so."""
+    scores = dict.fromkeys(matched, 0.0)
+    words, others = _group(terms)
+    doc_count = searcher.doc_count_all()
+    schema = searcher.schema
+    timed_out = False
+    for word in words:
+        if time.perf_counter() > deadline:
+            timed_out = True
+            break
+        found = {name: postings(name, word.text) for name in word.counts}
+        present = [ids for ids, _w in found.values() if ids]
+        if not present:
+            continue
+        doc_freq = len(present[0]) if len(present) == 1 else _union_size(present[0], present[1])
+        frequency: dict[int, float] = {}
+        for name, (ids, weights) in found.items():
+            # A phrase's words score only where the phrase stands (in that field); elsewhere they are plain text.
+            phrase = word.phrases.get(name)
+            allowed = scores if phrase is None or gate is None else {d: 0.0 for d in gate(phrase) if d in scores}
+            # Postings carry Whoosh's field boost in their weights: divide it out to get the count.
+            scale = FIELD_WEIGHT[name] / (schema[name].format.field_boost or 1.0)
+            norm = norms(name)
+            get = frequency.get
+            for docnum, weight in zip(ids, weights):
+                if docnum in allowed:
+                    frequency[docnum] = get(docnum, 0.0) + scale * weight / norm[docnum]
+        factor = word.count * word.boost * idf(doc_count, doc_freq) * (K1 + 1)
+        for docnum, tf in frequency.items():
+            scores[docnum] += factor * tf / (tf + K1)
+    if not timed_out:
+        _score_others(searcher, others, scores, postings, gate)
+    candidates = scores.items() if not timed_out else [(d, s) for d, s in scores.items() if s > 0]
+    if tiebreak is None:
+        best = heapq.nlargest(wanted, candidates, key=lambda item: (item[1], -item[0]))
+    else:
+        best = heapq.nsmallest(wanted, candidates, key=lambda item: (-item[1], tiebreak[item[0]], item[0]))
+    return best, timed_out
+
+
+def _score_others(searcher: Any, others: list[tuple[wq.Term, wq.Phrase | None, int]], scores: dict[int, float],
+                  postings: Callable[[str, Any], Postings], gate: Callable[[wq.Phrase], frozenset[int]] | None) -> None:
+    """Add the byline's per-field BM25 and the city tag's weight, as Whoosh scores those fields."""
+    weighting = searcher.weighting
+    for term, phrase, count in others:
+        ids, weights = postings(term.fieldname, term.text)
+        if not ids:
+            continue
+        allowed = scores if phrase is None or gate is None else {d: 0.0 for d in gate(phrase) if d in scores}
+        scorer = weighting.scorer(searcher, term.fieldname, term.text)
+        boost = term.boost * count
+        if hasattr(scorer, "_score"):  # a scored field: depends on the weight and the field's length
+            score_of = scorer._score
+            for docnum, weight in zip(ids, weights):
+                if docnum in allowed:
+                    scores[docnum] += score_of(weight, searcher.reader().doc_field_length(docnum, term.fieldname, 1)) * boost
+        else:  # an unscored field (city): the posting's weight, as Whoosh's WeightScorer gives
+            for docnum, weight in zip(ids, weights):
+                if docnum in allowed:
+                    scores[docnum] += weight * boost
