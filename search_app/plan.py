@@ -17,8 +17,9 @@ import re
 
 from .query import Group, Node, ParsedQuery, Word, analyse, is_restriction
 
-# From this many distinct topic words on, a query reads as a description rather than keywords:
-# about nine in ten typed searches have at most four words, while written requests run longer.
+# From this many topic words on (a repeated word counted each time), a query reads as a description
+# rather than keywords: about nine in ten typed searches have at most four words, while written
+# requests run longer and repeat their key words ("parallel languages; languages for parallel computation").
 DESCRIPTION_WORDS = 5
 
 # Words that shape a request but do not name its topic: English function words beyond the
@@ -32,11 +33,11 @@ REQUEST_WORDS = frozenset("""
     per same she should since so some something such than their theirs them themselves then there
     these they those through too under until up upon very was were what whatever when where whether
     which while who whom whose why within without would
-    interested interest interests article articles paper papers document documents publication publications
-    describe describes described describing description discuss discusses discussed discussing discussion
-    find finding want wanted wish need needed looking seeking please know like give tell show list
-    relevant pertaining pertain pertains concerning regarding related relating dealing deal deals
-    particularly especially specifically example examples kind kinds type types various
+    interested article articles papers documents publications
+    describe describes describing discuss discusses discussed discussing discussion
+    find want wanted wish looking seeking please know like give tell
+    relevant pertaining pertain pertains concerning regarding relating dealing
+    particularly especially specifically
 """.split())
 
 _LETTERS = re.compile(r"\w+")
@@ -61,12 +62,12 @@ def _topic_parts(tree: Group) -> list[Node]:
     return parts
 
 
-def topic_words(parsed: ParsedQuery) -> set[str]:
-    """The distinct index terms of the query's top-level topic words (request words and restrictions left out)."""
-    terms: set[str] = set()
+def topic_words(parsed: ParsedQuery) -> list[str]:
+    """The index terms of the query's top-level topic words, repeats kept (request words and restrictions left out)."""
+    terms: list[str] = []
     for part in _topic_parts(parsed.tree):
         if isinstance(part, Word) and not is_restriction(part) and not is_request_word(part):
-            terms.update(analyse(part.text) if not part.prefix else [part.text.lower()])
+            terms.extend(analyse(part.text) if not part.prefix else [part.text.lower()])
     return terms
 
 

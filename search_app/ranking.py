@@ -76,31 +76,30 @@ class _Word:
     """One analysed query word, plain or as a word of a phrase, and the text fields it is looked for in."""
 
     text: str
-    boost: float
-    counts: dict[str, int] = field(default_factory=dict)  # field -> times the query asks for it there
+    weights: dict[str, float] = field(default_factory=dict)  # field -> summed boosts of its terms there
     phrases: dict[str, wq.Phrase] = field(default_factory=dict)  # field -> the phrase it must stand in there
 
     @property
-    def count(self) -> int:
-        """How often the query holds the word (a repeated word counts each time)."""
-        return max(self.counts.values())
+    def weight(self) -> float:
+        """The word's weight in the query: a word typed twice counts twice (boosts add up)."""
+        return max(self.weights.values())
 
 
-def _group(terms: list[Scored]) -> tuple[list[_Word], list[tuple[wq.Term, wq.Phrase | None, int]]]:
-    """Title/body terms grouped into words (by text, and by phrase words for a phrase); other terms with repeat counts."""
+def _group(terms: list[Scored]) -> tuple[list[_Word], list[tuple[wq.Term, wq.Phrase | None, float]]]:
+    """Title/body terms grouped into words (by text, and by phrase words for a phrase); other terms with summed boosts."""
     words: dict[tuple[Any, Any], _Word] = {}
-    others: dict[tuple[Any, ...], tuple[wq.Term, wq.Phrase | None, int]] = {}
+    others: dict[tuple[Any, ...], tuple[wq.Term, wq.Phrase | None, float]] = {}
     for term, phrase in terms:
         if term.fieldname in FIELD_WEIGHT:
             key = (term.text, tuple(phrase.words) if phrase is not None else None)
-            word = words.setdefault(key, _Word(term.text, term.boost))
-            word.counts[term.fieldname] = word.counts.get(term.fieldname, 0) + 1
+            word = words.setdefault(key, _Word(term.text))
+            word.weights[term.fieldname] = word.weights.get(term.fieldname, 0.0) + term.boost
             if phrase is not None:
                 word.phrases[term.fieldname] = phrase
         else:
             other = (term.fieldname, term.text, (phrase.fieldname, tuple(phrase.words)) if phrase is not None else None)
             previous = others.get(other)
-            others[other] = (term, phrase, previous[2] + 1 if previous else 1)
+            others[other] = (term, phrase, (previous[2] if previous else 0.0) + term.boost)
     return list(words.values()), list(others.values())
 
 
@@ -150,7 +149,7 @@ def rank(
         if time.perf_counter() > deadline:
             timed_out = True
             break
-        found = {name: postings(name, word.text) for name in word.counts}
+        found = {name: postings(name, word.text) for name in word.weights}
         present = [ids for ids, _w in found.values() if ids]
         if not present:
             continue
@@ -167,7 +166,7 @@ def rank(
             for docnum, weight in zip(ids, weights):
                 if docnum in allowed:
                     frequency[docnum] = get(docnum, 0.0) + scale * weight / norm[docnum]
-        factor = word.count * word.boost * idf(doc_count, doc_freq) * (K1 + 1)
+        factor = word.weight * idf(doc_count, doc_freq) * (K1 + 1)
         for docnum, tf in frequency.items():
             scores[docnum] += factor * tf / (tf + K1)
     if not timed_out:
@@ -180,17 +179,16 @@ def rank(
     return best, timed_out
 
 
-def _score_others(searcher: Any, others: list[tuple[wq.Term, wq.Phrase | None, int]], scores: dict[int, float],
+def _score_others(searcher: Any, others: list[tuple[wq.Term, wq.Phrase | None, float]], scores: dict[int, float],
                   postings: Callable[[str, Any], Postings], gate: Callable[[wq.Phrase], frozenset[int]] | None) -> None:
     """Add the byline's per-field BM25 and the city tag's weight, as Whoosh scores those fields."""
     weighting = searcher.weighting
-    for term, phrase, count in others:
+    for term, phrase, boost in others:
         ids, weights = postings(term.fieldname, term.text)
         if not ids:
             continue
         allowed = scores if phrase is None or gate is None else {d: 0.0 for d in gate(phrase) if d in scores}
         scorer = weighting.scorer(searcher, term.fieldname, term.text)
-        boost = term.boost * count
         if hasattr(scorer, "_score"):  # a scored field: depends on the weight and the field's length
             score_of = scorer._score
             for docnum, weight in zip(ids, weights):

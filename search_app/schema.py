@@ -8,13 +8,15 @@ from typing import Any, Iterable, Iterator
 
 from whoosh.analysis import Analyzer, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.analysis.acore import Token
+from whoosh.lang.porter2 import stem as porter2_stem
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from .models import Article
 
 TITLE_BOOST = 3.0
 # Bumped whenever analysis or fields change: an index of another format must be rebuilt, not updated.
-INDEX_FORMAT = 3  # 2: Han characters indexed one by one; 3: with a gap where punctuation or a space parts them
+INDEX_FORMAT = 4  # 2: Han characters indexed one by one; 3: with a gap where punctuation or a space parts them;
+# 4: English words stemmed by Porter2 (the Snowball English stemmer) instead of the original Porter
 # Words are runs of letters and digits; "U.S." stays one token, "China's" gives "china" (+ "s", dropped).
 TOKEN_PATTERN = r"\w+(?:\.?\w+)*"
 # Dates beyond these sort keys never occur; undated articles sort after every dated one.
@@ -62,10 +64,12 @@ class HanCharacters(Filter):  # type: ignore[misc]
 
 
 def text_analyzer() -> Analyzer:
-    """Analysis for title and body: words, lower case, stop words out, Han characters one by one, Porter stems."""
+    """Analysis for title and body: words, lower case, stop words out, Han characters one by one, Porter2 stems."""
+    # Porter2 (Snowball English) over the original Porter: fewer wrong merges and misses ("generalized"
+    # -> "general", "operating" -> "oper" as "operation"); +0.014 nDCG@10 on CACM (README, Relevance).
     # The stop filter keeps one-letter tokens (a Han character may stand alone); HanCharacters drops the rest.
     return (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | StopFilter(minsize=1) | HanCharacters()
-            | StemFilter(cachesize=50000))
+            | StemFilter(stemfn=porter2_stem, cachesize=50000))
 
 
 def word_analyzer() -> Analyzer:

@@ -15,7 +15,7 @@ from .gazetteer import canonical_city, city_label, city_names
 from .models import MAX_PER_PAGE, SORTS, Article, SearchRequest
 from .plan import is_description, topic_tree
 from .query import Compiler, ParsedQuery, corrected_text, is_restriction, parse
-from .ranking import rank, scorable_terms
+from .ranking import Scored, rank, scorable_terms
 from .reader import Generation, IndexHandle
 from .schema import EPOCH, from_stored
 from .snippets import find_matches, highlight_all, mark, query_terms, snippet
@@ -224,11 +224,7 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
         elif matched and not ranked:
             if scored is not None:  # words and phrases: BM25F from the posting lists (ranking.py)
                 start, wanted = _page(req)
-                best, timed_out = rank(searcher, scored, matched, wanted,
-                                       lambda f, t: gen.postings(searcher.reader(), f, t, memo),
-                                       lambda f: gen.field_norms(searcher, f), started + time_limit,
-                                       lambda phrase: gen.docs(searcher, phrase, memo),
-                                       gen.sort_keys(searcher, "sort_newest"))
+                best, timed_out = _ranked(gen, searcher, scored, matched, wanted, memo, started + time_limit)
                 hits = [(docnum, score) for docnum, score in best[start:wanted]]
             else:
                 hits, timed_out, _seen = _run(searcher, q or wq.Every(), allowed, req, time_limit)
@@ -267,6 +263,14 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
         "generation": gen.name,
         "took_ms": round((time.perf_counter() - started) * 1000, 2),
     }
+
+
+def _ranked(gen: Generation, searcher: Any, terms: list[Scored], matched: frozenset[int], wanted: int,
+            memo: dict[Any, Any], deadline: float) -> tuple[list[tuple[int, float]], bool]:
+    """The best `wanted` matches by BM25F (ranking.py), equal scores newest first."""
+    return rank(searcher, terms, matched, wanted, lambda f, t: gen.postings(searcher.reader(), f, t, memo),
+                lambda f: gen.field_norms(searcher, f), deadline, lambda phrase: gen.docs(searcher, phrase, memo),
+                gen.sort_keys(searcher, "sort_newest"))
 
 
 def _relaxable(parsed: ParsedQuery) -> bool:

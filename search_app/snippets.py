@@ -10,7 +10,7 @@ from typing import Iterable
 
 from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS
-from whoosh.lang.porter import stem as porter_stem
+from whoosh.lang.porter2 import stem as porter2_stem
 
 from .gazetteer import by_name
 from .schema import HAN, TOKEN_PATTERN, text_analyzer
@@ -81,7 +81,7 @@ def _joined_han(words: Iterable[str]) -> list[str]:
 
 @lru_cache(maxsize=100_000)
 def _stem(word: str) -> str:
-    return porter_stem(word)
+    return porter2_stem(word)  # the index's stemmer (schema.text_analyzer)
 
 
 @lru_cache(maxsize=64)

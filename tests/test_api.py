@@ -207,9 +207,9 @@ def test_article_json_with_highlight_and_related(client):
     assert data["cities"] == ["Linfen", "Taiyuan", "Yangquan"]
     assert data["city_labels"] == ["Linfen 临汾", "Taiyuan 太原", "Yangquan 阳泉"]
     assert any("<mark>airport</mark>" in p for p in data["paragraphs_html"])
-    assert [r["id"] for r in data["related"]] == ["002_d26b102950b0f93f", "000_5ca391961da276a5",
-                                                   "001_0b108123ccd7e2b3", "004_860ced496ef7d71d"]
-    assert data["related"][0]["url"] == "/article/002_d26b102950b0f93f"
+    assert [r["id"] for r in data["related"]] == ["001_0b108123ccd7e2b3", "002_d26b102950b0f93f",
+                                                   "000_5ca391961da276a5", "004_860ced496ef7d71d"]
+    assert data["related"][0]["url"] == "/article/001_0b108123ccd7e2b3"
     check(client, "Article", data)
 
 
@@ -235,7 +235,7 @@ def test_suggest_completes_words_and_titles(client):
     assert data["titles"][0] == {"id": "004_860ced496ef7d71d",
                                  "title": "Jincheng pursues socioeconomic development, opening up",
                                  "url": "/article/004_860ced496ef7d71d"}
-    assert [t["id"] for t in data["titles"][1:]] == ["002_d26b102950b0f93f", "001_0b108123ccd7e2b3", "003_b8c9e442042d1bdf"]
+    assert [t["id"] for t in data["titles"][1:]] == ["002_d26b102950b0f93f", "003_b8c9e442042d1bdf", "001_0b108123ccd7e2b3"]
     check(client, "Suggest", data)
     assert client.get("/api/suggest?q=airp").get_json()["words"] == ["airport", "airports"]
     assert client.get("/api/suggest").get_json() == {"query": "", "words": [], "titles": []}
@@ -290,10 +290,11 @@ def test_suggest_completes_nothing_after_an_operator(client):
 def test_suggest_completes_field_values_from_their_own_lists(client):
     assert suggest(client, "city:ta") == {
         "query": "city:ta", "words": ["city:Taiyuan", "city:Datong", "city:Taigu"],  # Datong spelt Tatung
+        # A city alone scores every article alike: the newest first, the undated last.
         "titles": [title("000_5ca391961da276a5", "Shanxi metropolises listed as modern circulation cities"),
-                   title("002_d26b102950b0f93f", "Demo zone, district to co-develop industrial parks in Shanxi"),
                    title("003_b8c9e442042d1bdf", "Work report reveals Shanxi remains on task"),
-                   title("004_860ced496ef7d71d", "Jincheng pursues socioeconomic development, opening up")],
+                   title("004_860ced496ef7d71d", "Jincheng pursues socioeconomic development, opening up"),
+                   title("002_d26b102950b0f93f", "Demo zone, district to co-develop industrial parks in Shanxi")],
     }
     assert suggest(client, "city:太")["words"] == ["city:太原", "city:太谷区"]
     assert suggest(client, "coal city:xiaod")["words"] == ["coal city:Xiaodian"]

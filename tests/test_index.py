@@ -125,7 +125,7 @@ def test_stats(built_index: Path) -> None:
     assert built_at.endswith("+00:00") and built_at[:2] == "20"
     assert stats == {
         "articles": 5, "cities": CITIES, "sources": SOURCES, "date_min": "2019-09-02",
-        "date_max": "2022-09-29", "undated": 1, "action": "build", "format": 3,
+        "date_max": "2022-09-29", "undated": 1, "action": "build", "format": 4,
     }
 
 
@@ -676,7 +676,7 @@ def test_an_index_of_an_older_format_is_rebuilt_not_updated(fresh_index: Path, s
     live = current_generation(fresh_index)
     meta_path = fresh_index / live / META
     meta = json.loads(meta_path.read_text("utf-8"))
-    assert meta["format"] == 3
+    assert meta["format"] == 4
     meta_path.write_text(json.dumps({**meta, "format": 1}), "utf-8")
     with pytest.raises(BuildFailed, match="run `search-app build` to rebuild it"):
         update(seeds_copy, fresh_index)

@@ -225,10 +225,10 @@ def test_whoosh_field_words(whoosh: WhooshBackend) -> None:
 def test_completions_on_the_seed_index(whoosh: WhooshBackend) -> None:
     assert completions(whoosh, "coal OR") == {"query": "coal OR", "words": [], "titles": []}
     assert completions(whoosh, "city:ta") == {"query": "city:ta", "words": ["city:Taiyuan", "city:Datong", "city:Taigu"],
-                                              "titles": titles(A0, A2, A3, A4)}
+                                              "titles": titles(A0, A3, A4, A2)}  # newest first, undated last
     assert completions(whoosh, "source:da") == {"query": "source:da",
                                                 "words": ['source:"China Daily"', 'source:"Shanxi Daily"'],
-                                                "titles": titles(A2, A4)}
+                                                "titles": titles(A4, A2)}
     assert completions(whoosh, "year:20") == {"query": "year:20", "words": ["year:2022", "year:2021", "year:2019"],
                                               "titles": titles(A0, A1)}
     assert completions(whoosh, "author:yu") == {"query": "author:yu", "words": ["author:yuan"], "titles": titles(A3)}
