@@ -84,3 +84,19 @@ def topic_tree(parsed: ParsedQuery) -> Group:
         kept = parts
     return Group("and", kept)
 
+
+
+_CLAUSE_END = re.compile(r"[,;:.?!)]$")
+
+
+def word_pairs(parsed: ParsedQuery) -> list[tuple[str, str]]:
+    """Neighbouring topic words of a description within one clause ("operating systems", "time sharing")."""
+    pairs: list[tuple[str, str]] = []
+    previous: Word | None = None
+    for part in _topic_parts(parsed.tree):
+        plain = isinstance(part, Word) and not part.prefix and part.field is None and not is_request_word(part)
+        if plain and previous is not None and analyse(previous.text) and analyse(part.text):  # type: ignore[union-attr]
+            pairs.append((previous.text, part.text))  # type: ignore[union-attr]
+        ends = not plain or _CLAUSE_END.search(part.text) is not None  # type: ignore[union-attr]
+        previous = None if ends else part  # type: ignore[assignment]
+    return pairs

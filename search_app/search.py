@@ -13,9 +13,9 @@ from whoosh import query as wq
 from .errors import BadRequest, NotFound
 from .gazetteer import canonical_city, city_label, city_names
 from .models import MAX_PER_PAGE, SORTS, Article, SearchRequest
-from .plan import is_description, topic_tree
-from .query import Compiler, ParsedQuery, corrected_text, is_restriction, parse
-from .ranking import Scored, rank, scorable_terms
+from .plan import is_description, topic_tree, word_pairs
+from .query import Compiler, ParsedQuery, analyse, corrected_text, is_restriction, parse
+from .ranking import Scored, pair_terms, rank, scorable_terms
 from .reader import Generation, IndexHandle
 from .schema import EPOCH, from_stored
 from .snippets import find_matches, highlight_all, mark, query_terms, snippet
@@ -203,6 +203,8 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
         hits: list[tuple[int, float | None]] = []
         timed_out, relaxed = False, described
         scored = scorable_terms(q) if q is not None else None
+        if described and scored is not None:  # neighbouring words found together rank higher
+            scored += pair_terms([analyse(a) + analyse(b) for a, b in word_pairs(parsed)])
         if q is not None and sort == "relevance" and scored is None and _has_phrase(q):
             hits, timed_out, seen = _run(searcher, q, allowed, req, time_limit, record=True)
             text_docs = frozenset(seen or ()) & gen.all_docs
