@@ -41,6 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from search_app import plan, ranking  # noqa: E402
 from search_app.backends.whoosh import WhooshBackend  # noqa: E402
 from search_app.models import SearchRequest  # noqa: E402
 
@@ -137,8 +138,8 @@ def write_articles(coll: Collection, seeds: Path) -> None:
         (seeds / f"{rid}.txt").write_text(f"{title.strip()}\n\n{text.strip()}\n", encoding="utf-8")
 
 
-def run_search_app(coll: Collection, work: Path) -> tuple[dict[str, Ranking], dict[str, float]]:
-    """Build the collection with the project's ingest and index, then ask every query through backend.search."""
+def build_search_app(coll: Collection, work: Path) -> tuple[WhooshBackend, float]:
+    """The collection written as article files and built with the project's own ingest and index code."""
     seeds, index = work / "seeds", work / "index"
     write_articles(coll, seeds)
     if index.exists():
@@ -151,17 +152,19 @@ def run_search_app(coll: Collection, work: Path) -> tuple[dict[str, Ranking], di
     if missing:
         print(f"note: {missing} record(s) were not indexed: "
               + "; ".join(f"{s.path}: {s.reason}" for s in report.skipped[:5]), file=sys.stderr)
+    return backend, built
+
+
+def ask_search_app(coll: Collection, backend: WhooshBackend) -> tuple[dict[str, Ranking], list[float]]:
+    """Every query as typed through backend.search (what /api/search calls), the top DEPTH ids and the time taken."""
     runs: dict[str, Ranking] = {}
     took: list[float] = []
-    try:
-        for qid, text in coll.queries.items():
-            started = time.perf_counter()
-            answer = backend.search(SearchRequest(q=text, per_page=DEPTH))
-            took.append((time.perf_counter() - started) * 1000)
-            runs[qid] = [r["id"] for r in answer["results"]]
-    finally:
-        backend.close()
-    return runs, {"build_s": built, "p50_ms": statistics.median(took), "max_ms": max(took)}
+    for qid, text in coll.queries.items():
+        started = time.perf_counter()
+        answer = backend.search(SearchRequest(q=text, per_page=DEPTH))
+        took.append((time.perf_counter() - started) * 1000)
+        runs[qid] = [r["id"] for r in answer["results"]]
+    return runs, took
 
 
 def run_fts5(coll: Collection) -> dict[str, Ranking]:
@@ -239,6 +242,45 @@ def randomisation_p(ours: list[float], theirs: list[float], rounds: int = ROUNDS
     return (extreme + 1) / (rounds + 1)
 
 
+# The ranking's constants and the values the split-half check tries for each (the chosen value first).
+CONSTANTS: dict[str, tuple[list[float], Callable[[float], None]]] = {
+    "K1": ([ranking.K1, 0.6, 0.9, 1.2, 1.5, 2.0], lambda v: setattr(ranking, "K1", v)),
+    "B (title and body)": ([ranking.FIELD_B["body"], 0.2, 0.3, 0.5, 0.6, 0.75, 0.9],
+                           lambda v: ranking.FIELD_B.update(title=v, body=v)),
+    "title weight": ([ranking.FIELD_WEIGHT["title"], 1.0, 1.5, 3.0, 4.0], lambda v: ranking.FIELD_WEIGHT.update(title=v)),
+    "PAIR_WEIGHT": ([ranking.PAIR_WEIGHT, 0.0, 0.1, 0.3, 0.5], lambda v: setattr(ranking, "PAIR_WEIGHT", v)),
+    "DESCRIPTION_WORDS": ([plan.DESCRIPTION_WORDS, 3, 4, 6, 8, 100], lambda v: setattr(plan, "DESCRIPTION_WORDS", int(v))),
+}
+
+
+def check_constants(coll: Collection, backend: WhooshBackend) -> str:
+    """Split-half check of each constant: the best value on one half of the queries, scored on the other half.
+
+    A constant fitted to the collection would win on the half it was chosen on and lose on the other;
+    the table shows, per half, the value that half prefers and what it gives on the other half beside
+    the chosen value's figure there.
+    """
+    order = sorted(coll.qrels, key=lambda q: (len(q), q))
+    halves = (order[0::2], order[1::2])
+    lines = ["| constant | chosen | best on half A → nDCG@10 on B (chosen: B) | best on half B → nDCG@10 on A (chosen: A) |",
+             "|---|---:|---:|---:|"]
+    for name, (values, set_value) in CONSTANTS.items():
+        chosen = values[0]
+        per_value: dict[float, dict[str, float]] = {}
+        for value in dict.fromkeys(values):
+            set_value(value)
+            runs, _took = ask_search_app(coll, backend)
+            per_value[value] = {q: ndcg_at(runs.get(q, []), coll.qrels[q]) for q in order}
+        set_value(chosen)
+        cells = []
+        for fit, test in (halves, halves[::-1]):
+            best = max(per_value, key=lambda v: (statistics.fmean(per_value[v][q] for q in fit), v == chosen))
+            on_test = statistics.fmean(per_value[best][q] for q in test)
+            cells.append(f"{best:g} → {on_test:.3f} ({statistics.fmean(per_value[chosen][q] for q in test):.3f})")
+        lines.append(f"| {name} | {chosen:g} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def _commit() -> str:
     try:
         out = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True, text=True, check=True)
@@ -290,12 +332,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "work" / "relevance", help="where the index is built")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results", help="where relevance-<name>.md/.json go")
     parser.add_argument("--dump", type=Path, help="also write every system's per-query figures as JSON here")
+    parser.add_argument("--check-constants", action="store_true",
+                        help="also run the split-half check of the ranking's constants (a few minutes)")
     args = parser.parse_args(argv)
     if not args.collection.is_dir():
         raise SystemExit(f"{args.collection} is not a folder: give the folder of a test collection, e.g. ../shared/corpora/cacm.")
     coll = load_collection(args.collection, args.docs, args.queries, args.qrels, args.renumber_queries)
     print(f"{coll.name}: {len(coll.docs)} documents, {len(coll.queries)} queries, {len(coll.qrels)} judged", file=sys.stderr)
-    ours, timing = run_search_app(coll, args.work / coll.name)
+    backend, built = build_search_app(coll, args.work / coll.name)
+    try:
+        ours, took = ask_search_app(coll, backend)
+        constants = check_constants(coll, backend) if args.check_constants else ""
+    finally:
+        backend.close()
+    timing = {"build_s": built, "p50_ms": statistics.median(took), "max_ms": max(took)}
     systems: dict[str, dict[str, Ranking]] = {"search_app": ours, "SQLite FTS5": run_fts5(coll)}
     peer = run_bm25s(coll)
     if peer is None:
@@ -303,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         systems["bm25s"] = peer
     table, data = report(coll, systems, timing)
+    if constants:
+        table += "\n\nSplit-half check of the ranking's constants (queries alternately in halves A and B):\n\n" + constants
     print(table)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"relevance-{coll.name}.md").write_text(table + "\n", encoding="utf-8")

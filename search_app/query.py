@@ -140,6 +140,10 @@ def parse(text: str) -> ParsedQuery:
         text = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0] or text[:MAX_QUERY_CHARS]
         notices.append(f"The query was cut to its first {MAX_QUERY_CHARS} characters.")
     tokens = [(m.lastgroup or "word", m.group(0), m.span()) for m in _TOKEN.finditer(text)]
+    if _shouted(tokens):
+        # In a query typed all in capitals ("EFFECT OF HEAT OR COLD ON ..."), AND, OR and NOT cannot be
+        # told from the words around them: they are read as words (and dropped as stop words).
+        tokens = [(kind, value.lower() if value in _OPERATOR_WORDS else value, span) for kind, value, span in tokens]
     parser = _Parser(tokens)
     tree = parser.parse()
     notices.extend(parser.notices)
@@ -148,6 +152,17 @@ def parse(text: str) -> ParsedQuery:
         tree = _truncate(tree, MAX_TERMS)
         notices.append(f"Only the first {MAX_TERMS} words of the query were searched.")
     return ParsedQuery(text=text, tree=tree, notices=notices)
+
+
+_OPERATOR_WORDS = {"AND", "OR", "NOT"}
+SHOUTED_WORDS = 5  # from this many words on, a query without a lower-case letter is read as all capitals
+
+
+def _shouted(tokens: list[tuple[str, str, tuple[int, int]]]) -> bool:
+    """True for a query of several words in capitals only, where operator words cannot be told apart."""
+    words = [value for kind, value, _span in tokens if kind in ("word", "phrase")]
+    text = " ".join(words)
+    return len(words) >= SHOUTED_WORDS and not any(c.islower() for c in text) and any(c.isupper() for c in text)
 
 
 class _Parser:

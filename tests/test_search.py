@@ -12,6 +12,7 @@ import pytest
 from search_app.errors import BadRequest, NotFound
 from search_app.indexer import build
 from search_app.models import SearchRequest
+from search_app.query import Group, Word, parse
 from search_app.reader import IndexHandle
 from search_app.search import get_article, search
 
@@ -151,6 +152,23 @@ def test_query_syntax(handle: IndexHandle, q: str, expected: list[str]) -> None:
     response = run(handle, q, per_page=100)
     check_shape(response)
     assert (sorted(ids(response)), response["total"]) == (expected, len(expected))
+
+
+@pytest.mark.parametrize(
+    ("q", "words"),
+    [
+        ("EFFECT OF HEAT OR COLD ON STEEL", ["EFFECT", "OF", "HEAT", "or", "COLD", "ON", "STEEL"]),
+        ("IRON AND STEEL NOT COAL MINES", ["IRON", "and", "STEEL", "not", "COAL", "MINES"]),
+        ("COAL OR STEEL", None),  # a short query in capitals keeps its operator
+        ("Heat OR cold effects on steel", None),
+    ],
+)
+def test_operator_words_in_a_query_all_in_capitals_are_words(q: str, words: list[str] | None) -> None:
+    tree = parse(q).tree
+    if words is None:  # OR stays an operator: the query holds an OR group
+        assert any(isinstance(c, Group) and c.op == "or" for c in tree.children)
+    else:
+        assert [c.text for c in tree.children if isinstance(c, Word)] == words
 
 
 @pytest.mark.parametrize("q", ["Lvliang", "Lüliang", "LULIANG", "city:Lvliang", "city:吕梁"])

@@ -243,7 +243,8 @@ def test_no_results_with_filters_says_what_matches_without_them(client):
 
 def test_relaxed_notice(client):
     page = dom(client.get("/?q=airport+zebra"))
-    assert page.one("p", id="relaxed-notice").text().startswith("No article contains all of your words")
+    assert page.one("p", id="relaxed-notice").text() == ("Not every result contains all of your words: articles with "
+                                                          "more of them, and rarer ones, come first.")
     assert result_ids(page) == ["003_b8c9e442042d1bdf", "004_860ced496ef7d71d"]
 
 
