@@ -7,8 +7,9 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 N      ?= 100000
 BACKEND ?= whoosh
+COLLECTION ?= ../shared/corpora/cacm
 
-.PHONY: run test bench install clean
+.PHONY: run test bench relevance install clean
 
 # Reinstall only when pyproject.toml changed since the last install.
 $(STAMP): pyproject.toml
@@ -28,6 +29,14 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py --size $(N) --backend $(BACKEND)
+
+# Ranking quality on a judged test collection (SMART format), beside SQLite FTS5 and bm25s.
+relevance: $(VENV)/.bench-stamp
+	$(BIN)/python bench/relevance.py $(COLLECTION) $(ARGS)
+
+$(VENV)/.bench-stamp: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,typesense,bench]'
+	touch $@
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

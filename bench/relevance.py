@@ -84,14 +84,16 @@ def read_smart(path: Path) -> dict[str, dict[str, str]]:
 
 
 def read_qrels(path: Path) -> dict[str, set[str]]:
-    """Judgments in any of the usual layouts: `Q D 0 0` (CACM, CISI), `Q 0 D R` (TREC), `Q D R` (Cranfield)."""
+    """Judgments in any of the usual layouts: `Q D 0 0` (CACM, CISI), `Q 0 D R` (TREC), `Q D R` (Cranfield).
+
+    A grade above zero is relevant (Cranfield's -1 marks a reference of no interest)."""
     qrels: dict[str, set[str]] = {}
     for line in path.read_text(encoding="latin-1").splitlines():
         parts = line.split()
         if len(parts) == 4 and parts[1] == "0" and parts[3].lstrip("-").isdigit() and parts[2] != "0":
             query, doc, relevant = parts[0], parts[2], int(parts[3]) > 0
         elif len(parts) >= 3 and len(parts) != 4:
-            query, doc, relevant = parts[0], parts[1], int(float(parts[2])) != 0
+            query, doc, relevant = parts[0], parts[1], int(float(parts[2])) > 0
         elif len(parts) == 4:
             query, doc, relevant = parts[0], parts[1], True
         else:
