@@ -35,7 +35,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -255,6 +255,51 @@ CONSTANTS: dict[str, tuple[list[float], Callable[[float], None]]] = {
 }
 
 
+def _once_each(group: Callable[..., Any]) -> Callable[..., Any]:
+    def grouped(terms: Any) -> Any:
+        words, others = group(terms)
+        for word in words:
+            word.weights = {name: min(weight, 1.0) for name, weight in word.weights.items()}
+        return words, others
+    return grouped
+
+
+# Each ranking decision undone alone: (what, undo, redo).
+ABLATIONS: list[tuple[str, Callable[[], None], Callable[[], None]]] = [
+    ("a repeated word counted once", lambda: setattr(ranking, "_group", _once_each(_GROUP)),
+     lambda: setattr(ranking, "_group", _GROUP)),
+    ("request words kept in descriptions", lambda: setattr(plan, "REQUEST_WORDS", frozenset()),
+     lambda: setattr(plan, "REQUEST_WORDS", _REQUEST_WORDS)),
+    ("no descriptions: every query first with all its words", lambda: setattr(plan, "DESCRIPTION_WORDS", 10**6),
+     lambda: setattr(plan, "DESCRIPTION_WORDS", _DESCRIPTION_WORDS)),
+    ("no neighbouring pairs", lambda: setattr(ranking, "PAIR_WEIGHT", 0.0),
+     lambda: setattr(ranking, "PAIR_WEIGHT", _PAIR_WEIGHT)),
+    ("textbook K1 1.2, B 0.75", lambda: (setattr(ranking, "K1", 1.2), ranking.FIELD_B.update(title=0.75, body=0.75)),
+     lambda: (setattr(ranking, "K1", _K1), ranking.FIELD_B.update(_FIELD_B))),
+]
+_GROUP, _REQUEST_WORDS, _DESCRIPTION_WORDS = ranking._group, plan.REQUEST_WORDS, plan.DESCRIPTION_WORDS
+_PAIR_WEIGHT, _K1, _FIELD_B = ranking.PAIR_WEIGHT, ranking.K1, dict(ranking.FIELD_B)
+
+
+def check_ablations(coll: Collection, backend: WhooshBackend) -> str:
+    """nDCG@10 and MAP@100 with each ranking decision undone alone, beside the full system."""
+    def measured() -> tuple[float, float]:
+        runs, _took = ask_search_app(coll, backend)
+        return (statistics.fmean(per_query(runs, coll.qrels, ndcg_at)), statistics.fmean(per_query(runs, coll.qrels, ap_at)))
+
+    full = measured()
+    lines = ["| ranking without | nDCG@10 | MAP@100 |", "|---|---:|---:|",
+             f"| (nothing: the full system) | {full[0]:.3f} | {full[1]:.3f} |"]
+    for label, undo, redo in ABLATIONS:
+        undo()
+        try:
+            ndcg, ap = measured()
+        finally:
+            redo()
+        lines.append(f"| {label} | {ndcg:.3f} ({ndcg - full[0]:+.3f}) | {ap:.3f} ({ap - full[1]:+.3f}) |")
+    return "\n".join(lines)
+
+
 def check_constants(coll: Collection, backend: WhooshBackend) -> str:
     """Split-half check of each constant: the best value on one half of the queries, scored on the other half.
 
@@ -335,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results", help="where relevance-<name>.md/.json go")
     parser.add_argument("--dump", type=Path, help="also write every system's per-query figures as JSON here")
     parser.add_argument("--check-constants", action="store_true",
-                        help="also run the split-half check of the ranking's constants (a few minutes)")
+                        help="also undo each ranking decision alone and split-half check the constants (a few minutes)")
     args = parser.parse_args(argv)
     if not args.collection.is_dir():
         raise SystemExit(f"{args.collection} is not a folder: give the folder of a test collection, e.g. ../shared/corpora/cacm.")
@@ -344,7 +389,8 @@ def main(argv: list[str] | None = None) -> int:
     backend, built = build_search_app(coll, args.work / coll.name)
     try:
         ours, took = ask_search_app(coll, backend)
-        constants = check_constants(coll, backend) if args.check_constants else ""
+        constants = (check_ablations(coll, backend) + "\n\nSplit-half check of the ranking's constants (queries "
+                     "alternately in halves A and B):\n\n" + check_constants(coll, backend)) if args.check_constants else ""
     finally:
         backend.close()
     timing = {"build_s": built, "p50_ms": statistics.median(took), "max_ms": max(took)}
@@ -356,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
         systems["bm25s"] = peer
     table, data = report(coll, systems, timing)
     if constants:
-        table += "\n\nSplit-half check of the ranking's constants (queries alternately in halves A and B):\n\n" + constants
+        table += "\n\nEach ranking decision undone alone:\n\n" + constants
     print(table)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"relevance-{coll.name}.md").write_text(table + "\n", encoding="utf-8")

@@ -90,13 +90,21 @@ _CLAUSE_END = re.compile(r"[,;:.?!)]$")
 
 
 def word_pairs(parsed: ParsedQuery) -> list[tuple[str, str]]:
-    """Neighbouring topic words of a description within one clause ("operating systems", "time sharing")."""
+    """Neighbouring topic words of a description within one clause ("operating systems", "time sharing").
+
+    Stop words in between do not part a pair ("inspections of coal"): the index leaves them out of
+    the word positions too. A request word, a phrase, a field or the end of a clause does.
+    """
     pairs: list[tuple[str, str]] = []
-    previous: Word | None = None
+    previous: str | None = None
     for part in _topic_parts(parsed.tree):
-        plain = isinstance(part, Word) and not part.prefix and part.field is None and not is_request_word(part)
-        if plain and previous is not None and analyse(previous.text) and analyse(part.text):  # type: ignore[union-attr]
-            pairs.append((previous.text, part.text))  # type: ignore[union-attr]
-        ends = not plain or _CLAUSE_END.search(part.text) is not None  # type: ignore[union-attr]
-        previous = None if ends else part  # type: ignore[assignment]
+        if isinstance(part, Word) and not part.prefix and part.field is None and not is_request_word(part):
+            if analyse(part.text):
+                if previous is not None:
+                    pairs.append((previous, part.text))
+                previous = part.text
+            if _CLAUSE_END.search(part.text):
+                previous = None
+        else:
+            previous = None
     return pairs

@@ -55,7 +55,8 @@ def expected_bm25f(handle: IndexHandle, q: str) -> dict[str, float]:
     """BM25F of every matching article, computed from its stored title and body text (not from postings).
 
     Field lengths are read from the index because Whoosh stores them rounded to one byte; everything
-    else (term counts, document frequencies, averages) is counted here from the text.
+    else (term counts, document frequencies, averages) is counted here from the text. A word's
+    document frequency is its largest in any of the fields searched.
     """
     gen = handle.generation()
     with gen.searcher() as searcher:
@@ -74,7 +75,7 @@ def expected_bm25f(handle: IndexHandle, q: str) -> dict[str, float]:
         for d in matching:
             score = 0.0
             for word, times in words.items():
-                df = sum(1 for c in counts.values() if any(c[f][word] for f in fields[word]))
+                df = max(sum(1 for c in counts.values() if c[f][word]) for f in fields[word])
                 tf = sum(FIELD_WEIGHT[f] * counts[d][f][word] / (1 - FIELD_B[f] + FIELD_B[f] * lengths[d][f] / average[f])
                          for f in fields[word])
                 score += times * math.log(1 + (len(docs) - df + 0.5) / (df + 0.5)) * tf * (K1 + 1) / (tf + K1)
