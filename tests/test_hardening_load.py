@@ -129,7 +129,6 @@ def test_live_server_answers_every_search_while_build_and_update_run(tmp_path: P
                         seen.append((time.monotonic(), kind, data["generation"], data["total"]))
 
         threads = [threading.Thread(target=hammer, args=(n,), daemon=True) for n in range(6)]
-        started = time.monotonic()
         for thread in threads:
             thread.start()
         try:
@@ -151,14 +150,14 @@ def test_live_server_answers_every_search_while_build_and_update_run(tmp_path: P
             stop.set()
             for thread in threads:
                 thread.join(15)
-        elapsed = time.monotonic() - started
+        hung = [thread.name for thread in threads if thread.is_alive()]
         status, health = server.get_json("/healthz")
         status_unique, found = server.get_json(f"/api/search?q={quote(UNIQUE)}")
         log = server.stop()
 
     assert failures == []
     assert "Traceback" not in log and "Unhandled error" not in log
-    assert elapsed < 15
+    assert hung == []  # every search thread ended: none waited forever on a switch (speed is bench/'s job)
     assert (report["added"], report["changed"], report["removed"], report["total"]) == (1, 0, 0, TOTAL + 1)
     assert len({first, second, third}) == 3
     assert (status, health["generation"], health["articles"]) == (200, third, TOTAL + 1)
