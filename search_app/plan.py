@@ -85,8 +85,7 @@ def topic_tree(parsed: ParsedQuery) -> Group:
     return Group("and", kept)
 
 
-
-_CLAUSE_END = re.compile(r"[,;:.?!)]$")
+_CLAUSE_END = re.compile(r"[,;:.?!]$")  # brackets are tokens of their own
 
 
 def word_pairs(parsed: ParsedQuery) -> list[tuple[str, str]]:

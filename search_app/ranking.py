@@ -190,7 +190,7 @@ def rank(
 def _score_others(searcher: Any, others: list[tuple[wq.Term, wq.Phrase | None, float]], scores: dict[int, float],
                   postings: Callable[[str, Any], Postings], gate: Callable[[wq.Phrase], frozenset[int]] | None) -> None:
     """Add the byline's per-field BM25 and the city tag's weight, as Whoosh scores those fields."""
-    weighting = searcher.weighting
+    weighting, reader = searcher.weighting, searcher.reader()
     for term, phrase, boost in others:
         ids, weights = postings(term.fieldname, term.text)
         if not ids:
@@ -198,10 +198,10 @@ def _score_others(searcher: Any, others: list[tuple[wq.Term, wq.Phrase | None, f
         allowed = scores if phrase is None or gate is None else {d: 0.0 for d in gate(phrase) if d in scores}
         scorer = weighting.scorer(searcher, term.fieldname, term.text)
         if hasattr(scorer, "_score"):  # a scored field: depends on the weight and the field's length
-            score_of = scorer._score
+            score_of, length_of, name = scorer._score, reader.doc_field_length, term.fieldname
             for docnum, weight in zip(ids, weights):
                 if docnum in allowed:
-                    scores[docnum] += score_of(weight, searcher.reader().doc_field_length(docnum, term.fieldname, 1)) * boost
+                    scores[docnum] += score_of(weight, length_of(docnum, name, 1)) * boost
         else:  # an unscored field (city): the posting's weight, as Whoosh's WeightScorer gives
             for docnum, weight in zip(ids, weights):
                 if docnum in allowed:

@@ -18,9 +18,9 @@ from whoosh import query as wq
 
 from .errors import IndexCorrupt
 from .flat import open_all as open_flat_postings
+from .indexer import CURRENT, VOCABULARY, current_generation, open_generation, read_meta
 from .postings import phrase_docs, read_postings
 from .ranking import FIELD_B, length_norms
-from .indexer import CURRENT, VOCABULARY, current_generation, open_generation, read_meta
 from .schema import UNDATED_KEY
 from .suggest import Vocabulary
 

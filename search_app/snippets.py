@@ -10,10 +10,9 @@ from typing import Iterable
 
 from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS
-from whoosh.lang.porter2 import stem as porter2_stem
 
 from .gazetteer import by_name
-from .schema import HAN, TOKEN_PATTERN, text_analyzer
+from .schema import HAN, TOKEN_PATTERN, stem, text_analyzer
 
 FRAGMENT_CHARS = 220
 MAX_FRAGMENTS = 2
@@ -81,7 +80,7 @@ def _joined_han(words: Iterable[str]) -> list[str]:
 
 @lru_cache(maxsize=100_000)
 def _stem(word: str) -> str:
-    return porter2_stem(word)  # the index's stemmer (schema.text_analyzer)
+    return stem(word)  # the index's stemmer (schema.text_analyzer)
 
 
 @lru_cache(maxsize=64)
