@@ -1,4 +1,4 @@
-"""Article files (text, JSON, JSONL) in a seeds folder to clean Article records.
+"""Article files (text, JSON, JSONL, saved web pages) in a seeds folder to clean Article records.
 
 Every file ends up either as one or more records or in the skipped list with a reason.
 """
@@ -17,15 +17,17 @@ from typing import Any, Callable, Iterable, Iterator
 
 from .dates import parse_date
 from .errors import SeedsMissing
-from .extract import extract, normalise_text
+from .extract import Extracted, extract, normalise_text
 from .gazetteer import canonical_city, find_cities
 from .models import Article, Skipped
 from .sources import normalise_source
 from .textfile import NotText, decode
+from .webpage import SUFFIXES as PAGE_SUFFIXES
+from .webpage import NoArticle, extract_page, page_text
 
 TEXT_SUFFIXES = {".txt", ".text"}
 JSON_SUFFIXES = {".json", ".jsonl"}
-SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES
+SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES | PAGE_SUFFIXES
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
 
@@ -152,7 +154,7 @@ def refuse_name(path: Path) -> str | None:
         return "hidden file"
     if path.suffix.lower() not in SUFFIXES:
         kind = repr(path.suffix) if path.suffix else "(no extension)"
-        return f"unsupported file type {kind}; use .txt, .json or .jsonl"
+        return f"unsupported file type {kind}; use .txt, .json, .jsonl, .html or .htm"
     return None
 
 
@@ -248,9 +250,9 @@ def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, root: Path | None
     return data
 
 
-def _text(data: bytes) -> str:
+def _text(data: bytes, reader: Callable[[bytes], str] = decode) -> str:
     try:
-        return decode(data)
+        return reader(data)
     except NotText as exc:
         raise SkipFile(str(exc)) from None
 
@@ -262,7 +264,20 @@ def content_hash(data: bytes) -> str:
 
 def article_from_text(text: str, *, id: str, path: str, digest: str) -> Article:
     """One Article from the text of a scraped page."""
-    fields = extract(text)
+    return article_from_fields(extract(text), id=id, path=path, digest=digest)
+
+
+def article_from_page(markup: str, *, id: str, path: str, digest: str) -> Article:
+    """One Article from a saved web page's markup."""
+    try:
+        fields = extract_page(markup)
+    except NoArticle as exc:
+        raise SkipFile(str(exc)) from None
+    return article_from_fields(fields, id=id, path=path, digest=digest)
+
+
+def article_from_fields(fields: Extracted, *, id: str, path: str, digest: str) -> Article:
+    """One Article from the fields extraction found; a file with neither headline nor text is skipped."""
     # A headline alone is still a record worth finding (a brief, a wire flash, a catalogue entry).
     if not fields.body.strip() and not fields.title.strip():
         raise SkipFile("no article text")
@@ -329,8 +344,12 @@ def parse_file(file: SeedFile, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes |
         if suffix == ".jsonl":
             yield from _parse_jsonl(file, _text(data))
             return
-        text = _text(data)
         digest = content_hash(data)
+        if suffix in PAGE_SUFFIXES:
+            markup = _text(data, page_text)
+            yield article_from_page(markup, id=article_id(file.rel), path=file.rel, digest=digest)
+            return
+        text = _text(data)
         if suffix == ".json":
             try:
                 obj = json.loads(text)

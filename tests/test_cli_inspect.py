@@ -98,7 +98,7 @@ def test_broken_files_land_in_skipped(cli: CliRunner, seeds_dir: Path, tmp_path:
         {"path": str(tmp_path / "missing.txt"), "reason": "no such file"},
         {"path": "empty.txt", "reason": "empty file"},
         {"path": "blob.txt", "reason": "binary file (contains NUL bytes)"},
-        {"path": "page.html", "reason": "unsupported file type '.html'; use .txt, .json or .jsonl"},
+        {"path": "page.html", "reason": "no article text in the page (an index page or an empty shell?)"},
     ], key=lambda s: s["path"])
 
 

@@ -12,6 +12,7 @@ import pytest
 from search_app.errors import SeedsMissing
 from search_app.ingest import IdReplaced, IngestResult, ingest
 from search_app.models import Skipped
+from search_app.textfile import TRIED
 
 ARTICLE = (
     "Taiyuan opens a new library\n\n"
@@ -62,7 +63,7 @@ def only_skip(folder: Path, rel: str, content: str | bytes, **kwargs: int) -> st
         (b"Taiyuan\x00\x01\x02 news\x00", "binary file (contains NUL bytes)"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00", "binary file (contains NUL bytes)"),
         (b"\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0e\x0f\x10 Taiyuan", "binary file (mostly control characters)"),
-        (b"Taiyuan news caf\xe9 \xff\xfe\xff and more", "not text in UTF-8, GB18030 or Big5"),
+        (bytes(range(0x80, 0x100)) * 3, "no plausible reading as text (tried " + TRIED + ")"),
         ("Contact us\nEmail us\nHome | News | About Us\nAll rights reserved\n", "no article text"),
     ],
     ids=["empty", "whitespace", "nul-bytes", "png-header", "control-chars", "no-encoding", "only-chrome"],
@@ -147,9 +148,9 @@ def test_file_at_the_limit_is_read(seeds: Path) -> None:
 @pytest.mark.parametrize(
     ("rel", "reason"),
     [
-        ("page.html", "unsupported file type '.html'; use .txt, .json or .jsonl"),
-        ("photo.png", "unsupported file type '.png'; use .txt, .json or .jsonl"),
-        ("README", "unsupported file type (no extension); use .txt, .json or .jsonl"),
+        ("page.pdf", "unsupported file type '.pdf'; use .txt, .json, .jsonl, .html or .htm"),
+        ("photo.png", "unsupported file type '.png'; use .txt, .json, .jsonl, .html or .htm"),
+        ("README", "unsupported file type (no extension); use .txt, .json, .jsonl, .html or .htm"),
         (".draft.txt", "hidden file"),
         ("2023/.notes.txt", "hidden file"),
     ],
@@ -257,7 +258,8 @@ def test_jsonl_many_records_and_a_bad_line(seeds: Path) -> None:
 
 
 def test_jsonl_bad_encoding_skips_the_file(seeds: Path) -> None:
-    assert only_skip(seeds, "x.jsonl", b'{"body": "\xff\xfe\xff"}\n') == "not text in UTF-8, GB18030 or Big5"
+    data = b'{"body": "' + bytes(range(0x80, 0x100)) * 3 + b'"}\n'
+    assert only_skip(seeds, "x.jsonl", data) == "no plausible reading as text (tried " + TRIED + ")"
 
 
 ID_RULE = "an id is up to 100 letters, digits, '-', '_' or '.', not starting with '.'"
@@ -422,7 +424,7 @@ def test_every_file_is_a_record_or_a_skip(tmp_path: Path, seeds_copy: Path) -> N
         "empty.txt": b"",
         "blank.txt": b" \n \n",
         "binary.txt": b"\x00\x01\x02",
-        "latin1.txt": b"caf\xe9 \xff\xfe",
+        "undecodable.txt": bytes(range(0x80, 0x100)) * 3,
         "chrome.txt": b"Contact us\nEmail us\n",
         "page.html": b"<html></html>",
         ".hidden.txt": ARTICLE.encode(),

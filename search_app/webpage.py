@@ -1,0 +1,191 @@
+"""A saved news web page (.html, .htm) to headline, body and metadata.
+
+The main text and the page's metadata come from trafilatura, the maintained reference for
+news-page extraction; what it keeps is then put through the same line rules as a scraped text
+file (bylines, photo credits, copyright and contact lines, "Source:" lines), so a page and a
+text file of the same article come out alike. The settings were chosen by measurement
+(bench/extraction.py, README "Saved web pages").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import replace
+
+import lxml.html
+from lxml import etree
+from trafilatura import bare_extraction
+
+from .extract import Extracted, extract, normalise_text
+from .sources import known_outlet, normalise_source
+from .textfile import decode, decode_as
+
+SUFFIXES = {".html", ".htm"}
+
+# An article has at least a paragraph or two; less is an index page, an error page or a shell.
+MIN_BODY_CHARS = 200
+
+# <meta charset="..."> and <meta http-equiv="Content-Type" content="text/html; charset=...">.
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+# Element kinds that never hold article text; JSON-LD scripts stay, as they carry the metadata.
+_NOT_TEXT = ("script", "style", "noscript", "template", "svg", "iframe")
+# "Page not found", "404 Not Found", "Error 404": the page of a link that had gone.
+_ERROR_TITLE = re.compile(r"\b(?:404|page not found|not found|error)\b", re.I)
+
+
+class NoArticle(ValueError):
+    """The page holds no article; the message says what it looked like."""
+
+
+def page_text(data: bytes) -> str:
+    """The page's markup as text: byte-order mark, else the charset its meta tag declares, else detection."""
+    if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return decode(data)
+    declared = _META_CHARSET.search(data[:65536])
+    if declared:
+        text = decode_as(data, declared.group(1).decode("ascii"))
+        if text is not None:
+            return text
+    return decode(data)
+
+
+def extract_page(markup: str) -> Extracted:
+    """Headline, body paragraphs, date, author and source of a saved news page; NoArticle if it has none."""
+    tree = _tree(markup)
+    if tree is None:
+        raise NoArticle("no page content (empty or not HTML)")
+    headings = [" ".join(h.text_content().split()) for h in tree.iter("h1")]
+    doc = bare_extraction(
+        tree,
+        with_metadata=True,
+        include_comments=False,  # readers' comments are not the article
+        include_tables=True,
+        include_images=False,
+        deduplicate=True,
+        favor_precision=True,
+    )
+    if doc is None:
+        raise NoArticle("no article text in the page (an index page or an empty shell?)")
+    # Tables come out as "| cell | cell |" rows; old sites lay whole articles out in tables.
+    text = "\n".join(line.strip(" |") for line in normalise_text(doc.text or "").split("\n"))
+    meta_title = normalise_text(doc.title or "").strip()
+    # A page that says it is an article keeps a short body (a paywalled page's first paragraph).
+    said_article = "article" in (doc.pagetype or "").lower() and bool(meta_title)
+    if not text.strip() or (len(text) < MIN_BODY_CHARS and not said_article):
+        if _ERROR_TITLE.search(meta_title):
+            raise NoArticle(f"an error page ({meta_title[:80]!r}), not an article")
+        raise NoArticle("no article text in the page (an index page or an empty shell?)")
+    source = _outlet(doc.sitename) or normalise_source(doc.hostname)
+    title = _headline(headings, meta_title, source)
+    # The text's own lines are read as a text file's are: bylines and credits found and dropped.
+    found = extract((title + "\n\n" if title else "") + text)
+    body = _without_headline(found.body, found.title)
+    source = source or found.source
+    return replace(
+        found,
+        body=body,
+        date=_date(doc.date) or found.date,
+        author=_author(doc.author, source) or found.author,
+        source=source,
+    )
+
+
+def _tree(markup: str) -> etree._Element | None:
+    """The parsed page without scripts and styles, so a giant inline script costs no more than its parse."""
+    if not markup.strip():
+        return None
+    try:
+        tree = lxml.html.document_fromstring(markup)
+    except (etree.ParserError, ValueError):
+        return None
+    for element in list(tree.iter(*_NOT_TEXT)):
+        if "ld+json" in (element.get("type") or "").lower():
+            continue
+        element.drop_tree()
+    return tree
+
+
+def _headline(headings: list[str], meta_title: str, source: str | None) -> str:
+    """The headline as the page shows it: its first <h1> that says what the metadata's title says.
+
+    Sites rewrite the metadata title for search engines and social cards ("What we learned…" for
+    "11 things we learned…") or leave a template's placeholder there; the visible headline is
+    the one readers quote. An <h1> that shares too few words with the title is a logo or a
+    section name, unless the title is no title at all (one or two words).
+    """
+    words = _words(meta_title)
+    for heading in headings:
+        if not 3 <= len(heading) <= 300:
+            continue
+        shared = len(_words(heading) & words) / max(1, min(len(words), len(_words(heading))))
+        if shared >= 0.5 or len(words) <= 2:
+            return heading
+    return _without_site_name(meta_title, source)
+
+
+def _outlet(sitename: str | None) -> str | None:
+    """The outlet's name from a page's site name, without the slogan some sites add ("WSVN 7News | Miami News")."""
+    if not sitename:
+        return None
+    return normalise_source(re.split(r"\s+[|–—-]\s+|\s*\|\s*", sitename.strip())[0])
+
+
+def _words(text: str) -> set[str]:
+    return {w.casefold() for w in re.findall(r"\w+", text)}
+
+
+# The separator before a site name appended to a title: " | ", " - ", " — ", or a bare "-" or "_"
+# after punctuation ("…城！-新华网").
+_TITLE_TAIL = re.compile(r"(?:\s+[|–—-]\s+|\s*\|\s*|(?<=\W)[-_])([^|–—]{1,60})$")
+
+
+def _without_site_name(title: str, source: str | None) -> str:
+    """The title without a trailing site name ("Headline | Site", "Headline - Site")."""
+    while True:
+        m = _TITLE_TAIL.search(title)
+        if not m or m.start() < 10:
+            return title
+        tail = m.group(1).strip()
+        names_site = known_outlet(tail) or (source and _words(source) <= _words(tail)) or "." in tail
+        if not names_site:
+            return title
+        title = title[: m.start()].rstrip()
+
+
+def _without_headline(body: str, title: str) -> str:
+    """The body without the headline repeated as its first paragraph."""
+    first, _, rest = body.partition("\n\n")
+    if title and first.casefold().strip() == title.casefold().strip():
+        return rest
+    return body
+
+
+def _date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+# What some sites put where a name belongs: the label without the name, or a placeholder.
+_BYLINE_LABEL = re.compile(r"^(?:article\s+|story\s+|written\s+|posted\s+|words\s+)?by\b\s*", re.I)
+_NO_NAME = {"", "no author", "admin", "administrator", "staff", "unknown", "anonymous"}
+_MONTH_TAIL = re.compile(r"\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?:\s+\d.*)?$", re.I)
+
+
+def _author(value: str | None, source: str | None) -> str | None:
+    """Trafilatura's "A; B" as "A, B"; labels, placeholders and the outlet itself ("CNN") dropped."""
+    if not value:
+        return None
+    people = []
+    for name in value.split(";"):
+        name = _MONTH_TAIL.sub("", _BYLINE_LABEL.sub("", name.strip())).strip()
+        if name.casefold() in _NO_NAME or known_outlet(name):
+            continue
+        if source and (normalise_source(name) == source or source.casefold() in name.casefold()):
+            continue
+        people.append(name)
+    return ", ".join(people) or None
