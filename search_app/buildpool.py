@@ -15,13 +15,14 @@ import queue
 import re
 import signal
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
+from .dates import AMBIGUOUS, CONVENTION, DateReading, by_convention, convention_key
 from .flat import write_segment as write_flat
 from .ingest import SeedFile, SkipFile, content_hash, file_stamp, parse_file, read_file
 from .models import Article, Skipped
@@ -52,6 +53,10 @@ class ChunkResult:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     vocabulary: Counter[str] = field(default_factory=Counter)
     seen: dict[str, str] = field(default_factory=dict)
+    # Day/month order shown by unambiguous numeric dates, per (source, style) key, and the articles
+    # whose date is still ambiguous: id -> (key, numbers), for the build to settle by convention.
+    date_orders: Counter[tuple[str, str]] = field(default_factory=Counter)
+    undecided: dict[str, tuple[str, tuple[int, int, int]]] = field(default_factory=dict)
 
     def merge(self, other: "ChunkResult") -> None:
         """Fold another worker's result into this one."""
@@ -60,11 +65,33 @@ class ChunkResult:
         self.files.update(other.files)
         self.vocabulary.update(other.vocabulary)
         self.seen.update(other.seen)
+        self.date_orders.update(other.date_orders)
+        self.undecided.update(other.undecided)
+
+
+def note_date(article: Article, result: ChunkResult, conventions: dict[str, str] | None = None) -> Article:
+    """Record what an article's numeric date says of its source's date order; settle it by a known convention."""
+    if article.date_style is None or article.date_numbers is None:
+        return article
+    reading = DateReading(article.date, article.dated_by, article.date_style, article.date_numbers)
+    key = convention_key(article.source, article.date_style)
+    if reading.order:
+        result.date_orders[(key, reading.order)] += 1
+    if article.dated_by != AMBIGUOUS:
+        return article
+    order = (conventions or {}).get(key)
+    if order:
+        return replace(article, date=by_convention(reading, order).date, dated_by=CONVENTION)
+    result.undecided[article.id] = (key, article.date_numbers)
+    return article
 
 
 def add_file(writer: Any, file: SeedFile, max_bytes: int, result: ChunkResult, data: bytes | None = None,
-             stamp: list[int] | None = None) -> None:
-    """Index one file's articles into writer, recording them (or why not) in result; stamp as taken before data was read."""
+             stamp: list[int] | None = None, conventions: dict[str, str] | None = None) -> None:
+    """Index one file's articles into writer, recording them (or why not) in result; stamp as taken before data was read.
+
+    conventions (an update's, learned at the last build) settle ambiguous dates as they are read.
+    """
     try:
         if data is None:
             stamp = file_stamp(file)
@@ -81,6 +108,7 @@ def add_file(writer: Any, file: SeedFile, max_bytes: int, result: ChunkResult, d
             result.skipped.append(Skipped(item.path, f"duplicate id {item.id!r} (already used by {result.seen[item.id]})"))
             continue
         result.seen[item.id] = item.path
+        item = note_date(item, result, conventions)
         writer.add_document(**to_document(item))
         result.vocabulary.update(article_words(item))
         ids.append(item.id)

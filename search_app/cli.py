@@ -144,6 +144,8 @@ def _print_report(report: BuildReport, as_json: bool) -> None:
     click.echo(f"Indexed {report.indexed} articles; the index holds {report.total} (generation {report.generation}).")
     if report.cities:
         click.echo("Per city: " + ", ".join(f"{c} {n}" for c, n in report.cities.items()))
+    if report.dates:
+        click.echo("Dates: " + _date_rules(report.dates))
     skips = [s for s in report.skipped if not isinstance(s, IdReplaced)]
     notes = [s for s in report.skipped if isinstance(s, IdReplaced)]  # indexed, under another id
     if skips:
@@ -155,6 +157,11 @@ def _print_report(report: BuildReport, as_json: bool) -> None:
         for note in notes:
             click.echo(f"  {note.path}: {note.reason}")
     click.echo(f"Took {report.elapsed_s:.2f} s.")
+
+
+def _date_rules(counts: dict[str, int]) -> str:
+    """"as written 4, reported events 1, undated 2": how many articles each dating rule settled."""
+    return ", ".join(f"{rule} {n}" for rule, n in counts.items())
 
 
 def _seeds_newer_than_index(settings: Settings) -> bool:
@@ -197,13 +204,16 @@ def build(ctx: click.Context, as_json: bool, procs: int | None, if_stale: bool) 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--allow-mass-removal", is_flag=True,
+              help="Let the update remove more than half of the index (refused otherwise, as a wrong folder looks like that).")
 @_folder_options
 @click.pass_context
 @_fail_cleanly
-def update(ctx: click.Context, as_json: bool) -> None:
+def update(ctx: click.Context, as_json: bool, allow_mass_removal: bool) -> None:
     """Index new and changed articles and drop deleted ones, without a full rebuild."""
     check_seeds(_settings(ctx).seeds)  # on every backend, before anything is touched
-    report = _backend(ctx).update(_settings(ctx).seeds, progress=None if as_json else _Progress("Checking"))
+    report = _backend(ctx).update(_settings(ctx).seeds, progress=None if as_json else _Progress("Checking"),
+                                  allow_mass_removal=allow_mass_removal)
     _print_report(report, as_json)
 
 
@@ -222,6 +232,13 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"Dates: {data['date_min'] or '-'} to {data['date_max'] or '-'}")
     click.echo("Cities: " + (", ".join(f"{c} {n}" for c, n in data["cities"].items()) or "-"))
     click.echo("Sources: " + (", ".join(f"{s} {n}" for s, n in data["sources"].items()) or "-"))
+    if data.get("dates"):
+        click.echo("Dated by: " + _date_rules(data["dates"]))
+    if data.get("date_conventions") is not None:
+        learned = ", ".join(f"{k.replace(chr(9), ' ').strip() or '(no source)'}: {v}" for k, v in data["date_conventions"].items())
+        click.echo(f"Date conventions learned at build {data.get('conventions_from', '-')}: {learned or 'none'}")
+    if data.get("seeds"):
+        click.echo(f"Seeds folder: {data['seeds']}")
     if data.get("size_bytes") is not None:
         click.echo(f"Size on disk: {data['size_bytes'] / 1e6:.2f} MB")
     click.echo(f"Built: {data['built_at']} ({data['action']}, {_settings(ctx).backend} generation {data['generation']})")

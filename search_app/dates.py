@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
+from dataclasses import dataclass
 
 MONTHS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
@@ -95,6 +97,65 @@ def _conflicts(candidate: dt.date, mentions: list[tuple[int | None, int, int]]) 
     return count
 
 
+# How a date was settled: the rule names `inspect`, `build` and `stats` report.
+AS_WRITTEN = "as written"  # unambiguous: a year first, a month's name, or only one valid reading
+PAGE_METADATA = "page metadata"  # a web page's published date (meta tags, JSON-LD)
+REPORTED_EVENTS = "reported events"  # day/month order chosen so the events the article reports are past
+CONVENTION = "archive convention"  # day/month order its source writes every unambiguous date in
+AMBIGUOUS = "ambiguous"  # either order fits: left undated
+DAY_FIRST, MONTH_FIRST = "day first", "month first"
+# A convention needs this many unambiguous dates of the same source and style, and no counter-example.
+MIN_EVIDENCE = 5
+
+
+@dataclass(frozen=True)
+class DateReading:
+    """A date as read, the rule that settled it and, for a two-numbers date, its style and numbers."""
+
+    date: dt.date | None
+    rule: str | None
+    style: str | None = None  # the shape of a numeric date: "N N,Y", "N/N/Y"
+    numbers: tuple[int, int, int] | None = None  # first number, second number, year
+
+    @property
+    def order(self) -> str | None:
+        """The day/month order the numbers themselves prove (one of them above 12), else None."""
+        if self.numbers is None:
+            return None
+        first, second, _ = self.numbers
+        if first > 12 >= second:
+            return DAY_FIRST
+        if second > 12 >= first:
+            return MONTH_FIRST
+        return None
+
+
+def convention_key(source: str | None, style: str) -> str:
+    """The key of a (source, date style) pair in the learned conventions."""
+    return f"{source or ''}\t{style}"
+
+
+def learn_conventions(counts: Counter[tuple[str, str]]) -> dict[str, str]:
+    """Day/month order per (source, style) key, where at least MIN_EVIDENCE dates show it and none the other."""
+    keys = {key for key, _ in counts}
+    learned = {}
+    for key in sorted(keys):
+        day, month = counts[(key, DAY_FIRST)], counts[(key, MONTH_FIRST)]
+        if day >= MIN_EVIDENCE and not month:
+            learned[key] = DAY_FIRST
+        elif month >= MIN_EVIDENCE and not day:
+            learned[key] = MONTH_FIRST
+    return learned
+
+
+def by_convention(reading: DateReading, order: str) -> DateReading:
+    """An ambiguous reading settled by its source's convention."""
+    assert reading.numbers is not None
+    first, second, year = reading.numbers
+    day, month = (first, second) if order == DAY_FIRST else (second, first)
+    return DateReading(_make(year, month, day), CONVENTION, reading.style, reading.numbers)
+
+
 def resolve_numeric(a: int, b: int, year: int, text: str) -> dt.date | None:
     """Pick day/month for 'a b, year' from validity, then from the article's reported past events; None if undecidable."""
     day_first = _make(year, b, a)
@@ -112,22 +173,38 @@ def resolve_numeric(a: int, b: int, year: int, text: str) -> dt.date | None:
 
 def parse_date(value: str, context: str = "") -> dt.date | None:
     """Parse a date as written on a news page; `context` (the article text) settles day/month order."""
+    return read_date(value, context).date
+
+
+def read_date(value: str, context: str = "") -> DateReading:
+    """A date as written on a news page, with the rule that settled it; `context` (the article) weighs day/month."""
     value = value.strip()
-    for pattern, order in ((_ISO, "ymd"), (_CJK, "ymd")):
+    for pattern in (_ISO, _CJK):
         m = pattern.search(value)
         if m:
             y, mo, d = (int(g) for g in m.groups())
-            return _make(y, mo, d)
+            return _written(_make(y, mo, d))
     m = _NAMED_MDY.search(value)
     if m:
-        return _make(int(m.group(3)), MONTHS[m.group(1).lower()], int(m.group(2)))
+        return _written(_make(int(m.group(3)), MONTHS[m.group(1).lower()], int(m.group(2))))
     m = _NAMED_DMY.search(value)
     if m:
-        return _make(int(m.group(3)), MONTHS[m.group(2).lower()], int(m.group(1)))
+        return _written(_make(int(m.group(3)), MONTHS[m.group(2).lower()], int(m.group(1))))
     m = _NUMERIC.search(value)
     if m:
-        return resolve_numeric(int(m.group(1)), int(m.group(2)), int(m.group(3)), context)
-    return None
+        numbers = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        style = re.sub(r"\d+", "N", m.group(0)[: m.start(3) - m.start(0)]) + "Y"
+        first, second, year = numbers
+        if _make(year, second, first) is None or _make(year, first, second) is None or first == second:
+            date = _make(year, second, first) or _make(year, first, second)
+            return DateReading(date, AS_WRITTEN if date else None, style, numbers)
+        date = resolve_numeric(first, second, year, context)
+        return DateReading(date, REPORTED_EVENTS if date else AMBIGUOUS, style, numbers)
+    return DateReading(None, None)
+
+
+def _written(date: dt.date | None) -> DateReading:
+    return DateReading(date, AS_WRITTEN if date else None)
 
 
 def is_date_line(text: str) -> bool:

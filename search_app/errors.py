@@ -59,3 +59,9 @@ class ConfigError(SearchAppError):
     """A setting (option or SEARCH_APP_* variable) with a value that cannot be used."""
 
     status = 500
+
+
+class UpdateRefused(SearchAppError):
+    """An update that would read the wrong folder or remove most of the index; nothing was changed."""
+
+    status = 409

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .dates import DATE_ONLY, is_date_line, parse_date
-from .sources import known_outlet, normalise_source
+from .dates import DATE_ONLY, DateReading, is_date_line, read_date
+from .sources import is_domain, known_outlet, normalise_source
 
 # Spaces news sites paste in: NBSP, en/em/thin spaces, ideographic space.
 _SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t]+")
@@ -91,6 +91,8 @@ class Extracted:
     date: dt.date | None
     source: str | None
     author: str | None
+    # How the date was read (None: the page gives none); `date` is the value compared.
+    date_reading: DateReading | None = field(default=None, compare=False)
 
 
 def normalise_text(text: str) -> str:
@@ -158,6 +160,15 @@ def _split_value_date(value: str) -> tuple[str, str | None]:
     return m.group(1).strip(_SEPARATORS + "–—-"), m.group(2)
 
 
+def _site_tag(line: str) -> str | None:
+    """The outlet a site tag names: "(Xinhua)", "(sxdaily.com.cn)", "[reuters.com]" or a bare domain line."""
+    outlet = _OUTLET_LINE.match(line)
+    inner = outlet.group(1).strip() if outlet else line
+    if is_domain(inner):
+        return normalise_source(inner)
+    return known_outlet(inner) if outlet else None
+
+
 def _byline(line: str) -> str | None:
     m = _BYLINE.match(line) or _CN_BYLINE.match(line)
     if not m or len(line) > 100:
@@ -198,9 +209,9 @@ def extract(text: str) -> Extracted:
             if meta.get("author") and author is None:
                 author = _author_name(meta["author"])
             continue
-        outlet = _OUTLET_LINE.match(line)
-        if outlet and known_outlet(outlet.group(1)):
-            source = source or known_outlet(outlet.group(1))
+        tag = _site_tag(line)
+        if tag:
+            source = source or tag
             continue
         name = _byline(line)
         if name:
@@ -227,8 +238,9 @@ def extract(text: str) -> Extracted:
     body_text = "\n\n".join(body)
     if title is None:
         title = _fallback_title(body_text)
-    date = parse_date(raw_date, context=body_text) if raw_date else None
-    return Extracted(title=title, body=body_text, date=date, source=source, author=author)
+    reading = read_date(raw_date, context=body_text) if raw_date else None
+    return Extracted(title=title, body=body_text, date=reading.date if reading else None, source=source,
+                     author=author, date_reading=reading)
 
 
 def _fallback_title(body: str) -> str:

@@ -18,18 +18,20 @@ import secrets
 import shutil
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from whoosh import index as whoosh_index
 
 from .buildpool import COMPOUND, ChunkResult, add_file, article_words, held_locks, index_parallel, install_fork_hook
-from .errors import BuildFailed, BuildLocked, ConfigError, IndexCorrupt, IndexMissing
+from .dates import AMBIGUOUS, CONVENTION, DateReading, by_convention, learn_conventions
+from .errors import BuildFailed, BuildLocked, ConfigError, IndexCorrupt, IndexMissing, UpdateRefused
 from .flat import write_missing as write_flat_missing
-from .ingest import DEFAULT_MAX_BYTES, SeedFile, SkipFile, check_seeds, content_hash, discover, file_stamp, read_file
+from .ingest import (DEFAULT_MAX_BYTES, SeedFile, SkipFile, check_removals, check_seeds, content_hash, discover, file_stamp,
+                     read_file)
 from .models import BuildReport, Skipped
-from .schema import EPOCH, INDEX_FORMAT, UNDATED_KEY, build_schema, from_stored
+from .schema import EPOCH, INDEX_FORMAT, UNDATED_KEY, build_schema, from_stored, to_document
 
 CURRENT = "CURRENT"
 LOCK = ".lock"
@@ -221,12 +223,15 @@ def _live_count(reader: Any, fieldname: str, value: Any) -> int:
     return sum(1 for i in reader.postings(fieldname, value).all_ids() if not reader.is_deleted(i))
 
 
-def _meta(ix: whoosh_index.Index, generation: str, action: str) -> dict[str, Any]:
-    """Counts per city, source and year plus the date range, read from the index's postings and sort column."""
+def _meta(ix: whoosh_index.Index, generation: str, action: str, learned: dict[str, Any]) -> dict[str, Any]:
+    """Counts per city, source, year and dating rule plus the date range, from the index's postings and sort column.
+
+    learned: what the build learned of the seeds folder (its path, its sources' date conventions).
+    """
     with ix.searcher() as searcher:
         reader = searcher.reader()
         counts = {}
-        for name in ("city", "source"):
+        for name in ("city", "source", "dated_by"):
             terms = list(reader.field_terms(name)) if name in reader.indexed_field_names() else []
             counts[name] = {t: n for t in terms if (n := _live_count(reader, name, t))}
         days = [d for i, d in enumerate(reader.column_reader("sort_oldest")) if d <= UNDATED_KEY and not reader.is_deleted(i)] \
@@ -242,22 +247,57 @@ def _meta(ix: whoosh_index.Index, generation: str, action: str) -> dict[str, Any
         "date_min": first,
         "date_max": last,
         "undated": count - len(days),
+        "dates": {**dict(sorted(counts["dated_by"].items())), "undated": count - len(days)},
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "action": action,
         "format": INDEX_FORMAT,
+        **learned,
     }
 
 
 def _finish(ix: whoosh_index.Index, tmp: Path, generation: str, manifest: Manifest, report: BuildReport,
-            vocabulary: Counter[str]) -> None:
+            vocabulary: Counter[str], learned: dict[str, Any]) -> None:
     write_flat_missing(tmp, ix)  # serial builds, updates and merges: segments the workers did not cover
-    meta = _meta(ix, generation, report.action)
+    meta = _meta(ix, generation, report.action, learned)
     ix.close()
     (tmp / MANIFEST).write_text(json.dumps(manifest.to_json()), "utf-8")
     (tmp / VOCABULARY).write_text(json.dumps({w: n for w, n in vocabulary.items() if n > 0}), "utf-8")
     (tmp / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), "utf-8")
     report.total = meta["articles"]
     report.cities = meta["cities"]
+    report.dates = meta["dates"]
+
+
+def _settle_by_convention(ix: whoosh_index.Index, result: ChunkResult, conventions: dict[str, str]) -> int:
+    """Date the articles left ambiguous by the order their source writes dates in; how many were settled.
+
+    Conventions are known only once every file has been read, so these few articles are written
+    again, from their stored fields, after the first pass.
+    """
+    settle = {i: (key, numbers) for i, (key, numbers) in result.undecided.items() if key in conventions}
+    if not settle:
+        return 0
+    writer = ix.writer(limitmb=64, compound=COMPOUND)
+    try:
+        with ix.searcher() as searcher:
+            for article_id, (key, numbers) in sorted(settle.items()):
+                fields = searcher.document(id=article_id)
+                if fields is None:
+                    continue
+                reading = by_convention(DateReading(None, AMBIGUOUS, None, numbers), conventions[key])
+                article = replace(from_stored(fields), date=reading.date, dated_by=CONVENTION)
+                writer.delete_by_term("id", article_id)
+                writer.add_document(**to_document(article))
+        writer.commit()
+    except BaseException:
+        _cancel(writer)
+        raise
+    return len(settle)
+
+
+def _learned(seeds: Path, conventions: dict[str, str], generation: str) -> dict[str, Any]:
+    """What a build records of its seeds folder: where it is, and its sources' date conventions."""
+    return {"seeds": str(seeds.resolve()), "date_conventions": conventions, "conventions_from": generation}
 
 
 # ---------------------------------------------------------------- build and update
@@ -288,7 +328,10 @@ def build(
                 result = _index_serial(ix, files, limitmb, max_bytes, progress)
             report.skipped.extend(result.skipped)
             report.added = report.indexed = result.added
-            _finish(ix, tmp, generation, Manifest(files=result.files), report, result.vocabulary)
+            conventions = learn_conventions(result.date_orders)
+            _settle_by_convention(ix, result, conventions)
+            _finish(ix, tmp, generation, Manifest(files=result.files), report, result.vocabulary,
+                    _learned(seeds, conventions, generation))
             if _before_switch:
                 _before_switch()
             _switch(index_dir, tmp, generation)
@@ -350,8 +393,14 @@ def update(
     limitmb: int = 256,  # per writer process: a bigger pool means fewer sort runs to merge
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Progress | None = None,
+    allow_mass_removal: bool = False,
 ) -> BuildReport:
-    """Apply added, changed and deleted files to a copy of the live generation, then switch to it."""
+    """Apply added, changed and deleted files to a copy of the live generation, then switch to it.
+
+    Refused (UpdateRefused, nothing changed) when seeds is not the folder the index was built
+    from, when it holds no article file at all, or when the update would remove more than half
+    of the index (and more than MASS_REMOVAL articles) unless allow_mass_removal.
+    """
     started = time.monotonic()
     check_seeds(seeds)  # bad arguments leave nothing behind: checked before the lock file is created
     current_generation(index_dir)
@@ -361,7 +410,12 @@ def update(
             raise BuildFailed(f"The index in {index_dir} was built by an older version of search-app and cannot be "
                               "updated: run `search-app build` to rebuild it (the old index keeps serving meanwhile).")
         old = _read_manifest(index_dir / live)
+        live_meta = read_meta(index_dir, live)
+        _check_same_folder(live_meta, seeds, index_dir)
         files, skipped = discover(seeds)
+        _check_removals(old, files, seeds, allow_mass_removal)
+        conventions: dict[str, str] = live_meta.get("date_conventions") or {}
+        learned = {key: live_meta[key] for key in ("seeds", "date_conventions", "conventions_from") if key in live_meta}
         generation = _new_generation_name()
         report = BuildReport(action="update", generation=generation, skipped=list(skipped))
         with _staging(index_dir, generation, "update") as tmp:
@@ -375,7 +429,7 @@ def update(
                     change.drop(writer, old.files[rel]["ids"])
                     report.removed += len(old.files[rel]["ids"])
                 for number, file in enumerate(files, start=1):
-                    _update_file(writer, file, change, max_bytes, report)
+                    _update_file(writer, file, change, max_bytes, report, conventions)
                     if progress:
                         progress(number, len(files))
                 if not (report.added or report.changed or report.removed):
@@ -393,11 +447,28 @@ def update(
                 raise
             report.skipped.extend(change.result.skipped)
             report.indexed = report.added + report.changed
-            _finish(ix, tmp, generation, Manifest(files=change.files), report, vocabulary)
+            _finish(ix, tmp, generation, Manifest(files=change.files), report, vocabulary, learned)
             _switch(index_dir, tmp, generation)
         _cleanup(index_dir, generation)
     report.elapsed_s = time.monotonic() - started
     return report
+
+
+def _check_same_folder(live_meta: dict[str, Any], seeds: Path, index_dir: Path) -> None:
+    """Refuse an update from another folder than the index was built from: it would read as mass deletion."""
+    built_from = live_meta.get("seeds")
+    if built_from and Path(built_from) != seeds.resolve():
+        raise UpdateRefused(
+            f"The index in {index_dir} was built from {built_from}, not {seeds.resolve()}: run `search-app build "
+            f"--seeds {seeds}` to rebuild it from the new folder, or `update --seeds {built_from}`. Nothing was changed."
+        )
+
+
+def _check_removals(old: Manifest, files: list[SeedFile], seeds: Path, allow_mass_removal: bool) -> None:
+    """Refuse an update that would empty the index, or remove most of it unless the user says so."""
+    present = {f.rel for f in files}
+    removing = sum(len(entry["ids"]) for rel, entry in old.files.items() if rel not in present)
+    check_removals(len(old.ids()), removing, bool(files), seeds, allow_mass_removal)
 
 
 @dataclass
@@ -431,7 +502,8 @@ class _Change:
         return counts
 
 
-def _update_file(writer: Any, file: SeedFile, change: _Change, max_bytes: int, report: BuildReport) -> None:
+def _update_file(writer: Any, file: SeedFile, change: _Change, max_bytes: int, report: BuildReport,
+                 conventions: dict[str, str]) -> None:
     """Bring one file's articles up to date: skip if its bytes are unchanged, else re-index them."""
     previous = change.old.files.get(file.rel)
     stamp = file_stamp(file)
@@ -453,7 +525,7 @@ def _update_file(writer: Any, file: SeedFile, change: _Change, max_bytes: int, r
         return
     old_ids = set(previous["ids"]) if previous else set()
     change.drop(writer, sorted(old_ids))
-    add_file(writer, file, max_bytes, change.result, data, stamp)
+    add_file(writer, file, max_bytes, change.result, data, stamp, conventions)
     entry = change.result.files.get(file.rel)
     new_ids = set(entry["ids"]) if entry else set()
     report.added += len(new_ids - old_ids)

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from .dates import parse_date
-from .errors import SeedsMissing
+from .dates import DateReading, read_date
+from .errors import SeedsMissing, UpdateRefused
 from .extract import Extracted, extract, normalise_text
 from .gazetteer import canonical_city, find_cities
 from .models import Article, Skipped
@@ -73,6 +73,26 @@ def check_seeds(seeds: Path) -> None:
     if os.path.lexists(seeds):
         raise SeedsMissing(f"Seeds folder {str(seeds)!r} is not a folder: pass --seeds DIR with the folder of article files.")
     raise SeedsMissing(f"Seeds folder {str(seeds)!r} does not exist: create it or pass --seeds DIR.")
+
+
+MASS_REMOVAL = 10  # an update may always remove this many articles
+
+
+def check_removals(total: int, removing: int, any_files: bool, seeds: Path, allow_mass_removal: bool) -> None:
+    """Refuse (UpdateRefused) an update that would empty an index, or remove most of it unless allowed.
+
+    A folder that is empty, unmounted or the wrong one looks to a diff like every article deleted.
+    """
+    if not any_files and total:
+        raise UpdateRefused(
+            f"The seeds folder {seeds} holds no article files; an update would remove all {total} articles. "
+            "Nothing was changed: check the folder (or --seeds), or run `search-app build` to index it as it is."
+        )
+    if not allow_mass_removal and removing > MASS_REMOVAL and removing * 2 > total:
+        raise UpdateRefused(
+            f"This update would remove {removing} of the index's {total} articles (their files are gone from {seeds}). "
+            "Nothing was changed: pass --allow-mass-removal if that is intended, or --seeds with the right folder."
+        )
 
 
 def discover(seeds: Path) -> tuple[list[SeedFile], list[Skipped]]:
@@ -291,7 +311,15 @@ def article_from_fields(fields: Extracted, *, id: str, path: str, digest: str) -
         author=fields.author,
         cities=find_cities(fields.title + "\n" + fields.body),
         content_hash=digest,
+        **_date_fields(fields.date_reading),
     )
+
+
+def _date_fields(reading: DateReading | None) -> dict[str, Any]:
+    """An Article's record of how its date was read."""
+    if reading is None:
+        return {}
+    return {"dated_by": reading.rule, "date_style": reading.style, "date_numbers": reading.numbers}
 
 
 def article_from_json(obj: Any, *, id: str, path: str, digest: str) -> Article:
@@ -307,7 +335,7 @@ def article_from_json(obj: Any, *, id: str, path: str, digest: str) -> Article:
     body = normalise_text(str(obj["body"])).strip() if obj.get("body") else fields.body
     if not body.strip() and not title.strip():
         raise SkipFile("no article text")
-    date = parse_date(str(obj["date"]), context=body) if obj.get("date") else fields.date
+    reading = read_date(str(obj["date"]), context=body) if obj.get("date") else fields.date_reading
     source = normalise_source(str(obj["source"])) if "source" in obj and obj["source"] is not None else fields.source
     author = str(obj["author"]).strip() or None if obj.get("author") else fields.author
     if isinstance(obj.get("cities"), list):
@@ -316,8 +344,8 @@ def article_from_json(obj: Any, *, id: str, path: str, digest: str) -> Article:
         cities = find_cities(title + "\n" + body)
     return Article(
         id=str(obj["id"]) if obj.get("id") and valid_id(str(obj["id"])) else id,
-        path=path, title=title, body=body, date=date, source=source, author=author,
-        cities=cities, content_hash=digest,
+        path=path, title=title, body=body, date=reading.date if reading else None, source=source, author=author,
+        cities=cities, content_hash=digest, **_date_fields(reading),
     )
 
 

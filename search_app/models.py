@@ -25,6 +25,11 @@ class Article:
     author: str | None
     cities: tuple[str, ...]
     content_hash: str
+    dated_by: str | None = None  # the rule that settled the date (dates.AS_WRITTEN, ...), or None
+    # A date written as two numbers and a year ("01 03,2018"): its shape and numbers, so a build can
+    # settle the ambiguous ones by the order the rest of the archive shows. Not stored in the index.
+    date_style: str | None = field(default=None, compare=False, repr=False)
+    date_numbers: tuple[int, int, int] | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """Return the record as JSON-ready data (date as YYYY-MM-DD or None)."""
@@ -38,6 +43,7 @@ class Article:
             "author": self.author,
             "cities": list(self.cities),
             "content_hash": self.content_hash,
+            "dated_by": self.dated_by,
         }
 
 
@@ -85,6 +91,7 @@ class BuildReport:
     total: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     cities: dict[str, int] = field(default_factory=dict)
+    dates: dict[str, int] = field(default_factory=dict)
     elapsed_s: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
@@ -100,5 +107,6 @@ class BuildReport:
             "total": self.total,
             "skipped": [s.to_json() for s in self.skipped],
             "cities": self.cities,
+            "dates": self.dates,
             "elapsed_s": round(self.elapsed_s, 3),
         }

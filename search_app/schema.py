@@ -12,11 +12,13 @@ from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.lang.porter2 import stem
 
 from .models import Article
+from .sources import UNKNOWN_SOURCE, known_source
 
 TITLE_BOOST = 3.0
 # Bumped whenever analysis or fields change: an index of another format must be rebuilt, not updated.
-INDEX_FORMAT = 4  # 2: Han characters indexed one by one; 3: with a gap where punctuation or a space parts them;
-# 4: English words stemmed by Porter2 (the Snowball English stemmer) instead of the original Porter
+INDEX_FORMAT = 5  # 2: Han characters indexed one by one; 3: with a gap where punctuation or a space parts them;
+# 4: English words stemmed by Porter2 (the Snowball English stemmer) instead of the original Porter;
+# 5: articles without a source filed under UNKNOWN_SOURCE, and the rule that dated each article
 # Words are runs of letters and digits; "U.S." stays one token, "China's" gives "china" (+ "s", dropped).
 TOKEN_PATTERN = r"\w+(?:\.?\w+)*"
 # Dates beyond these sort keys never occur; undated articles sort after every dated one.
@@ -91,6 +93,7 @@ def build_schema() -> Schema:
         sort_newest=NUMERIC(bits=32, sortable=True, signed=False),
         sort_oldest=NUMERIC(bits=32, sortable=True, signed=False),
         author=TEXT(stored=True, analyzer=word_analyzer(), phrase=True),
+        dated_by=ID(stored=True),
         path=STORED(),
         content_hash=STORED(),
     )
@@ -115,10 +118,12 @@ def to_document(article: Article) -> dict[str, Any]:
     }
     if article.cities:
         doc["city"] = ",".join(article.cities)
-    if article.source:
-        doc["source"] = article.source
+    # Filed under one "Unknown source" value, so the source facet's counts add up to the total.
+    doc["source"] = article.source or UNKNOWN_SOURCE
     if article.author:
         doc["author"] = article.author
+    if article.dated_by:
+        doc["dated_by"] = article.dated_by
     doc.update(date_sort_keys(article.date))
     if article.date:
         doc["date"] = dt.datetime(article.date.year, article.date.month, article.date.day)
@@ -136,8 +141,9 @@ def from_stored(fields: dict[str, Any]) -> Article:
         title=fields.get("title", ""),
         body=fields.get("body", ""),
         date=when.date() if isinstance(when, dt.datetime) else None,
-        source=fields.get("source"),
+        source=known_source(fields.get("source")),
         author=fields.get("author"),
         cities=tuple(c for c in cities.split(",") if c),
         content_hash=fields.get("content_hash", ""),
+        dated_by=fields.get("dated_by"),
     )

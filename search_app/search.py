@@ -19,7 +19,7 @@ from .ranking import Scored, pair_terms, rank, scorable_terms
 from .reader import Generation, IndexHandle
 from .schema import EPOCH, from_stored
 from .snippets import find_matches, highlight_all, mark, query_terms, snippet
-from .sources import normalise_source
+from .sources import UNKNOWN_SOURCE, normalise_source
 
 SUGGEST_BELOW = 3  # a query with fewer results than this gets a spelling check
 MAX_PAGE = 1000
@@ -97,7 +97,8 @@ def _facet(name: str, gen: Generation, base: frozenset[int], selected: list[str]
         values += [{"value": c, "label": city_label(c), "count": 0, "selected": False} for c in city_names() if c not in present]
     if name == "year":
         return sorted(values, key=lambda v: v["value"], reverse=True)
-    return sorted(values, key=lambda v: (-v["count"], v["value"]))
+    # Named outlets first, most articles first; the articles that name none last, whatever their count.
+    return sorted(values, key=lambda v: (v["value"] == UNKNOWN_SOURCE, -v["count"], v["value"]))
 
 
 class _Bounded(collectors.WrappingCollector):

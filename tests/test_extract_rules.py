@@ -516,7 +516,7 @@ def test_city_label() -> None:
         ("eshanxi.com", "eShanxi"),
         ("shanxi evening news", "Shanxi Evening News"),
         ("Taiyuan Evening News", "Taiyuan Evening News"),
-        ("WWW.SXRB.COM", "www.sxrb.com"),
+        ("WWW.SXRB.COM", "sxrb.com"),
         ("", None),
         ("   ", None),
         ("Source:", None),

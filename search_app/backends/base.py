@@ -26,8 +26,8 @@ class SearchBackend(Protocol):
         """Index every file under seeds into a new index, then switch searches to it at once."""
         ...
 
-    def update(self, seeds: Path, *, progress: Progress | None = None) -> BuildReport:
-        """Apply new, changed and deleted files of seeds to the live index."""
+    def update(self, seeds: Path, *, progress: Progress | None = None, allow_mass_removal: bool = False) -> BuildReport:
+        """Apply new, changed and deleted files of seeds to the live index; refuse removing most of it unless allowed."""
         ...
 
     def search(self, req: SearchRequest) -> dict[str, Any]:

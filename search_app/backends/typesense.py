@@ -46,7 +46,7 @@ from ..ingest import DEFAULT_MAX_BYTES
 from ..models import Article, BuildReport, SearchRequest
 from ..query import Group, Not, ParsedQuery, Phrase, Word, corrected_text, parse
 from ..snippets import Match, mark, snippet_of_matches
-from ..sources import normalise_source
+from ..sources import UNKNOWN_SOURCE, known_source, normalise_source
 from ..schema import EPOCH, UNDATED_KEY, date_sort_keys
 from ..suggest import distance
 from . import typesense_sync, typesense_words
@@ -105,8 +105,8 @@ def to_document(article: Article, seq: int = 0) -> dict[str, Any]:
         "path": article.path,
         "content_hash": article.content_hash,
     }
-    if article.source:
-        doc["source"] = article.source
+    # Filed under one "Unknown source" value, as on Whoosh, so the source facet adds up to the total.
+    doc["source"] = article.source or UNKNOWN_SOURCE
     if article.author:
         doc["author"] = article.author
     doc.update(date_sort_keys(article.date))
@@ -124,7 +124,7 @@ def from_document(doc: dict[str, Any]) -> Article:
         title=doc.get("title", ""),
         body=doc.get("body", ""),
         date=EPOCH + dt.timedelta(days=int(days)) if days is not None else None,
-        source=doc.get("source"),
+        source=known_source(doc.get("source")),
         author=doc.get("author"),
         cities=tuple(doc.get("cities") or ()),
         content_hash=doc.get("content_hash", ""),
@@ -299,9 +299,9 @@ class TypesenseBackend:
         """Full rebuild from the seeds folder into a new collection, then the alias switch (procs: unused, the server indexes)."""
         return typesense_sync.build(self, seeds, self.max_bytes, progress)
 
-    def update(self, seeds: Path, *, progress: Progress | None = None) -> BuildReport:
+    def update(self, seeds: Path, *, progress: Progress | None = None, allow_mass_removal: bool = False) -> BuildReport:
         """Upsert new and changed articles of the seeds folder and delete those of deleted files."""
-        return typesense_sync.update(self, seeds, self.max_bytes, progress)
+        return typesense_sync.update(self, seeds, self.max_bytes, progress, allow_mass_removal)
 
     def export(self, collection: str, fields: str) -> str:
         """Every document of a collection as JSON lines, with only the given fields."""
@@ -826,4 +826,5 @@ def _facet(name: str, result: dict[str, Any], selected: list[str]) -> list[dict[
         values += [{"value": c, "label": city_label(c), "count": 0, "selected": False} for c in city_names() if c not in present]
     if name == "year":
         return sorted(values, key=lambda v: v["value"], reverse=True)
-    return sorted(values, key=lambda v: (-v["count"], v["value"]))
+    # Named outlets first, most articles first; the articles that name none last, whatever their count.
+    return sorted(values, key=lambda v: (v["value"] == UNKNOWN_SOURCE, -v["count"], v["value"]))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
-from ..ingest import SeedFile, SkipFile, content_hash, discover, parse_file, parse_unique, read_file
+from ..ingest import SeedFile, SkipFile, check_removals, content_hash, discover, parse_file, parse_unique, read_file
 from ..models import Article, BuildReport, Skipped
 from .base import Progress
 
@@ -114,8 +114,12 @@ class _Diff:
             self.report.unchanged += 1
 
 
-def update(backend: "TypesenseBackend", seeds: Path, max_bytes: int, progress: Progress | None = None) -> BuildReport:
-    """Upsert new and changed articles, delete those whose files are gone; the collection stays the same."""
+def update(backend: "TypesenseBackend", seeds: Path, max_bytes: int, progress: Progress | None = None,
+           allow_mass_removal: bool = False) -> BuildReport:
+    """Upsert new and changed articles, delete those whose files are gone; the collection stays the same.
+
+    Refused, as on Whoosh, when the folder holds nothing or most of the collection would go.
+    """
     started = time.monotonic()
     collection = backend.collection_name()
     stored = stored_documents(backend, collection)
@@ -123,7 +127,10 @@ def update(backend: "TypesenseBackend", seeds: Path, max_bytes: int, progress: P
     report = BuildReport(action="update", generation=collection, skipped=list(skipped))
     diff = _Diff(stored, report)
     present = {f.rel for f in files}
-    for rel in sorted(set(stored.by_path) - present):  # files deleted from the seeds folder
+    gone = sorted(set(stored.by_path) - present)
+    check_removals(len(stored.by_id), sum(len(stored.by_path[rel]) for rel in gone), bool(files), seeds,
+                   allow_mass_removal)
+    for rel in gone:  # files deleted from the seeds folder
         diff.deletes.extend(stored.by_path[rel])
         report.removed += len(stored.by_path[rel])
     for number, file in enumerate(files, start=1):

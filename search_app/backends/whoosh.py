@@ -32,9 +32,10 @@ class WhooshBackend:
         """Full rebuild into a new generation, switched atomically (indexer.build)."""
         return indexer.build(seeds, self.index_dir, procs=procs, max_bytes=self.max_bytes, progress=progress)
 
-    def update(self, seeds: Path, *, progress: Progress | None = None) -> BuildReport:
-        """Incremental update by content hash (indexer.update)."""
-        return indexer.update(seeds, self.index_dir, max_bytes=self.max_bytes, progress=progress)
+    def update(self, seeds: Path, *, progress: Progress | None = None, allow_mass_removal: bool = False) -> BuildReport:
+        """Incremental update by content hash (indexer.update), with its guards."""
+        return indexer.update(seeds, self.index_dir, max_bytes=self.max_bytes, progress=progress,
+                              allow_mass_removal=allow_mass_removal)
 
     def search(self, req: SearchRequest) -> dict[str, Any]:
         """The core search with this backend's time limit."""
