@@ -8,8 +8,11 @@ PORT   ?= 8000
 N      ?= 100000
 BACKEND ?= whoosh
 COLLECTION ?= ../shared/corpora/cacm
+PAGES  ?= ../shared/corpora/news-pages
+# The folder of article files to serve: `make run SEEDS=~/news` (or SEARCH_APP_SEEDS=~/news).
+SEEDS  ?= $(or $(SEARCH_APP_SEEDS),seeds)
 
-.PHONY: run test bench relevance install clean
+.PHONY: run test bench relevance extraction install clean
 
 # Reinstall only when pyproject.toml changed since the last install.
 $(STAMP): pyproject.toml
@@ -21,8 +24,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/search-app build --if-stale
-	$(BIN)/search-app serve --host $(HOST) --port $(PORT)
+	$(BIN)/search-app --seeds $(SEEDS) build --if-stale
+	$(BIN)/search-app --seeds $(SEEDS) serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -33,6 +36,10 @@ bench: $(STAMP)
 # Ranking quality on a judged test collection (SMART format), beside SQLite FTS5 and bm25s.
 relevance: $(VENV)/.bench-stamp
 	$(BIN)/python bench/relevance.py $(COLLECTION) $(ARGS)
+
+# Extraction of saved web pages against hand-checked snippets, beside trafilatura's defaults.
+extraction: $(STAMP)
+	$(BIN)/python bench/extraction.py $(PAGES) $(ARGS)
 
 $(VENV)/.bench-stamp: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,typesense,bench]'

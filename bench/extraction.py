@@ -11,9 +11,11 @@ with the headline, date and author as the page shows them. For each system:
 - F1 of the two; and the share of pages whose headline, date and author come out right.
 
 search_app is read exactly as a build reads a page (`webpage.page_text` then `extract_page`);
-trafilatura's defaults are `trafilatura.extract(page)` for the body and
-`bare_extraction(page, with_metadata=True)` for the metadata. `--variants` adds trafilatura's
-precision and recall modes, and search_app without its line rules, to show what each choice does.
+trafilatura's defaults are one `bare_extraction(page, with_metadata=True)`: its text and
+comments are the body `trafilatura.extract(page)` gives, its metadata the headline, date and author.
+`--variants` adds trafilatura's precision and recall modes, without comments, and with
+search_app's own settings (so the last row against search_app's shows what search_app's line
+rules, headline and byline choices add).
 
     .venv/bin/python bench/extraction.py [PAGES_DIR] [--variants] [--out bench/results]
 """
@@ -76,11 +78,11 @@ def trafilatura_reader(**options: Any) -> Reader:
     import trafilatura
 
     def read(data: bytes) -> Reading:
-        body = trafilatura.extract(data, **options) or ""
-        meta = trafilatura.bare_extraction(data, with_metadata=True, **options)
-        if meta is None:
-            return Reading("", body, None, None)
-        return Reading(meta.title or "", body, meta.date, meta.author)
+        doc = trafilatura.bare_extraction(data, with_metadata=True, **options)
+        if doc is None:
+            return Reading("", "", None, None)
+        body = "\n".join(part for part in (doc.text, doc.comments) if part)  # as extract() prints them
+        return Reading(doc.title or "", body, doc.date, doc.author)
 
     return read
 
@@ -173,6 +175,8 @@ def readers(variants: bool) -> dict[str, Reader]:
         chosen["trafilatura favor_precision"] = trafilatura_reader(favor_precision=True)
         chosen["trafilatura favor_recall"] = trafilatura_reader(favor_recall=True)
         chosen["trafilatura no comments"] = trafilatura_reader(include_comments=False)
+        chosen["trafilatura with search_app's settings"] = trafilatura_reader(
+            favor_precision=True, include_comments=False, include_tables=True, deduplicate=False)
     return chosen
 
 

@@ -15,16 +15,16 @@ import queue
 import re
 import signal
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
-from .dates import AMBIGUOUS, CONVENTION, DateReading, by_convention, convention_key
+from .dates import AMBIGUOUS, DateReading, convention_key
 from .flat import write_segment as write_flat
-from .ingest import SeedFile, SkipFile, content_hash, file_stamp, parse_file, read_file
+from .ingest import SeedFile, SkipFile, apply_convention, content_hash, file_stamp, parse_file, read_file
 from .models import Article, Skipped
 from .schema import HAN, to_document
 
@@ -73,16 +73,13 @@ def note_date(article: Article, result: ChunkResult, conventions: dict[str, str]
     """Record what an article's numeric date says of its source's date order; settle it by a known convention."""
     if article.date_style is None or article.date_numbers is None:
         return article
-    reading = DateReading(article.date, article.dated_by, article.date_style, article.date_numbers)
+    order = DateReading(article.date, article.dated_by, article.date_style, article.date_numbers).order
     key = convention_key(article.source, article.date_style)
-    if reading.order:
-        result.date_orders[(key, reading.order)] += 1
-    if article.dated_by != AMBIGUOUS:
-        return article
-    order = (conventions or {}).get(key)
     if order:
-        return replace(article, date=by_convention(reading, order).date, dated_by=CONVENTION)
-    result.undecided[article.id] = (key, article.date_numbers)
+        result.date_orders[(key, order)] += 1
+    article = apply_convention(article, conventions or {})
+    if article.dated_by == AMBIGUOUS:
+        result.undecided[article.id] = (key, article.date_numbers)
     return article
 
 

@@ -106,7 +106,13 @@ def main(ctx: click.Context, seeds: Path | None, index: Path | None, backend: st
 def inspect(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     """Print, as JSON, the records the indexer would make of PATHS."""
     settings = _settings(ctx)
-    result = inspect_paths(paths, seeds=settings.seeds, max_bytes=settings.max_file_bytes)
+    conventions: dict[str, str] = {}
+    try:  # ambiguous dates read as the live index reads them, by the conventions its build learned
+        if settings.backend == "whoosh":  # (Typesense keeps none, and may be a network wait away)
+            conventions = _backend(ctx).stats().get("date_conventions") or {}
+    except SearchAppError:
+        pass
+    result = inspect_paths(paths, seeds=settings.seeds, max_bytes=settings.max_file_bytes, conventions=conventions)
     _emit_json(result.to_json())
 
 
@@ -157,6 +163,12 @@ def _print_report(report: BuildReport, as_json: bool) -> None:
         for note in notes:
             click.echo(f"  {note.path}: {note.reason}")
     click.echo(f"Took {report.elapsed_s:.2f} s.")
+
+
+def _convention(key: str, order: str) -> str:
+    """'Shanxi Daily, dates like "N N,Y": day first' from a learned convention's key (source TAB style)."""
+    source, _, style = key.partition("\t")
+    return f'{source or "(no source)"}, dates like "{style}": {order}'
 
 
 def _date_rules(counts: dict[str, int]) -> str:
@@ -235,7 +247,7 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     if data.get("dates"):
         click.echo("Dated by: " + _date_rules(data["dates"]))
     if data.get("date_conventions") is not None:
-        learned = ", ".join(f"{k.replace(chr(9), ' ').strip() or '(no source)'}: {v}" for k, v in data["date_conventions"].items())
+        learned = "; ".join(_convention(key, order) for key, order in data["date_conventions"].items())
         click.echo(f"Date conventions learned at build {data.get('conventions_from', '-')}: {learned or 'none'}")
     if data.get("seeds"):
         click.echo(f"Seeds folder: {data['seeds']}")

@@ -247,7 +247,9 @@ def _meta(ix: whoosh_index.Index, generation: str, action: str, learned: dict[st
         "date_min": first,
         "date_max": last,
         "undated": count - len(days),
-        "dates": {**dict(sorted(counts["dated_by"].items())), "undated": count - len(days)},
+        # Per rule, the ambiguous (left undated) included; "no date" for the rest: the counts add up to the total.
+        "dates": {**dict(sorted(counts["dated_by"].items())),
+                  "no date": count - len(days) - counts["dated_by"].get(AMBIGUOUS, 0)},
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "action": action,
         "format": INDEX_FORMAT,

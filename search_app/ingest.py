@@ -11,11 +11,11 @@ import os
 import re
 import stat
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from .dates import DateReading, read_date
+from .dates import AMBIGUOUS, CONVENTION, DateReading, by_convention, convention_key, read_date
 from .errors import SeedsMissing, UpdateRefused
 from .extract import Extracted, extract, normalise_text
 from .gazetteer import canonical_city, find_cities
@@ -315,6 +315,17 @@ def article_from_fields(fields: Extracted, *, id: str, path: str, digest: str) -
     )
 
 
+def apply_convention(article: Article, conventions: dict[str, str]) -> Article:
+    """An article whose date was ambiguous, dated by its source's learned day/month order when there is one."""
+    if article.dated_by != AMBIGUOUS or article.date_style is None or article.date_numbers is None:
+        return article
+    order = conventions.get(convention_key(article.source, article.date_style))
+    if not order:
+        return article
+    reading = by_convention(DateReading(None, AMBIGUOUS, article.date_style, article.date_numbers), order)
+    return replace(article, date=reading.date, dated_by=CONVENTION)
+
+
 def _date_fields(reading: DateReading | None) -> dict[str, Any]:
     """An Article's record of how its date was read."""
     if reading is None:
@@ -438,8 +449,11 @@ def ingest(seeds: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> IngestResult:
     return result
 
 
-def inspect_paths(paths: Iterable[Path], seeds: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> IngestResult:
+def inspect_paths(paths: Iterable[Path], seeds: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+                  conventions: dict[str, str] | None = None) -> IngestResult:
     """What the indexer would make of the given files and folders, read by the build's own rules.
+
+    conventions (those the live index learned) date ambiguous dates as an update would.
 
     A path inside the seeds folder gets its id relative to it and is judged as a build of that folder
     judges it (links out of it, and linked, hidden or article-named folders on the way, are refused);
@@ -466,6 +480,7 @@ def inspect_paths(paths: Iterable[Path], seeds: Path | None = None, max_bytes: i
             (files if isinstance(item, SeedFile) else skipped).append(item)  # type: ignore[arg-type]
     result = ingest_files(files, max_bytes)
     result.skipped = skipped + result.skipped
+    result.articles = [apply_convention(a, conventions or {}) for a in result.articles]
     return result
 
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from search_app.cli import main
 
-KEYS = ["id", "path", "title", "body", "date", "source", "author", "cities", "content_hash"]
+KEYS = ["id", "path", "title", "body", "date", "source", "author", "cities", "content_hash", "dated_by"]
 
 
 @pytest.fixture()
@@ -45,12 +45,12 @@ def test_inspect_all_seeds(cli: CliRunner, seeds_dir: Path) -> None:
         assert article["path"] == article["id"] + ".txt"
         assert isinstance(article["cities"], list)
         assert re.fullmatch(r"[0-9a-f]{32}", article["content_hash"])
-    assert [(a["date"], a["source"], a["author"]) for a in data["articles"]] == [
-        ("2022-09-29", None, None),
-        ("2022-03-10", None, None),
-        (None, "China Daily", None),
-        ("2021-11-05", "Shanxi Daily", "Yuan Shenggao"),
-        ("2019-09-02", "China Daily", None),
+    assert [(a["date"], a["dated_by"], a["source"], a["author"]) for a in data["articles"]] == [
+        ("2022-09-29", "as written", None, None),  # "29 09,2022": only day-first is a valid date
+        ("2022-03-10", "as written", None, None),
+        (None, None, "China Daily", None),
+        ("2021-11-05", "reported events", "Shanxi Daily", "Yuan Shenggao"),  # "11 05,2021": the events it reports are past
+        ("2019-09-02", "as written", "China Daily", None),
     ]
     assert data["articles"][1]["cities"] == ["Changzhi", "Jincheng"]
 
@@ -71,6 +71,7 @@ def test_inspect_one_seed_in_full(cli: CliRunner, seeds_dir: Path) -> None:
         "source": "China Daily",
         "author": None,
         "cities": ["Jinzhong", "Taiyuan"],
+        "dated_by": None,
     }
     assert article["body"].startswith("A launch ceremony for the joint construction")
     assert article["body"].endswith("sections of industrial chains will be introduced.")

@@ -30,7 +30,10 @@ IDS = [
     "003_b8c9e442042d1bdf", "004_860ced496ef7d71d",
 ]
 CITIES = {"Changzhi": 2, "Datong": 1, "Jincheng": 2, "Jinzhong": 1, "Linfen": 2, "Taiyuan": 4, "Yangquan": 1}
-SOURCES = {"China Daily": 2, "Shanxi Daily": 1}
+# The two seeds that name no source are filed under "Unknown source", so the counts add up to the total.
+SOURCES = {"China Daily": 2, "Shanxi Daily": 1, "Unknown source": 2}
+# The rule that dated each seed: three dates are unambiguous, "11 05,2021" is settled by the events reported.
+DATES = {"as written": 3, "reported events": 1, "no date": 1}
 CLI_BIN = Path(sys.executable).with_name("search-app")
 IDS_TXT = [i + ".txt" for i in IDS]
 
@@ -74,7 +77,7 @@ def test_build_report(tmp_path: Path, seeds_dir: Path) -> None:
     assert data.pop("elapsed_s") >= 0
     assert data == {
         "action": "build", "indexed": 5, "added": 5, "changed": 0, "removed": 0, "unchanged": 0,
-        "total": 5, "skipped": [], "cities": CITIES,
+        "total": 5, "skipped": [], "cities": CITIES, "dates": DATES,
     }
     assert listing(tmp_path / "ix", ".tmp-") == []
     assert len(listing(tmp_path / "ix", "g-")) == 1
@@ -86,17 +89,19 @@ def test_stored_fields(handle: IndexHandle) -> None:
         stored = {f["id"]: f for f in searcher.all_stored_fields()}
     assert sorted(stored) == IDS
     doc = stored["003_b8c9e442042d1bdf"]
-    assert sorted(doc) == ["author", "body", "city", "content_hash", "date", "id", "path", "source", "title", "year"]
-    assert (doc["title"], doc["source"], doc["author"], doc["year"], doc["city"], doc["path"]) == (
+    assert sorted(doc) == ["author", "body", "city", "content_hash", "date", "dated_by", "id", "path", "source", "title",
+                           "year"]
+    assert (doc["title"], doc["source"], doc["author"], doc["year"], doc["city"], doc["path"], doc["dated_by"]) == (
         "Work report reveals Shanxi remains on task", "Shanxi Daily", "Yuan Shenggao", "2021",
-        "Linfen,Taiyuan,Yangquan", "003_b8c9e442042d1bdf.txt",
+        "Linfen,Taiyuan,Yangquan", "003_b8c9e442042d1bdf.txt", "reported events",
     )
     assert doc["date"].date().isoformat() == "2021-11-05"
     assert doc["body"].startswith("High-quality development, economic transformation, energy revolution")
     assert len(doc["content_hash"]) == 32
     undated = stored["002_d26b102950b0f93f"]
-    assert "date" not in undated and "year" not in undated
+    assert "date" not in undated and "year" not in undated and "dated_by" not in undated
     assert undated["source"] == "China Daily"
+    assert stored["000_5ca391961da276a5"]["source"] == "Unknown source"  # stored so; read back as None
 
 
 def test_facet_values(handle: IndexHandle) -> None:
@@ -108,7 +113,7 @@ def test_facet_values(handle: IndexHandle) -> None:
         "year": {"2022": 2, "2021": 1, "2019": 1},
     }
     assert gen.doc_count == 5
-    assert gen.sources == ["China Daily", "Shanxi Daily"]
+    assert gen.sources == ["China Daily", "Shanxi Daily", "Unknown source"]
 
 
 def test_undated_article_is_findable(handle: IndexHandle) -> None:
@@ -117,15 +122,18 @@ def test_undated_article_is_findable(handle: IndexHandle) -> None:
     assert response["results"][0]["date"] is None
 
 
-def test_stats(built_index: Path) -> None:
+def test_stats(built_index: Path, seeds_dir: Path) -> None:
     stats = index_stats(built_index)
-    assert stats.pop("generation") == (built_index / "CURRENT").read_text().strip()
+    generation = (built_index / "CURRENT").read_text().strip()
+    assert stats.pop("generation") == generation
     assert stats.pop("size_bytes") > 10_000
     built_at = stats.pop("built_at")
     assert built_at.endswith("+00:00") and built_at[:2] == "20"
     assert stats == {
         "articles": 5, "cities": CITIES, "sources": SOURCES, "date_min": "2019-09-02",
-        "date_max": "2022-09-29", "undated": 1, "action": "build", "format": 4,
+        "date_max": "2022-09-29", "undated": 1, "dates": DATES, "action": "build", "format": 5,
+        # The seeds give too few numeric dates of one source to learn a day/month order from.
+        "seeds": str(seeds_dir.resolve()), "date_conventions": {}, "conventions_from": generation,
     }
 
 
@@ -466,8 +474,9 @@ def test_cli_build_json(runner: CliRunner, tmp_path: Path, seeds_dir: Path) -> N
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert list(data) == ["action", "generation", "indexed", "added", "changed", "removed", "unchanged",
-                          "total", "skipped", "cities", "elapsed_s"]
-    assert (data["action"], data["indexed"], data["total"], data["skipped"], data["cities"]) == ("build", 5, 5, [], CITIES)
+                          "total", "skipped", "cities", "dates", "elapsed_s"]
+    assert (data["action"], data["indexed"], data["total"], data["skipped"], data["cities"], data["dates"]) == (
+        "build", 5, 5, [], CITIES, DATES)
     assert result.stderr == ""
 
 
@@ -480,10 +489,11 @@ def test_cli_build_progress_and_report(runner: CliRunner, tmp_path: Path, seeds_
     lines = result.stdout.splitlines()
     assert lines[0].startswith("Indexed 5 articles; the index holds 5 (generation g-")
     assert lines[1] == "Per city: Changzhi 2, Datong 1, Jincheng 2, Jinzhong 1, Linfen 2, Taiyuan 4, Yangquan 1"
-    assert lines[2] == "Skipped 1 file(s):"
-    assert lines[3].startswith("  empty.txt: ")
-    assert lines[4].startswith("Took ") and lines[4].endswith(" s.")
-    assert len(lines) == 5
+    assert lines[2] == "Dates: as written 3, reported events 1, no date 1"
+    assert lines[3] == "Skipped 1 file(s):"
+    assert lines[4].startswith("  empty.txt: ")
+    assert lines[5].startswith("Took ") and lines[5].endswith(" s.")
+    assert len(lines) == 6
 
 
 def test_cli_update_json(runner: CliRunner, fresh_index: Path, seeds_copy: Path) -> None:
@@ -496,6 +506,7 @@ def test_cli_update_json(runner: CliRunner, fresh_index: Path, seeds_copy: Path)
     assert data == {
         "action": "update", "indexed": 0, "added": 0, "changed": 0, "removed": 1, "unchanged": 4, "total": 4,
         "skipped": [], "cities": {"Changzhi": 1, "Jincheng": 2, "Jinzhong": 1, "Linfen": 1, "Taiyuan": 3, "Yangquan": 1},
+        "dates": {"as written": 2, "reported events": 1, "no date": 1},  # 000 ("29 09,2022", as written) is gone
     }
 
 
@@ -506,25 +517,30 @@ def test_cli_update_text(runner: CliRunner, fresh_index: Path, seeds_copy: Path)
     assert result.stderr == "Checking: 1/5 files\nChecking: 5/5 files\n"
 
 
-def test_cli_stats_json(runner: CliRunner, built_index: Path) -> None:
+def test_cli_stats_json(runner: CliRunner, built_index: Path, seeds_dir: Path) -> None:
     result = runner.invoke(main, ["--index", str(built_index), "stats", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert sorted(data) == ["action", "articles", "built_at", "cities", "date_max", "date_min", "format",
-                            "generation", "size_bytes", "sources", "undated"]
-    assert (data["articles"], data["cities"], data["sources"], data["date_min"], data["date_max"]) == (
-        5, CITIES, SOURCES, "2019-09-02", "2022-09-29")
+    assert sorted(data) == ["action", "articles", "built_at", "cities", "conventions_from", "date_conventions", "date_max",
+                            "date_min", "dates", "format", "generation", "seeds", "size_bytes", "sources", "undated"]
+    assert (data["articles"], data["cities"], data["sources"], data["date_min"], data["date_max"], data["dates"],
+            data["seeds"], data["date_conventions"], data["conventions_from"]) == (
+        5, CITIES, SOURCES, "2019-09-02", "2022-09-29", DATES, str(seeds_dir.resolve()), {}, data["generation"])
 
 
-def test_cli_stats_text(runner: CliRunner, built_index: Path) -> None:
+def test_cli_stats_text(runner: CliRunner, built_index: Path, seeds_dir: Path) -> None:
     result = runner.invoke(main, ["--index", str(built_index), "stats"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[:4] == [
+    generation = (built_index / "CURRENT").read_text().strip()
+    assert lines[:7] == [
         "Articles: 5 (undated: 1)",
         "Dates: 2019-09-02 to 2022-09-29",
         "Cities: Changzhi 2, Datong 1, Jincheng 2, Jinzhong 1, Linfen 2, Taiyuan 4, Yangquan 1",
-        "Sources: China Daily 2, Shanxi Daily 1",
+        "Sources: China Daily 2, Shanxi Daily 1, Unknown source 2",
+        "Dated by: as written 3, reported events 1, no date 1",
+        f"Date conventions learned at build {generation}: none",
+        f"Seeds folder: {seeds_dir.resolve()}",
     ]
 
 
@@ -614,7 +630,10 @@ def test_invalid_ids_are_indexed_under_the_file_id_and_reported(
               "the article gets the id 'feed/1' instead")
     result = runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(tmp_path / "ix"), "build", "--procs", str(procs)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[2:4] == ["Replaced 1 invalid id(s):", f"  feed.jsonl:1: {reason}"]
+    assert result.stdout.splitlines()[2:5] == [
+        "Dates: as written 3, reported events 1, no date 3",  # the two JSON lines give no date
+        "Replaced 1 invalid id(s):", f"  feed.jsonl:1: {reason}",
+    ]
     assert ids_for(tmp_path / "ix", "zeppelin") == ["feed/1", "fine-id"]
     result = runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(tmp_path / "ix"), "build", "--json",
                                   "--procs", str(procs)])
@@ -676,7 +695,7 @@ def test_an_index_of_an_older_format_is_rebuilt_not_updated(fresh_index: Path, s
     live = current_generation(fresh_index)
     meta_path = fresh_index / live / META
     meta = json.loads(meta_path.read_text("utf-8"))
-    assert meta["format"] == 4
+    assert meta["format"] == 5
     meta_path.write_text(json.dumps({**meta, "format": 1}), "utf-8")
     with pytest.raises(BuildFailed, match="run `search-app build` to rebuild it"):
         update(seeds_copy, fresh_index)

@@ -189,6 +189,7 @@ def test_json_object(seeds: Path) -> None:
         "author": "Zhang San",
         "cities": ["Datong", "Shuozhou"],
         "content_hash": "",
+        "dated_by": "as written",
     }
 
 

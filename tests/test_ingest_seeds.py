@@ -269,4 +269,5 @@ def test_to_json_of_a_seed(by_id: dict[str, Article]) -> None:
         "source": "Shanxi Daily",
         "author": "Yuan Shenggao",
         "cities": ["Linfen", "Taiyuan", "Yangquan"],
+        "dated_by": "reported events",  # "11 05,2021": either order is a date; the reported events settle it
     }

@@ -216,7 +216,9 @@ def test_facets_without_filters(handle: IndexHandle) -> None:
     response = run(handle)
     assert response["total"] == 5
     assert facet(response, "city") == {c: (n, False) for c, n in CITY_COUNTS.items()}
-    assert facet(response, "source") == {"China Daily": (2, False), "Shanxi Daily": (1, False)}
+    # The articles that name no source are counted too, so the counts add up to the total, and listed last.
+    assert facet(response, "source") == {"China Daily": (2, False), "Shanxi Daily": (1, False), "Unknown source": (2, False)}
+    assert [v["value"] for v in response["facets"]["source"]] == ["China Daily", "Shanxi Daily", "Unknown source"]
     assert response["facets"]["year"] == [
         {"value": "2022", "label": "2022", "count": 2, "selected": False},
         {"value": "2021", "label": "2021", "count": 1, "selected": False},
@@ -230,7 +232,7 @@ def test_city_facet_ignores_its_own_filter(handle: IndexHandle) -> None:
     response = run(handle, cities=("Taiyuan",))
     assert (sorted(ids(response)), response["total"]) == ([A0, A2, A3, A4], 4)
     assert facet(response, "city") == {**{c: (n, False) for c, n in CITY_COUNTS.items()}, "Taiyuan": (4, True)}
-    assert facet(response, "source") == {"China Daily": (2, False), "Shanxi Daily": (1, False)}
+    assert facet(response, "source") == {"China Daily": (2, False), "Shanxi Daily": (1, False), "Unknown source": (1, False)}
     assert facet(response, "year") == {"2022": (1, False), "2021": (1, False), "2019": (1, False)}
 
 
@@ -241,14 +243,14 @@ def test_or_within_a_facet_and_across_facets(handle: IndexHandle) -> None:
     assert ids(response) == [A2]
     assert facet(response, "city") == {"Taiyuan": (2, False), "Jincheng": (1, False), "Jinzhong": (1, True),
                                        "Datong": (0, True)}
-    assert facet(response, "source") == {"China Daily": (1, True)}
+    assert facet(response, "source") == {"China Daily": (1, True), "Unknown source": (1, False)}
     assert facet(response, "year") == {}
 
 
 def test_facets_follow_the_query(handle: IndexHandle) -> None:
     response = run(handle, "logistics", sources=("China Daily",))
     assert ids(response) == [A4]
-    assert facet(response, "source") == {"China Daily": (1, True), "Shanxi Daily": (1, False)}
+    assert facet(response, "source") == {"China Daily": (1, True), "Shanxi Daily": (1, False), "Unknown source": (1, False)}
     assert facet(response, "city") == {"Jincheng": (1, False), "Taiyuan": (1, False)}
 
 

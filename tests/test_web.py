@@ -164,7 +164,7 @@ def test_facet_checkboxes_show_labels_counts_and_state(client):
     assert len(labels) == 11  # every city is listed, even with no articles
     assert all(lab.one("input").attrs["type"] == "checkbox" and lab.one("input").attrs["name"] == "city" for lab in city.all("label"))
     source = page.one("fieldset", class_="facet-source")
-    assert [lab.text() for lab in source.all("label")] == ["China Daily (2)", "Shanxi Daily (1)"]
+    assert [lab.text() for lab in source.all("label")] == ["China Daily (2)", "Shanxi Daily (1)", "Unknown source (1)"]
     year = page.one("fieldset", class_="facet-year")
     assert [(lab.one("input").attrs["name"], lab.text()) for lab in year.all("label")] == [
         ("year", "2022 (1)"), ("year", "2021 (1)"), ("year", "2019 (1)")]

@@ -204,7 +204,7 @@ def test_completions(backend: Any) -> None:
 def test_stats_and_health(backend: Any) -> None:
     stats = backend.stats()
     expected = {"articles": 5, "undated": 1, "date_min": "2019-09-02", "date_max": "2022-09-29",
-                "sources": {"China Daily": 2, "Shanxi Daily": 1}}
+                "sources": {"China Daily": 2, "Shanxi Daily": 1, "Unknown source": 2}}  # the two that name none
     assert {k: stats[k] for k in expected} == expected and stats["cities"]["Taiyuan"] == 4
     health = backend.health()
     assert (health["status"], health["backend"], health["articles"]) == ("ok", backend.name, 5)
