@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 from typing import Callable
 
-from charset_normalizer import from_bytes
 
 
 class NotText(ValueError):
@@ -111,6 +110,8 @@ def _utf16_without_bom(data: bytes) -> str | None:
 
 def _legacy(data: bytes) -> str:
     """The likeliest reading of bytes that are not UTF-8, among the legacy encodings of LEGACY."""
+    from charset_normalizer import from_bytes  # here: only files that are not UTF-8 need it
+
     readings = list(from_bytes(data, cp_isolation=list(LEGACY)))
     if not readings:
         raise NotText(f"no plausible reading as text (tried {TRIED})")

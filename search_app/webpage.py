@@ -16,7 +16,6 @@ from typing import Iterator
 
 import lxml.html
 from lxml import etree
-from trafilatura import bare_extraction
 
 from .dates import PAGE_METADATA, DateReading
 from .extract import Extracted, extract, normalise_text
@@ -59,6 +58,8 @@ def extract_page(markup: str) -> Extracted:
     if tree is None:
         raise NoArticle("no page content (empty or not HTML)")
     headings = [_text_of(h) for h in tree.iter("h1")]
+    from trafilatura import bare_extraction  # here: importing it costs 0.3 s, and most archives hold no pages
+
     doc = bare_extraction(
         tree,
         with_metadata=True,
