@@ -439,7 +439,8 @@ def update(
                     ix.close()
                     shutil.rmtree(tmp, ignore_errors=True)
                     report.generation, report.total = live, len(old.ids())
-                    report.cities = read_meta(index_dir, live).get("cities", {})
+                    report.cities = live_meta.get("cities", {})
+                    report.dates = live_meta.get("dates", {})
                     report.elapsed_s = time.monotonic() - started
                     return report
                 vocabulary = change.vocabulary(ix, index_dir / live)

@@ -20,7 +20,7 @@ import search_app.buildpool as buildpool
 from hardening_helpers import alive_in_group, proc_table
 from search_app.cli import main
 from search_app.errors import BuildLocked, ConfigError, IndexCorrupt, IndexMissing, SeedsMissing
-from search_app.indexer import build, index_stats, update, write_lock
+from search_app.indexer import build, current_generation, index_stats, update, write_lock
 from search_app.models import SearchRequest
 from search_app.reader import IndexHandle
 from search_app.search import search
@@ -513,7 +513,12 @@ def test_cli_update_json(runner: CliRunner, fresh_index: Path, seeds_copy: Path)
 def test_cli_update_text(runner: CliRunner, fresh_index: Path, seeds_copy: Path) -> None:
     result = runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(fresh_index), "update"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[0] == "Updated: 0 added, 0 changed, 0 removed, 5 unchanged."
+    assert result.stdout.splitlines()[:4] == [
+        "Updated: 0 added, 0 changed, 0 removed, 5 unchanged.",
+        f"Indexed 0 articles; the index holds 5 (generation {current_generation(fresh_index)}).",
+        "Per city: " + ", ".join(f"{c} {n}" for c, n in CITIES.items()),
+        "Dates: as written 3, reported events 1, no date 1",  # unchanged: the live index's
+    ]
     assert result.stderr == "Checking: 1/5 files\nChecking: 5/5 files\n"
 
 
@@ -690,7 +695,7 @@ def test_forked_worker_does_not_keep_the_lock(tmp_path: Path) -> None:
 def test_an_index_of_an_older_format_is_rebuilt_not_updated(fresh_index: Path, seeds_copy: Path, runner: Any) -> None:
     from search_app.cli import main
     from search_app.errors import BuildFailed
-    from search_app.indexer import META, current_generation, update
+    from search_app.indexer import META
 
     live = current_generation(fresh_index)
     meta_path = fresh_index / live / META
