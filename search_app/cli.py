@@ -6,21 +6,24 @@ import functools
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import click
 
 import datetime as dt
+import itertools
 import os
 import socket
 import time
 
+from . import export
 from .backends import NAMES as BACKENDS, SearchBackend, open_backend
 from .config import Settings, settings_from_env
 from .errors import SearchAppError
 from .indexer import current_generation, is_current_format
 from .ingest import IdReplaced, check_seeds, inspect_paths
 from .models import SORTS, BuildReport, SearchRequest
+from .search import validate
 
 
 def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -285,15 +288,23 @@ def _terminal_snippet(html_text: str, color: bool) -> str:
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--per-page", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the full response as JSON.")
+@click.option("--format", "fmt", type=click.Choice(["text", *export.FORMATS]), default="text", show_default=True,
+              help="csv or jsonl: one row per article (id, title, date, source, author, cities, url, score, snippet).")
+@click.option("--all", "every", is_flag=True, help=f"With --format csv|jsonl: every matching article (at most {export.LIMIT:,}).")
+@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True, help="Where the url column points.")
 @_folder_options
 @click.pass_context
 @_fail_cleanly
 def search_command(ctx: click.Context, query: tuple[str, ...], cities: tuple[str, ...], sources: tuple[str, ...],
-                   date_from: str | None, date_to: str | None, sort: str, page: int, per_page: int, as_json: bool) -> None:
+                   date_from: str | None, date_to: str | None, sort: str, page: int, per_page: int, as_json: bool,
+                   fmt: str, every: bool, base_url: str) -> None:
     """Search the index; QUERY uses the same syntax as the web page."""
     request = SearchRequest(q=" ".join(query), cities=cities, sources=sources,
                             date_from=_parse_date(date_from, "--from"), date_to=_parse_date(date_to, "--to"),
                             sort=sort, page=page, per_page=per_page)
+    if fmt != "text":
+        _export(ctx, request, fmt, every, base_url)
+        return
     response = _backend(ctx).search(request)
     if as_json:
         _emit_json(response)
@@ -313,6 +324,21 @@ def search_command(ctx: click.Context, query: tuple[str, ...], cities: tuple[str
         if meta:
             click.echo(f"   {meta}")
         click.echo(f"   {_terminal_snippet(hit['snippet'], color)}")
+
+
+def _export(ctx: click.Context, request: SearchRequest, fmt: str, every: bool, base_url: str) -> None:
+    """Rows of the search as CSV or JSON Lines on stdout: this page's, or with --all every match's."""
+    from .web.page import article_url  # the links the web page gives
+
+    request, _notices = validate(request)
+    link = lambda article_id: base_url.rstrip("/") + article_url(article_id, request)  # noqa: E731
+    if every:
+        records: Iterator[dict[str, Any]] = export.rows(_backend(ctx), request, link)
+    else:  # the rows of the page asked for (--page, --per-page)
+        start = (request.page - 1) * request.per_page
+        records = itertools.islice(export.rows(_backend(ctx), request, link, limit=start + request.per_page), start, None)
+    for line in export.lines(fmt, records):
+        click.echo(line, nl=False)
 
 
 def _check_port_free(host: str, port: int) -> None:

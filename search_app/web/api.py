@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request, stream_with_context
 
+from .. import export
+from ..search import validate
 from ..suggest import completions
 from .app import error_response
 from .openapi import openapi_document
@@ -19,6 +21,17 @@ def api_search() -> Response:
     """The search page's data as JSON."""
     req = parse_search_args(request.args)
     return jsonify(build_page(backend(), req))
+
+
+@bp.get("/api/export")
+def api_export() -> Response:
+    """Every article the search finds (up to export.LIMIT) as CSV or JSON Lines, streamed as a download."""
+    fmt = export.check_format(request.args.get("format") or "csv")
+    req, _notices = validate(parse_search_args(request.args))
+    root = request.host_url.rstrip("/")
+    body = export.lines(fmt, export.rows(backend(), req, lambda article_id: root + article_url(article_id, req)))
+    return Response(stream_with_context(body), mimetype=export.MEDIA_TYPES[fmt].split(";")[0],
+                    headers={"Content-Disposition": f'attachment; filename="search-results.{fmt}"'})
 
 
 @bp.get("/api/articles/<path:article_id>")

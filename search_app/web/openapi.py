@@ -146,6 +146,21 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {"200": _json("SearchPage", "One page of results with facets, suggestion and links."),
                               "400": ERROR_400, "503": ERROR_503},
             }},
+            "/api/export": {"get": {
+                "operationId": "export",
+                "summary": "Every article a search finds, as CSV or JSON Lines (a download, streamed)",
+                "parameters": [p for p in SEARCH_PARAMS if p["name"] not in ("page", "per_page")] + [
+                    _param("format", {"type": "string", "enum": ["csv", "jsonl"], "default": "csv"},
+                           "csv: UTF-8 with a byte-order mark, a header row, cities joined by '; ', a cell that "
+                           "would start a spreadsheet formula (=, +, -, @) prefixed with an apostrophe; "
+                           "jsonl: one JSON object per line."),
+                ],
+                "responses": {"200": {"description": ("Up to 10,000 articles in the search's order, each with id, title, date, "
+                                                      "source, author, cities, url, score and the snippet as plain text."),
+                                      "content": {"text/csv": {"schema": {"type": "string"}},
+                                                  "application/x-ndjson": {"schema": {"type": "string"}}}},
+                              "400": ERROR_400, "503": ERROR_503},
+            }},
             "/api/articles/{id}": {"get": {
                 "operationId": "getArticle", "summary": "One article, with related articles",
                 "parameters": [

@@ -7,7 +7,9 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from ..gazetteer import canonical_city, city_label
-from ..models import SearchRequest
+from ..export import FORMATS
+from ..export import LIMIT as EXPORT_LIMIT
+from ..models import DEFAULT_PER_PAGE, SearchRequest
 from ..search import validate
 from ..backends import SearchBackend
 from ..sources import normalise_source
@@ -127,4 +129,7 @@ def build_page(backend: SearchBackend, req: SearchRequest) -> dict[str, Any]:
     data["clear_filters_url"] = url("/", req, cities=(), sources=(), years=(), date_from=None, date_to=None)
     data["feed_url"] = url("/feed.atom", req)
     data["api_url"] = url("/api/search", req, page=req.page)
+    whole = to_args(replace(req, page=1, per_page=DEFAULT_PER_PAGE))  # an export is every page
+    data["export_limit"] = EXPORT_LIMIT
+    data["export_urls"] = {fmt: "/api/export?" + urlencode(whole + [("format", fmt)]) for fmt in FORMATS}
     return data
