@@ -5,8 +5,19 @@
   function init() {
     var form = document.getElementById("search-form");
     var box = document.getElementById("q");
-    // A URL with #results-area asked for the results: focusing the box would scroll back up.
-    if (box && document.activeElement !== box && !window.location.hash) {
+    // "/" puts the cursor in the search box, as on many sites, unless one is typing somewhere.
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) { return; }
+      var target = event.target;
+      if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) { return; }
+      if (!box) { return; }
+      event.preventDefault();
+      box.focus();
+      box.select();
+    });
+    // A URL with #results-area asked for the results: focusing the box would scroll back up. The
+    // article page's box waits for "/" or a click: its reader came to read.
+    if (form && box && document.activeElement !== box && !window.location.hash) {
       box.focus();
       // Put the caret after the existing query so typing refines it.
       var end = box.value.length;
@@ -41,11 +52,86 @@
     });
     form.addEventListener("change", function (event) {
       var target = event.target;
-      var instant = target.type === "checkbox" || target.name === "sort";
-      if (instant) {
-        if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
-      }
+      var instant = target.type === "checkbox" || target.name === "sort" || target.type === "date";
+      if (!instant || target.form !== form) { return; }
+      if (window.fetch && window.history && window.DOMParser) {
+        updateInPlace(form, formUrl(form), target, true);
+      } else if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
     });
+    // Back and forward walk the filter changes made in place.
+    window.addEventListener("popstate", function () {
+      updateInPlace(form, window.location.pathname + window.location.search, null, false);
+    });
+  }
+
+  // ------------------------------------------------------------ filters applied in place
+  // A ticked city, a sort or a date fetches the same URL the form would load and swaps in its
+  // results and filters: the panel stays as it was (open on a phone), focus stays on the control
+  // touched, and the address bar and history follow. Any failure falls back to loading the page.
+  function formUrl(form) {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) {
+      if (value === "" && (key === "q" || key === "from" || key === "to")) { return; }
+      if (key === "sort" && value === "relevance") { return; }
+      params.append(key, value);
+    });
+    var query = params.toString();
+    return "/" + (query ? "?" + query : "");
+  }
+
+  function controlKey(control) {
+    if (!control || !control.name) { return null; }
+    return control.type === "checkbox" ? { name: control.name, value: control.value } : { name: control.name };
+  }
+
+  function findControl(root, key) {
+    if (!key) { return null; }
+    var fields = root.querySelectorAll("[name]");
+    for (var i = 0; i < fields.length; i++) {
+      if (fields[i].name === key.name && (key.value === undefined || fields[i].value === key.value)) { return fields[i]; }
+    }
+    return null;
+  }
+
+  var pending = null;
+  function updateInPlace(form, url, touched, push) {
+    if (pending) { pending.abort(); }
+    var controller = window.AbortController ? new AbortController() : null;
+    pending = controller;
+    var key = controlKey(touched);
+    var area = document.getElementById("results-area");
+    if (area) { area.setAttribute("aria-busy", "true"); }
+    fetch(url, { headers: { Accept: "text/html" }, signal: controller ? controller.signal : undefined })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("status " + response.status); }
+        return response.text();
+      })
+      .then(function (html) {
+        var next = new DOMParser().parseFromString(html, "text/html");
+        var nextArea = next.getElementById("results-area");
+        var nextFilters = next.getElementById("filter-panel");
+        var filters = document.getElementById("filter-panel");
+        if (!area || !nextArea || !filters || !nextFilters) { throw new Error("unexpected page"); }
+        var open = filters.open;
+        filters.innerHTML = nextFilters.innerHTML;
+        filters.open = open;
+        area.innerHTML = nextArea.innerHTML;
+        area.removeAttribute("aria-busy");
+        document.title = next.title;
+        if (push) { window.history.pushState(null, "", url); }
+        var apply = document.getElementById("apply-button");
+        if (apply) { apply.removeAttribute("formaction"); }  // as init() does: the results are in view
+        var count = document.getElementById("result-count");
+        var live = document.getElementById("live-status");
+        if (count && live) { live.textContent = count.textContent.replace(/\s+/g, " ").trim(); }
+        var again = findControl(filters, key);
+        if (again) { again.focus(); }
+        pending = null;
+      })
+      .catch(function (error) {
+        if (error && error.name === "AbortError") { return; }
+        window.location.assign(url);
+      });
   }
 
   // ------------------------------------------------------------ completions for the search box
