@@ -127,3 +127,13 @@ def test_the_article_page_on_a_phone_has_a_search_box(new_page: Callable[..., An
     box.press("Enter")
     page.wait_for_url(re.compile(r"/\?q=coal$"))
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_phone_timeline_labels_are_readable_and_paging_is_one_line(new_page: Callable[..., Any]) -> None:
+    page = new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page.goto("/?q=Shanxi&per_page=1")
+    sizes = page.locator("#timeline text").evaluate_all("els => els.map(e => e.getBoundingClientRect().height)")
+    assert sizes and min(sizes) >= 11, f"timeline text is {min(sizes):.1f} px tall on a phone"
+    tops = page.locator(".pagination li").evaluate_all("els => els.map(e => Math.round(e.getBoundingClientRect().top))")
+    assert len(set(tops)) == 1, f"the page links take {len(set(tops))} lines"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
