@@ -219,8 +219,21 @@ def _read_manifest(path: Path) -> Manifest:
         raise IndexCorrupt("The live index has no readable manifest: run `search-app build` for a full rebuild.") from exc
 
 
-def _live_count(reader: Any, fieldname: str, value: Any) -> int:
-    return sum(1 for i in reader.postings(fieldname, value).all_ids() if not reader.is_deleted(i))
+def _live_counts(reader: Any, fieldname: str, deleted: list[int]) -> dict[str, int]:
+    """Live articles per value of a facet field: each term's document frequency less its deleted documents.
+
+    A term's frequency comes from its term info (no postings read); an update leaves only its few
+    replaced documents deleted, whose stored values say which counts to lower.
+    """
+    if fieldname not in reader.indexed_field_names():
+        return {}
+    counts = {term: reader.doc_frequency(fieldname, term) for term in reader.field_terms(fieldname)}
+    for docnum in deleted:
+        stored = reader.stored_fields(docnum).get(fieldname)
+        for value in (stored.split(",") if isinstance(stored, str) and fieldname == "city" else [stored]):
+            if value in counts:
+                counts[value] -= 1
+    return {term: n for term, n in counts.items() if n > 0}
 
 
 def _meta(ix: whoosh_index.Index, generation: str, action: str, learned: dict[str, Any]) -> dict[str, Any]:
@@ -230,11 +243,11 @@ def _meta(ix: whoosh_index.Index, generation: str, action: str, learned: dict[st
     """
     with ix.searcher() as searcher:
         reader = searcher.reader()
-        counts = {}
-        for name in ("city", "source", "dated_by"):
-            terms = list(reader.field_terms(name)) if name in reader.indexed_field_names() else []
-            counts[name] = {t: n for t in terms if (n := _live_count(reader, name, t))}
-        days = [d for i, d in enumerate(reader.column_reader("sort_oldest")) if d <= UNDATED_KEY and not reader.is_deleted(i)] \
+        live = set(reader.all_doc_ids()) if reader.has_deletions() else None
+        deleted = [i for i in range(reader.doc_count_all()) if i not in live] if live is not None else []
+        counts = {name: _live_counts(reader, name, deleted) for name in ("city", "source", "dated_by")}
+        gone = set(deleted)
+        days = [d for i, d in enumerate(reader.column_reader("sort_oldest")) if d <= UNDATED_KEY and i not in gone] \
             if reader.has_column("sort_oldest") else []
         count = searcher.doc_count()
     first = (EPOCH + dt.timedelta(days=min(days))).isoformat() if days else None

@@ -9,7 +9,9 @@
     document.addEventListener("keydown", function (event) {
       if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) { return; }
       var target = event.target;
-      if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) { return; }
+      var typing = target && (target.isContentEditable || /^(TEXTAREA|SELECT)$/.test(target.tagName) ||
+        (target.tagName === "INPUT" && !/^(checkbox|radio|button|submit|reset|range|color|file)$/.test(target.type)));
+      if (typing) { return; }
       if (!box) { return; }
       event.preventDefault();
       box.focus();
