@@ -377,9 +377,11 @@ def test_openapi_document_is_valid_and_lists_every_route(client):
     doc = client.get("/api/openapi.json").get_json()
     validate_spec(doc)
     assert doc["openapi"] == "3.1.0"
-    assert sorted(doc["paths"]) == ["/api/articles/{id}", "/api/search", "/api/suggest", "/feed.atom", "/healthz"]
+    assert sorted(doc["paths"]) == ["/api/articles/{id}", "/api/export", "/api/search", "/api/suggest", "/feed.atom", "/healthz"]
     names = [p["name"] for p in doc["paths"]["/api/search"]["get"]["parameters"]]
     assert names == ["q", "city", "source", "year", "from", "to", "sort", "page", "per_page"]
+    export = [p["name"] for p in doc["paths"]["/api/export"]["get"]["parameters"]]
+    assert export == ["q", "city", "source", "year", "from", "to", "sort", "format"]
 
 
 def test_every_search_response_matches_the_schema(client):

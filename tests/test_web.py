@@ -124,8 +124,8 @@ def test_page_skeleton_is_accessible_and_csp_clean(client):
     page = dom(response)
     assert page.one("html").attrs["lang"] == "en"
     assert page.one("meta", name="viewport").attrs["content"] == "width=device-width, initial-scale=1"
-    skip = page.all("a")[0]
-    assert (skip.attrs["href"], skip.text()) == ("#main", "Skip to main content")
+    skips = page.all("a")[:2]  # the search page: to the results first, then to the main content
+    assert [(a.attrs["href"], a.text()) for a in skips] == [("#results-area", "Skip to results"), ("#main", "Skip to main content")]
     assert page.one("main").attrs["id"] == "main"
     # A strict CSP holds: scripts and styles only from files, never inline.
     assert [s.attrs["src"] for s in page.all("script")] == ["/static/app.js"]
@@ -175,7 +175,8 @@ def test_facet_checkboxes_show_labels_counts_and_state(client):
 def test_results_list_contract(client):
     page = dom(client.get("/?q=airport"))
     count = page.one("p", id="result-count")
-    assert (count.attrs["role"], count.attrs["aria-live"]) == ("status", "polite")
+    live = page.one("p", id="live-status")  # announces counts swapped in place; empty on a page load
+    assert (live.attrs["role"], live.attrs["aria-live"], live.text()) == ("status", "polite", "")
     assert re.fullmatch(r"2 results \(\d+ ms\)", count.text())
     assert result_ids(page) == ["003_b8c9e442042d1bdf", "004_860ced496ef7d71d"]
     first = page.one("ol", id="results").all("li", class_="result")[0]
