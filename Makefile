@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
+RUN_STAMP  := $(VENV)/.run-stamp
+TEST_STAMP := $(VENV)/.test-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 N      ?= 100000
@@ -14,23 +15,29 @@ SEEDS  ?= $(or $(SEARCH_APP_SEEDS),seeds)
 
 .PHONY: run test bench relevance extraction install clean
 
-# Reinstall only when pyproject.toml changed since the last install.
-$(STAMP): pyproject.toml
+# Reinstall only when pyproject.toml changed since the last install. `make run` installs only
+# what the service needs; the test tools (Playwright, schemathesis, Hypothesis, the Typesense
+# server) come with `make test`.
+$(RUN_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,typesense]'
-	touch $(STAMP)
+	touch $@
 
-install: $(STAMP)
+install: $(TEST_STAMP)
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/search-app --seeds $(SEEDS) build --if-stale
 	$(BIN)/search-app --seeds $(SEEDS) serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python bench/run.py --size $(N) --backend $(BACKEND)
 
 # Ranking quality on a judged test collection (SMART format), beside SQLite FTS5 and bm25s.
@@ -38,10 +45,10 @@ relevance: $(VENV)/.bench-stamp
 	$(BIN)/python bench/relevance.py $(COLLECTION) $(ARGS)
 
 # Extraction of saved web pages against hand-checked snippets, beside trafilatura's defaults.
-extraction: $(STAMP)
+extraction: $(TEST_STAMP)
 	$(BIN)/python bench/extraction.py $(PAGES) $(ARGS)
 
-$(VENV)/.bench-stamp: $(STAMP)
+$(VENV)/.bench-stamp: $(TEST_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,typesense,bench]'
 	touch $@
 
