@@ -575,3 +575,21 @@ def test_dates_the_wrong_way_round_show_as_searched(client):
 def test_a_notice_is_shown_once(client):
     data = client.get("/api/search?q=coal+zebra+city:Atlantis&city=Atlantis").get_json()
     assert data["notices"] == ["Unknown city 'Atlantis': try a Shanxi city such as Taiyuan or 太原."]
+
+
+def test_the_api_page_documents_every_endpoint_with_a_live_example(client):
+    html = client.get("/api-docs")
+    assert html.status_code == 200
+    page = dom(html)
+    spec = client.get("/api/openapi.json").get_json()
+    sections = page.all("section", class_="endpoint")
+    assert [s.one("h2").text() for s in sections] == [f"GET {path}" for path in spec["paths"]]
+    search = sections[list(spec["paths"]).index("/api/search")]
+    assert [row.all("td")[0].text() for row in search.one("tbody").all("tr")] == [
+        "q", "city", "source", "year", "from", "to", "sort", "page", "per_page"]
+    example = search.one("pre").text()
+    assert '"total": 3' in example and '"query": "coal"' in example  # run against the seeds just now
+    article = sections[list(spec["paths"]).index("/api/articles/{id}")]
+    assert '"id": "000_5ca391961da276a5"' in article.one("pre").text()  # the newest seed
+    footer = page.one("footer")
+    assert [(a.attrs["href"], a.text()) for a in footer.all("a")] == [("/api-docs", "JSON API")]

@@ -9,8 +9,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request
 
 from ..config import Settings
-from ..models import DEFAULT_PER_PAGE
+from ..models import DEFAULT_PER_PAGE, SearchRequest
 from ..backends import SearchBackend
+from .apidocs import build_docs
 from .page import article_url, build_page, results_url
 from .params import parse_search_args, parse_search_state, url
 
@@ -34,6 +35,20 @@ def search_page() -> str:
     req = parse_search_args(request.args)
     page = build_page(backend(), req)
     return render_template("search.html", page=page)
+
+
+@bp.get("/api-docs")
+def api_docs() -> str:
+    """The JSON API as a readable page: endpoints, parameters, and each one's example run live."""
+    client = current_app.test_client()
+
+    def fetch(path: str) -> tuple[int, str, str]:
+        response = client.get(path)
+        return response.status_code, response.content_type or "", response.get_data(as_text=True)
+
+    newest = backend().search(SearchRequest(per_page=1, facets=False, suggest=False))["results"]
+    docs = build_docs(fetch, newest[0]["id"] if newest else None)
+    return render_template("api_docs.html", docs=docs)
 
 
 @bp.get("/article/<path:article_id>")

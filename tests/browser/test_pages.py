@@ -275,8 +275,8 @@ def test_hostile_article_runs_no_script(page: Any) -> None:
 
 # ---------------------------------------------------------------- phone width
 
-@pytest.mark.parametrize("path", ["/?q=Shanxi&city=Taiyuan", "/article/003_b8c9e442042d1bdf?q=airport"],
-                         ids=["search", "article"])
+@pytest.mark.parametrize("path", ["/?q=Shanxi&city=Taiyuan", "/article/003_b8c9e442042d1bdf?q=airport", "/api-docs"],
+                         ids=["search", "article", "api-docs"])
 def test_phone_viewport_has_no_horizontal_scroll(new_page: Callable[..., Any], path: str, screenshots: Path) -> None:
     page = new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     page.goto(path)
@@ -429,6 +429,8 @@ AUDITED = {
     "article-from-filtered-search": ("/article/003_b8c9e442042d1bdf?q=airport&city=Taiyuan&year=2021&sort=newest", 200),
     "search-many-filters": ("/?q=Shanxi&city=Taiyuan&year=2021&year=2022&from=2019-01-01", 200),
     "long-query": (f"/?q={LONG_URL}", 200),
+    "api-docs": ("/api-docs", 200),
+    "api-docs-dark": ("/api-docs", 200),
 }
 
 
