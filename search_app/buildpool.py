@@ -54,9 +54,9 @@ class ChunkResult:
     vocabulary: Counter[str] = field(default_factory=Counter)
     seen: dict[str, str] = field(default_factory=dict)
     # Day/month order shown by unambiguous numeric dates, per (source, style) key, and the articles
-    # whose date is still ambiguous: id -> (key, numbers), for the build to settle by convention.
+    # whose date is still ambiguous: id -> (key, style, numbers), for the build to settle by convention.
     date_orders: Counter[tuple[str, str]] = field(default_factory=Counter)
-    undecided: dict[str, tuple[str, tuple[int, int, int]]] = field(default_factory=dict)
+    undecided: dict[str, tuple[str, str, tuple[int, int, int]]] = field(default_factory=dict)
 
     def merge(self, other: "ChunkResult") -> None:
         """Fold another worker's result into this one."""
@@ -79,7 +79,7 @@ def note_date(article: Article, result: ChunkResult, conventions: dict[str, str]
         result.date_orders[(key, order)] += 1
     article = apply_convention(article, conventions or {})
     if article.dated_by == AMBIGUOUS:
-        result.undecided[article.id] = (key, article.date_numbers)
+        result.undecided[article.id] = (key, article.date_style, article.date_numbers)
     return article
 
 

@@ -25,10 +25,10 @@ from typing import Any, Callable, Iterator
 from whoosh import index as whoosh_index
 
 from .buildpool import COMPOUND, ChunkResult, add_file, article_words, held_locks, index_parallel, install_fork_hook
-from .dates import AMBIGUOUS, CONVENTION, DateReading, by_convention, learn_conventions
+from .dates import AMBIGUOUS, learn_conventions
 from .errors import BuildFailed, BuildLocked, ConfigError, IndexCorrupt, IndexMissing, UpdateRefused
 from .flat import write_missing as write_flat_missing
-from .ingest import (DEFAULT_MAX_BYTES, SeedFile, SkipFile, check_removals, check_seeds, content_hash, discover, file_stamp,
+from .ingest import (DEFAULT_MAX_BYTES, SeedFile, SkipFile, apply_convention, check_removals, check_seeds, content_hash, discover, file_stamp,
                      read_file)
 from .models import BuildReport, Skipped
 from .schema import EPOCH, INDEX_FORMAT, UNDATED_KEY, build_schema, from_stored, to_document
@@ -289,20 +289,21 @@ def _settle_by_convention(ix: whoosh_index.Index, result: ChunkResult, conventio
     Conventions are known only once every file has been read, so these few articles are written
     again, from their stored fields, after the first pass.
     """
-    settle = {i: (key, numbers) for i, (key, numbers) in result.undecided.items() if key in conventions}
+    settle = {i: (style, numbers) for i, (key, style, numbers) in result.undecided.items() if key in conventions}
     if not settle:
         return 0
     writer = ix.writer(limitmb=64, compound=COMPOUND)
     try:
         with ix.searcher() as searcher:
-            for article_id, (key, numbers) in sorted(settle.items()):
+            for article_id, (style, numbers) in sorted(settle.items()):
                 fields = searcher.document(id=article_id)
                 if fields is None:
                     continue
-                reading = by_convention(DateReading(None, AMBIGUOUS, None, numbers), conventions[key])
-                article = replace(from_stored(fields), date=reading.date, dated_by=CONVENTION)
+                # The stored record lacks the date's style and numbers (not indexed): given back, the
+                # same rule as an update's settles it.
+                stored = replace(from_stored(fields), date_style=style, date_numbers=numbers)
                 writer.delete_by_term("id", article_id)
-                writer.add_document(**to_document(article))
+                writer.add_document(**to_document(apply_convention(stored, conventions)))
         writer.commit()
     except BaseException:
         _cancel(writer)
