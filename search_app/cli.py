@@ -310,7 +310,10 @@ def search_command(ctx: click.Context, query: tuple[str, ...], cities: tuple[str
         _emit_json(response)
         return
     color = sys.stdout.isatty()
-    click.echo(f"{response['total']} result(s) in {response['took_ms']} ms" + (" (relaxed: not every word matched)" if response["relaxed"] else ""))
+    order = {"city": ", most about the city first (named in the headline, then most often in the text, then newest)",
+             "newest": ", newest first", "oldest": ", oldest first"}.get(response["order"], "")
+    click.echo(f"{response['total']} result(s) in {response['took_ms']} ms{order}"
+               + (" (relaxed: not every word matched)" if response["relaxed"] else ""))
     for notice in response["notices"]:
         click.echo(f"Note: {notice}")
     if response["suggestion"]:

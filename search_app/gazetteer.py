@@ -114,7 +114,23 @@ def find_cities(text: str) -> tuple[str, ...]:
     counts only with a county/district/city suffix or when the text names Shanxi or another
     Shanxi place, so "Houma, Louisiana" tags no city.
     """
+    return locate_cities(text, "")[0]
+
+
+# How central a city is to an article, for ordering a search for the city alone: a headline that
+# names it outranks any number of mentions in the text, and mentions count up to MAX_MENTIONS
+# (past that, a long article is not more about the city than a short one that names it as often).
+HEADLINE = 10
+MAX_MENTIONS = 9
+
+
+def locate_cities(title: str, body: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The cities an article mentions (as find_cities reads title and body) and, for each, how central it
+    is: HEADLINE when the title names it, plus the body's mentions up to MAX_MENTIONS (at least 1)."""
+    text = title + "\n" + body if body else title
     pattern, owner = _matcher()
+    in_title: set[str] = set()
+    mentions: dict[str, int] = {}
     found, doubtful = set(), set()
     for match in pattern.finditer(text):
         key = match.group(0)
@@ -124,9 +140,20 @@ def find_cities(text: str) -> tuple[str, ...]:
             doubtful.add(city)
         else:
             found.add(city)
+        if match.start() < len(title):
+            in_title.add(city)
+        else:
+            mentions[city] = mentions.get(city, 0) + 1
     if doubtful and (found or _SHANXI.search(text)):
         found |= doubtful
-    return tuple(sorted(found))
+    names = tuple(sorted(found))
+    return names, centrality(names, in_title, mentions)
+
+
+def centrality(names: tuple[str, ...], in_title: set[str], mentions: dict[str, int]) -> tuple[int, ...]:
+    """Per city of names: HEADLINE if in_title holds it, plus its mentions up to MAX_MENTIONS; at least 1
+    (a city tagged from an article's own list may not be named in its text)."""
+    return tuple(max(1, HEADLINE * (c in in_title) + min(mentions.get(c, 0), MAX_MENTIONS)) for c in names)
 
 
 @lru_cache(maxsize=2)

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Iterator
 from .dates import AMBIGUOUS, CONVENTION, DateReading, by_convention, convention_key, read_date
 from .errors import SeedsMissing, UpdateRefused
 from .extract import Extracted, extract, normalise_text
-from .gazetteer import canonical_city, find_cities
+from .gazetteer import canonical_city, locate_cities
 from .models import Article, Skipped
 from .sources import normalise_source
 from .textfile import NotText, decode
@@ -301,6 +301,7 @@ def article_from_fields(fields: Extracted, *, id: str, path: str, digest: str) -
     # A headline alone is still a record worth finding (a brief, a wire flash, a catalogue entry).
     if not fields.body.strip() and not fields.title.strip():
         raise SkipFile("no article text")
+    cities, centrality = locate_cities(fields.title, fields.body)
     return Article(
         id=id,
         path=path,
@@ -309,8 +310,9 @@ def article_from_fields(fields: Extracted, *, id: str, path: str, digest: str) -
         date=fields.date,
         source=fields.source,
         author=fields.author,
-        cities=find_cities(fields.title + "\n" + fields.body),
+        cities=cities,
         content_hash=digest,
+        centrality=centrality,
         **_date_fields(fields.date_reading),
     )
 
@@ -349,14 +351,17 @@ def article_from_json(obj: Any, *, id: str, path: str, digest: str) -> Article:
     reading = read_date(str(obj["date"]), context=body) if obj.get("date") else fields.date_reading
     source = normalise_source(str(obj["source"])) if "source" in obj and obj["source"] is not None else fields.source
     author = str(obj["author"]).strip() or None if obj.get("author") else fields.author
-    if isinstance(obj.get("cities"), list):
+    found, centrality = locate_cities(title, body)
+    if isinstance(obj.get("cities"), list):  # the file's own list of cities wins; the text still says how central each is
         cities = tuple(sorted({c for c in (canonical_city(str(v)) for v in obj["cities"]) if c}))
+        weight = dict(zip(found, centrality))
+        centrality = tuple(weight.get(c, 1) for c in cities)
     else:
-        cities = find_cities(title + "\n" + body)
+        cities = found
     return Article(
         id=str(obj["id"]) if obj.get("id") and valid_id(str(obj["id"])) else id,
         path=path, title=title, body=body, date=reading.date if reading else None, source=source, author=author,
-        cities=cities, content_hash=digest, **_date_fields(reading),
+        cities=cities, content_hash=digest, centrality=centrality, **_date_fields(reading),
     )
 
 

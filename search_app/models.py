@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SORTS = ("relevance", "newest", "oldest")
+# The order a response is in: a sort, or "city" when a search for a city alone went by relevance
+# (no word to weigh: the articles most about the city first, then newest).
+ORDERS = ("relevance", "city", "newest", "oldest")
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 10
 MAX_QUERY_CHARS = 1000
@@ -30,6 +33,14 @@ class Article:
     # settle the ambiguous ones by the order the rest of the archive shows. Not stored in the index.
     date_style: str | None = field(default=None, compare=False, repr=False)
     date_numbers: tuple[int, int, int] | None = field(default=None, compare=False, repr=False)
+    # Per city of `cities`, how central it is to the article (gazetteer.locate_cities): orders a search
+    # for a city alone. Empty when unknown (each city then counts 1).
+    centrality: tuple[int, ...] = field(default=(), compare=False, repr=False)
+
+    def city_weights(self) -> dict[str, int]:
+        """Each of the article's cities with how central it is to the article (1 when unknown)."""
+        weights = self.centrality if len(self.centrality) == len(self.cities) else (1,) * len(self.cities)
+        return dict(zip(self.cities, weights))
 
     def to_json(self) -> dict[str, Any]:
         """Return the record as JSON-ready data (date as YYYY-MM-DD or None)."""

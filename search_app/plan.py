@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 
-from .query import Group, Node, ParsedQuery, Word, analyse, is_restriction
+from .gazetteer import canonical_city
+from .query import Group, Node, Not, ParsedQuery, Phrase, Word, analyse, is_restriction
 
 # From this many topic words on (a repeated word counted each time), a query reads as a description
 # rather than keywords: about nine in ten typed searches have at most four words, while written
@@ -107,3 +108,28 @@ def word_pairs(parsed: ParsedQuery) -> list[tuple[str, str]]:
         else:
             previous = None
     return pairs
+
+
+def searched_cities(parsed: ParsedQuery) -> tuple[str, ...] | None:
+    """The cities a query searches for when it searches for nothing else (`太原`, `city:Taiyuan`,
+    `Datong OR Tatung -coal`), canonical and sorted; None when it has any other word.
+
+    Every article of such a query has the city and no word to weigh: the ranking orders them by
+    how central the city is to each article instead (gazetteer.locate_cities)."""
+    found: set[str] = set()
+
+    def visit(node: Node) -> bool:
+        if isinstance(node, Not):
+            return True  # an exclusion narrows, it does not ask for anything
+        if isinstance(node, Group):
+            return all(visit(child) for child in node.children)
+        if isinstance(node, Word) and node.prefix:
+            return False
+        if isinstance(node, (Word, Phrase)) and node.field in (None, "city"):
+            city = canonical_city(node.text, divisions=node.field == "city")
+            if city is not None:
+                found.add(city)
+                return True
+        return False
+
+    return tuple(sorted(found)) if visit(parsed.tree) and found else None

@@ -144,6 +144,13 @@ class Generation:
         """A sort column's values indexed by doc id (cached per generation)."""
         return self.cached("column:" + column, lambda: list(searcher.reader().column_reader(column)))  # type: ignore[no-any-return]
 
+    def centrality(self, searcher: Any, city: str) -> dict[int, int]:
+        """How central a city is to each document that names it, by doc id (cached per generation)."""
+        def read() -> dict[int, int]:
+            ids, weights = read_postings(searcher.reader(), "centrality", city)
+            return dict(zip(ids, map(int, weights)))
+        return self.cached("centrality:" + city, read)  # type: ignore[no-any-return]
+
     def vocabulary(self) -> Vocabulary:
         """The spelling vocabulary of this generation (loaded on first use)."""
         return self.cached("vocabulary", lambda: Vocabulary.from_file(self.path / VOCABULARY))  # type: ignore[no-any-return]

@@ -16,9 +16,10 @@ from .sources import UNKNOWN_SOURCE, known_source
 
 TITLE_BOOST = 3.0
 # Bumped whenever analysis or fields change: an index of another format must be rebuilt, not updated.
-INDEX_FORMAT = 5  # 2: Han characters indexed one by one; 3: with a gap where punctuation or a space parts them;
+INDEX_FORMAT = 6  # 2: Han characters indexed one by one; 3: with a gap where punctuation or a space parts them;
 # 4: English words stemmed by Porter2 (the Snowball English stemmer) instead of the original Porter;
-# 5: articles without a source filed under UNKNOWN_SOURCE, and the rule that dated each article
+# 5: articles without a source filed under UNKNOWN_SOURCE, and the rule that dated each article;
+# 6: how central each city is to each article (the centrality field)
 # Words are runs of letters and digits; "U.S." stays one token, "China's" gives "china" (+ "s", dropped).
 TOKEN_PATTERN = r"\w+(?:\.?\w+)*"
 # Dates beyond these sort keys never occur; undated articles sort after every dated one.
@@ -87,6 +88,9 @@ def build_schema() -> Schema:
         title=TEXT(analyzer=text_analyzer(), stored=True, field_boost=TITLE_BOOST),
         body=TEXT(analyzer=text_analyzer(), stored=True),
         city=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
+        # Each city again, as often as it is central to the article (gazetteer.locate_cities): the
+        # posting's frequency orders a search for the city alone. Never searched by text.
+        centrality=KEYWORD(commas=True, lowercase=False, scorable=True),
         source=ID(stored=True),
         year=ID(stored=True),
         date=DATETIME(stored=True),
@@ -118,6 +122,7 @@ def to_document(article: Article) -> dict[str, Any]:
     }
     if article.cities:
         doc["city"] = ",".join(article.cities)
+        doc["centrality"] = ",".join(c for c, weight in article.city_weights().items() for _ in range(weight))
     # Filed under one "Unknown source" value, so the source facet's counts add up to the total.
     doc["source"] = article.source or UNKNOWN_SOURCE
     if article.author:

@@ -13,7 +13,7 @@ from whoosh import query as wq
 from .errors import BadRequest, NotFound
 from .gazetteer import canonical_city, city_label, city_names
 from .models import MAX_PER_PAGE, SORTS, Article, SearchRequest
-from .plan import is_description, topic_tree, word_pairs
+from .plan import is_description, searched_cities, topic_tree, word_pairs
 from .query import Compiler, ParsedQuery, analyse, corrected_text, is_restriction, parse
 from .ranking import Scored, pair_terms, rank, scorable_terms
 from .reader import Generation, IndexHandle
@@ -161,6 +161,21 @@ def _by_date(gen: Generation, searcher: Any, matched: frozenset[int], req: Searc
     return [(docnum, None) for docnum in best[start:wanted]]
 
 
+def _by_centrality(gen: Generation, searcher: Any, matched: frozenset[int], req: SearchRequest,
+                   cities: tuple[str, ...]) -> list[tuple[int, float | None]]:
+    """The page's hits by how central the searched cities are to them (summed), then newest first."""
+    weights = [gen.centrality(searcher, city) for city in cities]
+    newest = gen.sort_keys(searcher, "sort_newest")
+    start, wanted = _page(req)
+    if len(weights) == 1:
+        [only] = weights
+        best = heapq.nsmallest(wanted, matched, key=lambda d: (-only.get(d, 0), newest[d], d))
+        return [(d, float(only.get(d, 0))) for d in best[start:wanted]]
+    score = {d: sum(w.get(d, 0) for w in weights) for d in matched}
+    best = heapq.nsmallest(wanted, matched, key=lambda d: (-score[d], newest[d], d))
+    return [(d, float(score[d])) for d in best[start:wanted]]
+
+
 def _has_phrase(q: wq.Query) -> bool:
     return isinstance(q, wq.Phrase) or any(_has_phrase(c) for c in q.children())
 
@@ -196,6 +211,8 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
         # rather than quietly listing the whole archive as an empty query does.
         unsearchable = q is None and bool(parsed.text)
         sort = "newest" if q is None and req.sort == "relevance" else req.sort
+        # A search for a city alone has no word to weigh: its articles go by how central the city is.
+        by_city = searched_cities(parsed) if q is not None and sort == "relevance" else None
         cities = sorted({c for c in (canonical_city(v) or v for v in req.cities)})
         sources = sorted({normalise_source(s) or s for s in req.sources})
         filters = _Filters(gen, searcher, req, cities, sources)
@@ -206,7 +223,7 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
         scored = scorable_terms(q) if q is not None else None
         if described and scored is not None:  # neighbouring words found together rank higher
             scored += pair_terms([analyse(a) + analyse(b) for a, b in word_pairs(parsed)])
-        if q is not None and sort == "relevance" and scored is None and _has_phrase(q):
+        if q is not None and sort == "relevance" and not by_city and scored is None and _has_phrase(q):
             hits, timed_out, seen = _run(searcher, q, allowed, req, time_limit, record=True)
             text_docs = frozenset(seen or ()) & gen.all_docs
             ranked = True
@@ -224,6 +241,8 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
         terms = query_terms(q)
         if matched and sort != "relevance":
             hits = _by_date(gen, searcher, matched, req, sort)
+        elif matched and by_city:
+            hits = _by_centrality(gen, searcher, matched, req, by_city)
         elif matched and not ranked:
             if scored is not None:  # words and phrases: BM25F from the posting lists (ranking.py)
                 start, wanted = _page(req)
@@ -257,6 +276,7 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
         "per_page": req.per_page,
         "pages": max(1, -(-len(matched) // req.per_page)),
         "sort": sort,
+        "order": "city" if by_city else sort,
         "results": results,
         "facets": facets,
         "suggestion": suggestion,

@@ -292,11 +292,11 @@ def test_suggest_completes_nothing_after_an_operator(client):
 def test_suggest_completes_field_values_from_their_own_lists(client):
     assert suggest(client, "city:ta") == {
         "query": "city:ta", "words": ["city:Taiyuan", "city:Datong", "city:Taigu"],  # Datong spelt Tatung
-        # A city alone scores every article alike: the newest first, the undated last.
-        "titles": [title("000_5ca391961da276a5", "Shanxi metropolises listed as modern circulation cities"),
+        # A city alone: the articles most about it first.
+        "titles": [title("002_d26b102950b0f93f", "Demo zone, district to co-develop industrial parks in Shanxi"),
                    title("003_b8c9e442042d1bdf", "Work report reveals Shanxi remains on task"),
-                   title("004_860ced496ef7d71d", "Jincheng pursues socioeconomic development, opening up"),
-                   title("002_d26b102950b0f93f", "Demo zone, district to co-develop industrial parks in Shanxi")],
+                   title("000_5ca391961da276a5", "Shanxi metropolises listed as modern circulation cities"),
+                   title("004_860ced496ef7d71d", "Jincheng pursues socioeconomic development, opening up")],
     }
     assert suggest(client, "city:太")["words"] == ["city:太原", "city:太谷区"]
     assert suggest(client, "coal city:xiaod")["words"] == ["coal city:Xiaodian"]

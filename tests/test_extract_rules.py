@@ -8,7 +8,7 @@ import pytest
 
 from search_app.dates import parse_date, resolve_numeric
 from search_app.extract import Extracted, extract, is_chrome, normalise_text
-from search_app.gazetteer import canonical_city, city_label, city_names, find_cities
+from search_app.gazetteer import HEADLINE, MAX_MENTIONS, canonical_city, city_label, city_names, find_cities, locate_cities
 from search_app.sources import known_outlet, normalise_source
 
 # --- whole pages -------------------------------------------------------------------------
@@ -462,6 +462,23 @@ def test_eleven_cities() -> None:
 )
 def test_find_cities(text: str, cities: tuple[str, ...]) -> None:
     assert find_cities(text) == cities
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "expected"),
+    [
+        ("Taiyuan opens a museum", "The museum opened on Monday.", {"Taiyuan": HEADLINE}),
+        ("Taiyuan opens a museum", "Visitors to Taiyuan and 太原市 came.", {"Taiyuan": HEADLINE + 2}),
+        ("A new museum", "Taiyuan's museum, in Xiaodian district of Taiyuan, near Datong.", {"Datong": 1, "Taiyuan": 3}),
+        ("A new rail line", "Taiyuan. " * 20, {"Taiyuan": MAX_MENTIONS}),  # a long article is not more central
+        ("晋城 news", "Jincheng grows.", {"Jincheng": HEADLINE + 1}),
+        ("HOUMA, La.", "Texaco said the well was shut.", {}),  # doubtful names still need context
+        ("No city here", "", {}),
+    ],
+)
+def test_locate_cities_weighs_how_central_each_city_is(title: str, body: str, expected: dict[str, int]) -> None:
+    names, centrality = locate_cities(title, body)
+    assert (dict(zip(names, centrality)), names) == (expected, find_cities(title + "\n" + body))
 
 
 @pytest.mark.parametrize(

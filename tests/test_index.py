@@ -24,6 +24,7 @@ from search_app.indexer import build, current_generation, index_stats, update, w
 from search_app.models import SearchRequest
 from search_app.reader import IndexHandle
 from search_app.search import search
+from search_app.schema import INDEX_FORMAT
 
 IDS = [
     "000_5ca391961da276a5", "001_0b108123ccd7e2b3", "002_d26b102950b0f93f",
@@ -131,7 +132,7 @@ def test_stats(built_index: Path, seeds_dir: Path) -> None:
     assert built_at.endswith("+00:00") and built_at[:2] == "20"
     assert stats == {
         "articles": 5, "cities": CITIES, "sources": SOURCES, "date_min": "2019-09-02",
-        "date_max": "2022-09-29", "undated": 1, "dates": DATES, "action": "build", "format": 5,
+        "date_max": "2022-09-29", "undated": 1, "dates": DATES, "action": "build", "format": INDEX_FORMAT,
         # The seeds give too few numeric dates of one source to learn a day/month order from.
         "seeds": str(seeds_dir.resolve()), "date_conventions": {}, "conventions_from": generation,
     }
@@ -700,7 +701,7 @@ def test_an_index_of_an_older_format_is_rebuilt_not_updated(fresh_index: Path, s
     live = current_generation(fresh_index)
     meta_path = fresh_index / live / META
     meta = json.loads(meta_path.read_text("utf-8"))
-    assert meta["format"] == 5
+    assert meta["format"] == INDEX_FORMAT
     meta_path.write_text(json.dumps({**meta, "format": 1}), "utf-8")
     with pytest.raises(BuildFailed, match="run `search-app build` to rebuild it"):
         update(seeds_copy, fresh_index)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from search_app.plan import is_description, topic_tree, topic_words, word_pairs
+from search_app.plan import is_description, searched_cities, topic_tree, topic_words, word_pairs
 from search_app.query import Word, parse
 
 
@@ -54,3 +54,28 @@ def test_a_query_of_request_words_only_keeps_them() -> None:
 )
 def test_neighbouring_words_pair_within_a_clause(q: str, pairs: list[tuple[str, str]]) -> None:
     assert word_pairs(parse(q)) == pairs
+
+
+@pytest.mark.parametrize(
+    ("q", "cities"),
+    [
+        ("太原", ("Taiyuan",)),
+        ("city:Taiyuan", ("Taiyuan",)),
+        ("Taiyuan", ("Taiyuan",)),
+        ("TATUNG", ("Datong",)),  # an old spelling
+        ("city:xiaodian", ("Taiyuan",)),  # a district, in the city field
+        ('"Taiyuan"', ("Taiyuan",)),
+        ("Datong OR 太原", ("Datong", "Taiyuan")),
+        ("city:datong city:jinzhong", ("Datong", "Jinzhong")),
+        ("Taiyuan -coal", ("Taiyuan",)),  # an exclusion narrows, it asks for nothing
+        ("Taiyuan coal", None),
+        ("Xiaodian", None),  # a bare district name is a word, as the compiler reads it
+        ("Taiyuan OR coal", None),
+        ("Tai*", None),
+        ("title:Taiyuan", None),
+        ("-Taiyuan", None),
+        ("", None),
+    ],
+)
+def test_searched_cities(q: str, cities: tuple[str, ...] | None) -> None:
+    assert searched_cities(parse(q)) == cities

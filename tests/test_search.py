@@ -21,7 +21,7 @@ A0, A1, A2, A3, A4 = (
     "003_b8c9e442042d1bdf", "004_860ced496ef7d71d",
 )
 ALL = [A0, A1, A2, A3, A4]
-KEYS = ["query", "total", "page", "per_page", "pages", "sort", "results", "facets", "suggestion", "relaxed",
+KEYS = ["query", "total", "page", "per_page", "pages", "sort", "order", "results", "facets", "suggestion", "relaxed",
         "timed_out", "notices", "generation", "took_ms"]
 RESULT_KEYS = ["id", "title", "title_html", "date", "source", "author", "cities", "score", "snippet"]
 
@@ -630,3 +630,39 @@ def test_a_chinese_county_name_filters_by_its_city(handle: IndexHandle) -> None:
 ])
 def test_did_you_mean_knows_reporters(handle: IndexHandle, q: str, suggestion: dict[str, Any] | None) -> None:
     assert run(handle, q)["suggestion"] == suggestion
+
+
+@pytest.fixture(scope="module")
+def cities_handle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexHandle]:
+    """Articles naming Taiyuan in the headline, three times in the text, once (newer and older), and not at all."""
+    yield from _handle_of(tmp_path_factory, {
+        "headline.txt": "Taiyuan opens a museum\n\nUpdated: 2020-01-01\n\nThe museum opened on Monday.\n",
+        "three.txt": "A museum opens\n\nUpdated: 2020-02-01\n\nTaiyuan opened it; Xiaodian district of Taiyuan helped. "
+                     "Datong sent a choir.\n",
+        "once_new.txt": "A rail line opens\n\nUpdated: 2022-06-01\n\nThe line reaches Taiyuan.\n",
+        "once_old.txt": "A rail line is planned\n\nUpdated: 2019-06-01\n\nThe line will reach Taiyuan.\n",
+        "datong.txt": "Datong builds a rail line\n\nUpdated: 2023-01-01\n\nThe line serves Datong.\n",
+    })
+
+
+@pytest.mark.parametrize("q", ["Taiyuan", "太原", "city:Taiyuan", "city:太原", "city:xiaodian", "TAIYUAN -nothing"])
+def test_a_city_alone_is_ordered_by_how_central_it_is_then_newest(cities_handle: IndexHandle, q: str) -> None:
+    response = run(cities_handle, q)
+    assert ([(r["id"], r["score"]) for r in response["results"]], response["order"], response["sort"]) == (
+        [("headline", 10.0), ("three", 3.0), ("once_new", 1.0), ("once_old", 1.0)], "city", "relevance")
+
+
+def test_cities_alone_add_up(cities_handle: IndexHandle) -> None:
+    response = run(cities_handle, "Taiyuan OR Datong")
+    assert [(r["id"], r["score"]) for r in response["results"]] == [
+        ("datong", 11.0), ("headline", 10.0), ("three", 4.0), ("once_new", 1.0), ("once_old", 1.0)]
+
+
+@pytest.mark.parametrize(("q", "sort", "order"), [
+    ("Taiyuan museum", "relevance", "relevance"),  # words to weigh: BM25F
+    ("Taiyuan", "newest", "newest"),  # a sort the reader chose wins
+    ("", "relevance", "newest"),  # no query: newest first
+])
+def test_other_searches_keep_their_order(cities_handle: IndexHandle, q: str, sort: str, order: str) -> None:
+    response = run(cities_handle, q, sort=sort)
+    assert (response["order"], all(r["score"] is None for r in response["results"])) == (order, order == "newest")

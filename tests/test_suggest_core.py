@@ -225,7 +225,7 @@ def test_whoosh_field_words(whoosh: WhooshBackend) -> None:
 def test_completions_on_the_seed_index(whoosh: WhooshBackend) -> None:
     assert completions(whoosh, "coal OR") == {"query": "coal OR", "words": [], "titles": []}
     assert completions(whoosh, "city:ta") == {"query": "city:ta", "words": ["city:Taiyuan", "city:Datong", "city:Taigu"],
-                                              "titles": titles(A0, A3, A4, A2)}  # newest first, undated last
+                                              "titles": titles(A2, A3, A0, A4)}  # the articles most about Taiyuan first
     assert completions(whoosh, "source:da") == {"query": "source:da",
                                                 "words": ['source:"China Daily"', 'source:"Shanxi Daily"'],
                                                 "titles": titles(A4, A2)}

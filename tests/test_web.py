@@ -197,6 +197,11 @@ def test_empty_query_shows_newest_and_all_facets(client):
     assert re.fullmatch(r"5 results, oldest first \(\d+ ms\)", oldest.one("p", id="result-count").text())
     ranked = dom(client.get("/?q=airport"))
     assert re.fullmatch(r"2 results \(\d+ ms\)", ranked.one("p", id="result-count").text())
+    city = dom(client.get("/?q=%E5%A4%AA%E5%8E%9F"))  # 太原
+    assert re.fullmatch(r"4 results, most about the city first \(named in the headline, then most often in the text, "
+                        r"then newest\) \(\d+ ms\)", city.one("p", id="result-count").text())
+    assert result_ids(city) == ["002_d26b102950b0f93f", "003_b8c9e442042d1bdf", "000_5ca391961da276a5",
+                                "004_860ced496ef7d71d"]
     undated = page.all("li", class_="result")[-1].one("p", class_="meta")
     assert undated.text() == "Undated · China Daily"
     assert page.all("nav") == []  # one page only

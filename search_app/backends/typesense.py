@@ -44,6 +44,7 @@ from ..errors import BadRequest, BuildFailed, NotFound, SearchAppError
 from ..gazetteer import canonical_city, city_label, city_names, cities, fold
 from ..ingest import DEFAULT_MAX_BYTES
 from ..models import Article, BuildReport, SearchRequest
+from ..plan import searched_cities
 from ..query import Group, Not, ParsedQuery, Phrase, Word, corrected_text, parse
 from ..snippets import Match, mark, snippet_of_matches
 from ..sources import UNKNOWN_SOURCE, known_source, normalise_source
@@ -91,7 +92,14 @@ def collection_fields() -> list[dict[str, Any]]:
         {"name": "author", "type": "string", "optional": True},
         {"name": "path", "type": "string", "index": False, "optional": True},
         {"name": "content_hash", "type": "string", "index": False, "optional": True},
+        # How central each city is to the article (0 when not named): orders a search for a city alone.
+        *({"name": centrality_field(name), "type": "int32"} for name in city_names()),
     ]
+
+
+def centrality_field(city: str) -> str:
+    """The sort field holding how central a city is to each article ("centrality_taiyuan")."""
+    return "centrality_" + "".join(ch for ch in fold(city) if ch.isalnum())
 
 
 def to_document(article: Article, seq: int = 0) -> dict[str, Any]:
@@ -112,6 +120,8 @@ def to_document(article: Article, seq: int = 0) -> dict[str, Any]:
     doc.update(date_sort_keys(article.date))
     if article.date:
         doc.update(date=(article.date - EPOCH).days, year=article.date.year)
+    weights = article.city_weights()
+    doc.update({centrality_field(name): weights.get(name, 0) for name in city_names()})
     return doc
 
 
@@ -128,6 +138,7 @@ def from_document(doc: dict[str, Any]) -> Article:
         author=doc.get("author"),
         cities=tuple(doc.get("cities") or ()),
         content_hash=doc.get("content_hash", ""),
+        centrality=tuple(int(doc.get(centrality_field(c)) or 1) for c in doc.get("cities") or ()),
     )
 
 
@@ -408,7 +419,9 @@ class TypesenseBackend:
         parsed = parse(req.q)
         collection = self.collection_name()
         plan = _Plan(parsed, self._known_sources(collection))
-        sort = "newest" if plan.q == "*" and req.sort == "relevance" else req.sort
+        # A search for a city alone (`太原`, `city:Taiyuan`) goes by how central the city is, as on Whoosh.
+        by_city = searched_cities(parsed) if req.sort == "relevance" and not plan.impossible else None
+        sort = "newest" if plan.q == "*" and req.sort == "relevance" and not by_city else req.sort
         city_sel = sorted({canonical_city(v) or v for v in req.cities})
         source_sel = sorted({normalise_source(s) or s for s in req.sources})
         facet_filters = {
@@ -428,7 +441,7 @@ class TypesenseBackend:
 
         def searches(relax: bool) -> list[dict[str, Any]]:
             base = plan.params(relax)
-            main = {**base, "filter_by": filter_by(), "sort_by": _sort_by(sort), "page": req.page,
+            main = {**base, "filter_by": filter_by(), "sort_by": _sort_by(sort, by_city), "page": req.page,
                     "per_page": req.per_page, "search_cutoff_ms": int(self.time_limit * 1000),
                     "highlight_fields": "title,body", "highlight_start_tag": "<mark>",
                     "highlight_end_tag": "</mark>"}
@@ -453,6 +466,9 @@ class TypesenseBackend:
         words = plan.highlight_words()
         hits = main.get("hits", [])
         out_results = [_result(hit, words, plan.q != "*") for hit in hits]
+        if by_city:  # the score shown is what ordered them
+            for result, hit in zip(out_results, hits):
+                result["score"] = float(sum(int(hit["document"].get(centrality_field(c)) or 0) for c in by_city))
         facets: dict[str, Any] = {}
         if req.facets:
             facets = {
@@ -470,6 +486,7 @@ class TypesenseBackend:
             "per_page": req.per_page,
             "pages": max(1, -(-total // req.per_page)),
             "sort": sort,
+            "order": "city" if by_city else sort,
             "results": out_results,
             "facets": facets,
             "suggestion": suggestion,
@@ -766,7 +783,11 @@ class _Plan:
                 self.words.append(w)
 
 
-def _sort_by(sort: str) -> str:
+def _sort_by(sort: str, cities: tuple[str, ...] | None = None) -> str:
+    if cities:
+        # Typesense sorts by at most three fields and cannot sum two: with two cities the first
+        # one's centrality decides, the second's breaks ties (Whoosh sums them).
+        return ",".join(f"{centrality_field(c)}:desc" for c in cities[:2]) + ",sort_newest:asc"
     if sort == "newest":
         return "sort_newest:asc,seq:asc"
     if sort == "oldest":

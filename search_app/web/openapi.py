@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS
+from ..models import DEFAULT_PER_PAGE, MAX_PER_PAGE, ORDERS, SORTS
 from ..search import MAX_PAGE
 
 NULLABLE_STRING = {"type": ["string", "null"]}
@@ -69,6 +69,10 @@ def _schemas() -> dict[str, Any]:
             "page": {"type": "integer", "minimum": 1}, "per_page": {"type": "integer", "minimum": 1},
             "pages": {"type": "integer", "minimum": 1},
             "sort": {"enum": list(SORTS), "description": "The sort used (newest for an empty query)."},
+            "order": {"enum": list(ORDERS), "description": ("The order of the results: the sort, or city when a search for "
+                                                             "a city alone (太原, city:Taiyuan) is ordered by how central the "
+                                                             "city is to each article (named in the headline, then how often "
+                                                             "the text names it; the score), then newest.")},
             "results": _array(_ref("Result")),
             "facets": _obj({k: _array(_ref("FacetValue")) for k in ("city", "source", "year")}),
             "suggestion": {"oneOf": [_ref("Suggestion"), {"type": "null"}]},

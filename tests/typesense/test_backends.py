@@ -19,7 +19,7 @@ A0, A1, A2, A3, A4 = (
     "000_5ca391961da276a5", "001_0b108123ccd7e2b3", "002_d26b102950b0f93f",
     "003_b8c9e442042d1bdf", "004_860ced496ef7d71d",
 )
-KEYS = ["query", "total", "page", "per_page", "pages", "sort", "results", "facets", "suggestion", "relaxed",
+KEYS = ["query", "total", "page", "per_page", "pages", "sort", "order", "results", "facets", "suggestion", "relaxed",
         "timed_out", "notices", "generation", "took_ms"]
 RESULT_KEYS = ["id", "title", "title_html", "date", "source", "author", "cities", "score", "snippet"]
 
@@ -42,6 +42,9 @@ CASES: dict[str, SearchRequest] = {
     "city in Chinese": SearchRequest(q="city:太原", sort="newest"),
     "county maps to its city": SearchRequest(q="city:xiaodian", sort="newest"),
     "OR of cities": SearchRequest(q="city:datong OR city:jinzhong"),
+    "city alone, most about it first": SearchRequest(q="city:taiyuan"),
+    "Chinese city name alone": SearchRequest(q="太原"),
+    "city name alone": SearchRequest(q="Taiyuan"),
     "OR of words": SearchRequest(q="kyrgyzstan OR optical"),
     "source field": SearchRequest(q='source:"China Daily"', sort="oldest"),
     "year field": SearchRequest(q="year:2021"),
@@ -80,7 +83,11 @@ SAME: dict[str, tuple[list[str], int, bool]] = {
     "city field": ([A0, A3, A4, A2], 4, False),
     "city in Chinese": ([A0, A3, A4, A2], 4, False),
     "county maps to its city": ([A0, A3, A4, A2], 4, False),
-    "OR of cities": ([A0, A2], 2, False),
+    "OR of cities": ([A0, A2], 2, False),  # A0 names Datong twice, A2 Jinzhong once
+    # How central Taiyuan is: A2 names it (or its districts) 7 times, A3 5, A0 2, A4 once.
+    "city alone, most about it first": ([A2, A3, A0, A4], 4, False),
+    "Chinese city name alone": ([A2, A3, A0, A4], 4, False),
+    "city name alone": ([A2, A3, A0, A4], 4, False),
     "source field": ([A4, A2], 2, False),
     "year field": ([A3], 1, False),
     "excluded city": ([A0, A3, A2], 3, False),

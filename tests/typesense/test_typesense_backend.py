@@ -19,7 +19,7 @@ A0, A1, A2, A3, A4 = (
     "003_b8c9e442042d1bdf", "004_860ced496ef7d71d",
 )
 ALL = [A0, A1, A2, A3, A4]
-KEYS = ["query", "total", "page", "per_page", "pages", "sort", "results", "facets", "suggestion", "relaxed",
+KEYS = ["query", "total", "page", "per_page", "pages", "sort", "order", "results", "facets", "suggestion", "relaxed",
         "timed_out", "notices", "generation", "took_ms"]
 RESULT_KEYS = ["id", "title", "title_html", "date", "source", "author", "cities", "score", "snippet"]
 CITY_COUNTS = {"Changzhi": 2, "Datong": 1, "Jincheng": 2, "Jinzhong": 1, "Linfen": 2, "Taiyuan": 4, "Yangquan": 1}
