@@ -27,6 +27,7 @@ from .flat import write_segment as write_flat
 from .ingest import SeedFile, SkipFile, apply_convention, content_hash, file_stamp, parse_file, read_file
 from .models import Article, Skipped
 from .schema import HAN, to_document
+from .suggest import cased_forms
 
 # Segments stay as separate files: a compound segment file is read into memory (a BytesIO copy)
 # by every searcher that opens it, so a server with 8 threads held 8 copies of the index.
@@ -39,9 +40,11 @@ held_locks: set[int] = set()  # descriptors of write locks this process holds (s
 
 
 def article_words(article: Article) -> set[str]:
-    """The distinct lower-case words of an article (reporter and source included), for the spelling vocabulary."""
+    """The distinct lower-case words of an article (reporter and source included), for the spelling vocabulary,
+    and the words it writes with capitals (suggest.cased_forms), for showing completions as written."""
     text = "\n".join((article.title, article.body, article.author or "", article.source or ""))
-    return set(_WORD.findall(text.lower()))
+    written = set(_WORD.findall(text))  # one pass gives both: the words, and those ever written in lower case
+    return {w.lower() for w in written} | cased_forms(article.body, article.author or "", written)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh.analysis import STOP_WORDS
 
-from .gazetteer import cities, fold
+from .gazetteer import cities, city_names, fold
 from .models import SearchRequest
 from .query import Group, Node, Not, Phrase, Word, parse
 
@@ -31,6 +31,37 @@ if TYPE_CHECKING:
 
 MIN_LENGTH = 3
 MAX_LENGTH = 30
+
+# How a word is written inside sentences, so completions show "Datong", "GDP" and "McDonald" as
+# the articles do. A capital after a full stop, a quote, a bracket or a line break may only open a
+# sentence, so only words after a letter, digit, comma or semicolon and a space (or joined to a
+# word by a hyphen or slash) count as written with capitals; one written in lower case anywhere in
+# the same text does not count there.
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_CAPITALISED = re.compile(rf"(?:(?<=[^\W_]|[,;]) +|(?<=[^\W_])[-/])([{_UPPER}][^\W\d_]{{{MIN_LENGTH - 1},{MAX_LENGTH - 1}}})(?![^\W\d_])")
+_NAME = re.compile(rf"(?<![^\W\d_])[{_UPPER}][^\W\d_]{{1,{MAX_LENGTH - 1}}}(?![^\W\d_])")  # "Yu", "Li"
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def cased_forms(body: str, byline: str = "", written: set[str] | None = None) -> set[str]:
+    """The words of an article written with capitals inside its sentences and never in lower case in it
+    ("Datong", "GDP"), and the capitalised words of its byline (names). written: the article's words
+    as written, when the caller has them (else the body's)."""
+    written = written if written is not None else set(_LETTERS.findall(body))
+    forms = {w for w in _CAPITALISED.findall(body) if w.lower() not in written}
+    forms.update(_NAME.findall(byline))
+    return forms
+
+
+def display_forms(frequencies: dict[str, int], cased: dict[str, int]) -> dict[str, str]:
+    """lower-case word -> how to show it, for words that more than half of the articles holding them
+    write with capitals (cased: articles per written form, as cased_forms gives them)."""
+    best: dict[str, tuple[int, str]] = {}
+    for form, count in cased.items():
+        key = form.lower()
+        if count > best.get(key, (0, ""))[0]:
+            best[key] = (count, form)
+    return {key: form for key, (count, form) in best.items() if count * 2 > frequencies.get(key, 0)}
 
 
 def _deletes(word: str) -> set[str]:
@@ -54,8 +85,11 @@ def distance(a: str, b: str) -> int:
 class Vocabulary:
     """Indexed words with their document frequencies, and their one-letter deletions."""
 
-    def __init__(self, frequencies: dict[str, int]) -> None:
+    def __init__(self, frequencies: dict[str, int], cased: dict[str, int] | None = None) -> None:
         self.frequencies = frequencies
+        self.display = display_forms(frequencies, cased or {})
+        for city in cities():  # a city is a proper noun even before an article names it
+            self.display[fold(city.name)] = city.name
         self.sorted_words = sorted(frequencies)
         self.by_delete: dict[str, list[str]] = defaultdict(list)
         for word in frequencies:
@@ -65,15 +99,22 @@ class Vocabulary:
 
     @classmethod
     def from_file(cls, path: Path) -> "Vocabulary":
-        """Load a generation's vocabulary.json ({word: number of articles}); empty when missing."""
+        """Load a generation's vocabulary.json ({word: number of articles}, lower-case words and, apart,
+        the forms written with capitals as cased_forms counts them); empty when missing."""
         try:
-            frequencies: dict[str, int] = json.loads(path.read_text("utf-8"))
+            counts: dict[str, int] = json.loads(path.read_text("utf-8"))
         except (OSError, ValueError):
-            frequencies = {}
+            counts = {}
+        frequencies = {w: n for w, n in counts.items() if w.islower()}
+        cased = {w: n for w, n in counts.items() if not w.islower()}
         # City names are always worth suggesting, even before an article mentions one.
         for city in cities():
             frequencies.setdefault(fold(city.name), 1)
-        return cls(frequencies)
+        return cls(frequencies, cased)
+
+    def shown(self, word: str) -> str:
+        """A lower-case word as the articles write it ("datong" -> "Datong", "gdp" -> "GDP")."""
+        return self.display.get(word, word)
 
     def complete(self, prefix: str, limit: int = 8) -> list[str]:
         """Indexed words starting with prefix, most frequent first."""
@@ -226,7 +267,17 @@ def _values(backend: SearchBackend, word: LastWord) -> list[str]:
         words = backend.complete_words(word.field, word.prefix, limit)
     else:
         words = backend.complete(word.prefix, limit)
-    return [w for w in words if w not in NOT_COMPLETED][:MAX_COMPLETIONS]
+    words = [w for w in words if w.lower() not in NOT_COMPLETED]
+    if word.field is None and not word.negated:
+        # A city before the common words sharing its first letters ("Dat": Datong, then date, data), and
+        # in Chinese when typed in Chinese (太 -> 太原): the archive is about them.
+        places = [p for p in city_completions(word.prefix) if p in city_names() or _has_han(p)]
+        words = places + [w for w in words if fold(w) not in {fold(p) for p in places}]
+    return words[:MAX_COMPLETIONS]
+
+
+def _has_han(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
 
 
 def _quoted(value: str) -> str:

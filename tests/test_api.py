@@ -232,7 +232,7 @@ def test_unknown_api_route_is_404_json(client):
 def test_suggest_completes_words_and_titles(client):
     data = client.get("/api/suggest?q=the+Jin").get_json()
     assert data["query"] == "the Jin"
-    assert data["words"] == ["the jincheng", "the jingang", "the jinou", "the jinzhong"]
+    assert data["words"] == ["the Jincheng", "the Jinzhong", "the Jingang", "the Jinou"]
     # The headline with a word starting with "jin" first, then other articles "the jin*" finds.
     assert data["titles"][0] == {"id": "004_860ced496ef7d71d",
                                  "title": "Jincheng pursues socioeconomic development, opening up",
@@ -263,7 +263,7 @@ def test_suggest_titles_of_articles_the_typed_text_finds(client):
 def test_suggest_leaves_out_very_common_words(client):
     # "moreover" and "more" are in the index, "the" and "that" are stop words it never holds.
     assert client.get("/api/suggest?q=mo").get_json()["words"] == [
-        "modern", "modernization", "mongolia", "motion", "mountains", "move"]
+        "modern", "modernization", "Mongolia", "motion", "Mountains", "move"]  # as the articles write them
     assert client.get("/api/suggest?q=th").get_json()["words"] == ["three", "thing", "third", "thrive"]
     assert client.get("/api/suggest?q=coal+wi").get_json() == {"query": "coal wi", "words": [], "titles": []}
 
@@ -304,7 +304,7 @@ def test_suggest_completes_field_values_from_their_own_lists(client):
     assert suggest(client, 'source:"china d')["words"] == ['source:"China Daily"']
     assert suggest(client, "year:20")["words"] == ["year:2022", "year:2021", "year:2019"]
     assert suggest(client, "author:yu") == {
-        "query": "author:yu", "words": ["author:yuan"],
+        "query": "author:yu", "words": ["author:Yuan"],
         "titles": [title("003_b8c9e442042d1bdf", "Work report reveals Shanxi remains on task")],
     }
     # Headline words only (the bodies have transformation, trade, train...).
@@ -315,7 +315,7 @@ def test_suggest_completes_field_values_from_their_own_lists(client):
 def test_suggest_excluded_word_is_completed_but_fills_no_titles_with_it(client):
     # The Jincheng headline starts with "jin": listing it would offer what is being excluded.
     expected = {
-        "query": "coal -jin", "words": ["coal -jincheng", "coal -jingang", "coal -jinou", "coal -jinzhong"],
+        "query": "coal -jin", "words": ["coal -Jincheng", "coal -Jingang", "coal -Jinou", "coal -Jinzhong"],
         "titles": [title("000_5ca391961da276a5", "Shanxi metropolises listed as modern circulation cities"),
                    title("003_b8c9e442042d1bdf", "Work report reveals Shanxi remains on task")],
     }

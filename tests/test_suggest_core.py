@@ -21,6 +21,7 @@ from whoosh.analysis import STOP_WORDS
 from search_app.backends import typesense_words
 from search_app.backends.base import SearchBackend
 from search_app.backends.whoosh import WhooshBackend
+from search_app.indexer import build
 from search_app.models import SearchRequest
 from search_app.schema import text_analyzer
 from search_app.suggest import (
@@ -28,8 +29,10 @@ from search_app.suggest import (
     NOT_COMPLETED,
     LastWord,
     Vocabulary,
+    cased_forms,
     city_completions,
     completions,
+    display_forms,
     last_word,
 )
 
@@ -217,7 +220,7 @@ def test_whoosh_field_words(whoosh: WhooshBackend) -> None:
     assert whoosh.complete_words("body", "air") == ["airport", "airports", "aircraft"]
     assert whoosh.complete_words("title", "air") == []
     assert whoosh.complete_words("title", "the") == []  # a stop word is never indexed
-    assert whoosh.complete_words("author", "yu") == ["yuan"]
+    assert whoosh.complete_words("author", "yu") == ["Yuan"]  # as the byline writes it
     assert whoosh.complete_words("city", "ta") == []
     assert whoosh.complete_words("title", "") == []
 
@@ -231,12 +234,12 @@ def test_completions_on_the_seed_index(whoosh: WhooshBackend) -> None:
                                                 "titles": titles(A4, A2)}
     assert completions(whoosh, "year:20") == {"query": "year:20", "words": ["year:2022", "year:2021", "year:2019"],
                                               "titles": titles(A0, A1)}
-    assert completions(whoosh, "author:yu") == {"query": "author:yu", "words": ["author:yuan"], "titles": titles(A3)}
+    assert completions(whoosh, "author:yu") == {"query": "author:yu", "words": ["author:Yuan"], "titles": titles(A3)}
     assert completions(whoosh, "title:tra") == {"query": "title:tra", "words": ["title:transfer", "title:transfers"],
                                                 "titles": titles(A1)}
     # The Jincheng headline starts with "jin", but "jin" is being excluded.
     assert completions(whoosh, "coal -jin") == {
-        "query": "coal -jin", "words": ["coal -jincheng", "coal -jingang", "coal -jinou", "coal -jinzhong"],
+        "query": "coal -jin", "words": ["coal -Jincheng", "coal -Jingang", "coal -Jinou", "coal -Jinzhong"],
         "titles": titles(A0, A3)}
 
 
@@ -263,10 +266,10 @@ class FakeTypesense:
 
 def test_typesense_field_words() -> None:
     fake = FakeTypesense([{"author": "Yuan Shenggao"}, {"author": "Yu Lei and Yuan Ye"}, {"author": "Lüliang Yuki"}])
-    assert typesense_words.complete_words(fake, "author", "Yu") == ["yuan", "yu", "yuki"]  # type: ignore[arg-type]
+    assert typesense_words.complete_words(fake, "author", "Yu") == ["Yuan", "Yu", "Yuki"]  # type: ignore[arg-type]
     assert fake.asked == [[{"q": "yu", "query_by": "author", "prefix": "true", "num_typos": 0, "per_page": 50,
-                            "include_fields": "author", "highlight_fields": "none"}]]
-    assert typesense_words.complete_words(fake, "author", "lü") == ["luliang"]  # type: ignore[arg-type]
+                            "include_fields": "title,body,author", "highlight_fields": "none"}]]
+    assert typesense_words.complete_words(fake, "author", "lu") == ["Lüliang"]  # type: ignore[arg-type]
     fake.asked.clear()
     assert typesense_words.complete_words(fake, "city", "yu") == []  # type: ignore[arg-type]
     assert typesense_words.complete_words(fake, "title", "") == []  # type: ignore[arg-type]
@@ -282,3 +285,54 @@ def test_vocabulary_completes_most_frequent_first() -> None:
     assert vocabulary.complete("air", 1) == ["airport"]
     assert vocabulary.complete("") == []
     assert vocabulary.complete("zebra") == []
+
+
+# ---------------------------------------------------------------- words shown as the articles write them
+
+@pytest.mark.parametrize(("body", "byline", "forms"), [
+    ("Officials in Datong and GDP figures.", "", {"Datong", "GDP"}),
+    ("Datong opened a mine. Officials said so.", "", set()),  # a capital after a full stop may only open a sentence
+    ("the Shanxi-Shaanxi rail line, McDonald said", "", {"Shanxi", "Shaanxi", "McDonald"}),
+    ("Datong Coal Group mines coal.", "", {"Group"}),  # Coal: written in lower case too
+    ("a visit to Lüliang. Über the hills", "", {"Lüliang"}),
+    ("", "By Yu Lei and Yuan Shenggao", {"By", "Yu", "Lei", "Yuan", "Shenggao"}),
+])
+def test_cased_forms(body: str, byline: str, forms: set[str]) -> None:
+    assert cased_forms(body, byline) == forms
+
+
+def test_display_forms_need_more_than_half_of_the_articles() -> None:
+    frequencies = {"datong": 4, "coal": 10, "gdp": 3, "group": 6}
+    cased = {"Datong": 4, "Coal": 2, "GDP": 2, "Gdp": 1, "Group": 3}
+    assert display_forms(frequencies, cased) == {"datong": "Datong", "gdp": "GDP"}
+
+
+@pytest.fixture(scope="module")
+def common_words(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WhooshBackend]:
+    """Articles where date, data and database are commoner than Datong, and coal is written both ways."""
+    seeds = tmp_path_factory.mktemp("seeds")
+    for n in range(4):
+        (seeds / f"data{n}.txt").write_text(
+            f"Data day {n}\n\nUpdated: 2022-01-0{n + 1}\n\nThe date of the data release and the database "
+            "of coal output, said the GDP office; Datong Coal Group agreed.\n", "utf-8")
+    (seeds / "datong.txt").write_text("A museum\n\nUpdated: 2022-02-01\n\nThe new museum in Datong opened.\n", "utf-8")
+    index_dir = tmp_path_factory.mktemp("index")
+    build(seeds, index_dir)
+    backend = WhooshBackend(index_dir)
+    yield backend
+    backend.close()
+
+
+@pytest.mark.parametrize(("typed", "words"), [
+    ("Dat", ["Datong", "data", "database", "date"]),  # the city first, though the others are commoner
+    ("dat", ["Datong", "data", "database", "date"]),
+    ("coal da", ["coal Datong", "coal data", "coal database", "coal date", "coal day"]),
+    ("太", ["太原", "太谷区"]),  # a Chinese prefix: the city (then its district) in Chinese
+    ("gd", ["GDP"]),  # written in capitals in every article
+    ("co", ["coal"]),  # "Coal Group" in every article, but "coal" too
+    ("-dat", ["-Datong", "-data", "-database", "-date"]),  # an exclusion: by frequency, cities not put first
+    ("title:da", ["title:data", "title:day"]),  # Title Case in headlines is not how a word is written
+])
+def test_completions_show_cities_first_and_words_as_written(common_words: WhooshBackend, typed: str,
+                                                            words: list[str]) -> None:
+    assert completions(common_words, typed)["words"] == words

@@ -606,18 +606,8 @@ class TypesenseBackend:
         return typesense_words.complete_words(self, field, prefix, limit)
 
     def complete(self, prefix: str, limit: int = 8) -> list[str]:
-        """Words starting with prefix, most frequent among the articles that have one first."""
-        prefix = fold(prefix).lower()
-        if not prefix.isalnum():
-            return []
-        res = self._multi([{"q": prefix, "query_by": "title,body", "prefix": "true,true", "num_typos": 0,
-                            "per_page": 50, "include_fields": "title,body", "highlight_fields": "none"}])[0]
-        counts: Counter[str] = Counter()
-        for hit in res.get("hits", []):
-            doc = hit["document"]
-            counts.update({w for w in TOKEN.findall(f"{doc.get('title', '')} {doc.get('body', '')}".lower())
-                           if w.startswith(prefix) and w.isalpha()})
-        return [w for w, _n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]]
+        """Words starting with prefix, most frequent among the articles that have one first, as they write them."""
+        return typesense_words.complete(self, prefix, limit)
 
     def health(self) -> dict[str, Any]:
         """Per node: GET /health; ok when a majority answers ok and the alias resolves; else a message why not."""

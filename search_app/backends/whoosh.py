@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from itertools import islice
 from pathlib import Path
 from typing import Any
+
+from whoosh import query as wq
 
 from .. import indexer
 from .. import search as core
@@ -15,6 +18,15 @@ from ..reader import IndexHandle
 from .base import Progress
 
 MAX_CANDIDATES = 1000  # words of a prefix looked at for one field's completions (the most frequent first)
+
+
+def _as_in_byline(searcher: Any, word: str) -> str:
+    """A byline word ("yuan") as the first byline holding it writes it ("Yuan")."""
+    for docnum in searcher.docs_for_query(wq.Term("author", word)):
+        byline = searcher.stored_fields(docnum).get("author") or ""
+        found = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", byline, re.IGNORECASE)
+        return found.group(0) if found else word
+    return word
 
 
 class WhooshBackend:
@@ -50,12 +62,13 @@ class WhooshBackend:
         return core.get_article(self.handle, article_id)["related"]  # type: ignore[no-any-return]
 
     def complete(self, prefix: str, limit: int = 8) -> list[str]:
-        """Words of the live generation's spelling vocabulary that start with prefix."""
-        return self.handle.generation().vocabulary().complete(prefix, limit)
+        """Words of the live generation's spelling vocabulary that start with prefix, as the articles write them."""
+        vocabulary = self.handle.generation().vocabulary()
+        return [vocabulary.shown(w) for w in vocabulary.complete(prefix, limit)]
 
     def complete_words(self, field: str, prefix: str, limit: int = 8) -> list[str]:
-        """Words of one field starting with prefix, most frequent in it first: for title and body the
-        vocabulary's words whose stem that field holds, for author the byline words."""
+        """Words of one field starting with prefix, most frequent in it first, as the articles write them: for
+        title and body the vocabulary's words whose stem that field holds, for author the byline words."""
         prefix = prefix.lower()
         if not prefix or field not in ("title", "body", "author"):
             return []
@@ -75,8 +88,11 @@ class WhooshBackend:
                     terms = analyse(word)  # a stop word has none: never in the field
                     if terms:
                         counts[word] = (min(reader.doc_frequency(field, t) for t in terms), vocabulary.frequencies[word])
-        ranked = sorted((w for w, (n, _f) in counts.items() if n), key=lambda w: (-counts[w][0], -counts[w][1], w))
-        return ranked[:limit]
+            ranked = sorted((w for w, (n, _f) in counts.items() if n), key=lambda w: (-counts[w][0], -counts[w][1], w))
+            if field == "author":  # a name as its byline writes it
+                return [_as_in_byline(searcher, w) for w in ranked[:limit]]
+        shown = gen.vocabulary().shown
+        return [shown(w) for w in ranked[:limit]]
 
     def stats(self) -> dict[str, Any]:
         """The live generation's meta plus its size on disk."""

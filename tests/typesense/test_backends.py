@@ -14,6 +14,7 @@ import pytest
 
 from search_app.errors import BadRequest, NotFound
 from search_app.models import SearchRequest
+from search_app.suggest import completions
 
 A0, A1, A2, A3, A4 = (
     "000_5ca391961da276a5", "001_0b108123ccd7e2b3", "002_d26b102950b0f93f",
@@ -220,7 +221,17 @@ def test_stats_and_health(backend: Any) -> None:
 
 @pytest.mark.parametrize(("field", "prefix", "whoosh", "typesense"), [
     ("title", "tra", ["transfer", "transfers"], ["transfers"]),  # Whoosh also offers the word its stem came from
-    ("author", "yu", ["yuan"], ["yuan"]),
+    ("author", "yu", ["Yuan"], ["Yuan"]),
 ])
 def test_field_word_completions(backend: Any, field: str, prefix: str, whoosh: list[str], typesense: list[str]) -> None:
     assert sorted(backend.complete_words(field, prefix)) == (whoosh if backend.name == "whoosh" else typesense)
+
+
+@pytest.mark.parametrize(("typed", "words"), [
+    ("sha", ["Shanxi", "Shaanxi", "Shang"]),  # as the articles write them
+    ("ji", ["Jincheng", "Jinzhong", "Jiankun", "Jiaozuo", "Jingang", "Jinou"]),  # the cities first
+    ("太", ["太原", "太谷区"]),
+    ("coal -Jin", ["coal -Jincheng", "coal -Jingang", "coal -Jinou", "coal -Jinzhong"]),
+])
+def test_search_box_words(backend: Any, typed: str, words: list[str]) -> None:
+    assert completions(backend, typed)["words"] == words
