@@ -143,7 +143,8 @@
   // the API only ever becomes textContent.
   var SUGGEST_URL = "/api/suggest";
   var DEBOUNCE_MS = 150;
-  var MIN_WORD = 2; // letters of the last word before asking
+  var MIN_WORD = 2; // letters of the last word before asking (one Chinese character is enough: 太 -> 太原)
+  var HAN = /\p{Script=Han}/u;
   var MAX_QUERY = 200; // the endpoint completes the first 200 characters only
   var LAST_WORD = /[\p{L}\p{N}_]+$/u; // the endpoint's (\w+)$
 
@@ -362,7 +363,8 @@
       cancel();
       setActive(-1);
       var typed = box.value;
-      if (typed.length > MAX_QUERY || Array.from(lastWord(typed)).length < MIN_WORD) {
+      var word = Array.from(lastWord(typed));
+      if (typed.length > MAX_QUERY || (word.length < MIN_WORD && !(word.length === 1 && HAN.test(word[0])))) {
         render(typed, null); // nothing to offer: empties and closes the list
         return;
       }

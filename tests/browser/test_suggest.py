@@ -92,6 +92,12 @@ def test_typing_air_offers_airport_and_the_airport_articles(page: Any) -> None:
     expect(page.locator("#q-suggestions-status")).to_contain_text(f"{len(ids)} suggestions")
 
 
+@pytest.mark.parametrize(("typed", "first"), [("dat", "Datong"), ("太", "太原"), ("coal sha", "coal Shanxi")])
+def test_a_city_comes_first_as_written(page: Any, typed: str, first: str) -> None:
+    type_into_box(page, typed)
+    assert option_texts(page, QUERY_OPTIONS)[0] == first
+
+
 def test_nothing_is_asked_for_a_last_word_under_two_letters(page: Any) -> None:
     requests = suggest_requests(page)
     page.goto("/")
