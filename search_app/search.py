@@ -164,16 +164,18 @@ def _by_date(gen: Generation, searcher: Any, matched: frozenset[int], req: Searc
 def _by_centrality(gen: Generation, searcher: Any, matched: frozenset[int], req: SearchRequest,
                    cities: tuple[str, ...]) -> list[tuple[int, float | None]]:
     """The page's hits by how central the searched cities are to them (summed), then newest first."""
-    weights = [gen.centrality(searcher, city) for city in cities]
+    weights = sorted((gen.centrality(searcher, city) for city in cities), key=len, reverse=True)
+    score = weights[0]
+    if len(weights) > 1:  # the largest city's weights copied whole, the others' added to them
+        score = dict(score)
+        for other in weights[1:]:
+            for docnum, weight in other.items():
+                score[docnum] = score.get(docnum, 0) + weight
     newest = gen.sort_keys(searcher, "sort_newest")
     start, wanted = _page(req)
-    if len(weights) == 1:
-        [only] = weights
-        best = heapq.nsmallest(wanted, matched, key=lambda d: (-only.get(d, 0), newest[d], d))
-        return [(d, float(only.get(d, 0))) for d in best[start:wanted]]
-    score = {d: sum(w.get(d, 0) for w in weights) for d in matched}
-    best = heapq.nsmallest(wanted, matched, key=lambda d: (-score[d], newest[d], d))
-    return [(d, float(score[d])) for d in best[start:wanted]]
+    get = score.get
+    best = heapq.nsmallest(wanted, matched, key=lambda d: (-get(d, 0), newest[d], d))
+    return [(d, float(get(d, 0))) for d in best[start:wanted]]
 
 
 def _has_phrase(q: wq.Query) -> bool:

@@ -25,6 +25,7 @@ from whoosh.analysis import STOP_WORDS
 from .gazetteer import cities, city_names, fold
 from .models import SearchRequest
 from .query import Group, Node, Not, Phrase, Word, parse
+from .schema import HAN
 
 if TYPE_CHECKING:
     from .backends.base import SearchBackend
@@ -276,8 +277,11 @@ def _values(backend: SearchBackend, word: LastWord) -> list[str]:
     return words[:MAX_COMPLETIONS]
 
 
+_HAN = re.compile(f"[{HAN}]")
+
+
 def _has_han(text: str) -> bool:
-    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+    return _HAN.search(text) is not None
 
 
 def _quoted(value: str) -> str:
