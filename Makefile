@@ -13,7 +13,7 @@ PAGES  ?= ../shared/corpora/news-pages
 # The folder of article files to serve: `make run SEEDS=~/news` (or SEARCH_APP_SEEDS=~/news).
 SEEDS  ?= $(or $(SEARCH_APP_SEEDS),seeds)
 
-.PHONY: run test bench relevance extraction install clean
+.PHONY: run test lint bench relevance extraction install clean
 
 # Reinstall only when pyproject.toml changed since the last install. `make run` installs only
 # what the service needs; the test tools (Playwright, schemathesis, Hypothesis, the Typesense
@@ -36,6 +36,16 @@ run: $(RUN_STAMP)
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
+
+# Lint (ruff), types (mypy) and the layer contracts (import-linter), configured in pyproject.toml.
+lint: $(VENV)/.dev-stamp
+	$(BIN)/ruff check search_app tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+$(VENV)/.dev-stamp: $(RUN_STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
 
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/run.py --size $(N) --backend $(BACKEND)

@@ -25,9 +25,10 @@ import shutil
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -36,7 +37,8 @@ if str(REPO) not in sys.path:
 from search_app.gazetteer import find_cities  # noqa: E402
 
 GENERATOR_VERSION = 2
-CITATION = 'Reuters-21578, Distribution 1.0 (David D. Lewis, http://www.daviddlewis.com/resources/testcollections/reuters21578/); research use only'
+CITATION = ("Reuters-21578, Distribution 1.0 (David D. Lewis, "
+            "http://www.daviddlewis.com/resources/testcollections/reuters21578/); research use only")
 DEFAULT_REUTERS = Path(os.environ.get("BENCH_REUTERS_DIR", REPO.parent / "shared" / "corpora" / "reuters21578"))
 DATA_DIR = REPO / "bench" / "data"
 DEFAULT_SIZE = 100_000

@@ -18,8 +18,9 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -27,8 +28,8 @@ if str(REPO) not in sys.path:
 
 from bench import make_corpus  # noqa: E402
 from bench.queries import QUERIES, Query, as_dicts  # noqa: E402
-from bench.whoosh_bench import measure_whoosh  # noqa: E402
 from bench.typesense_bench import measure_typesense  # noqa: E402
+from bench.whoosh_bench import measure_whoosh  # noqa: E402
 
 WORK = REPO / "bench" / "work"
 MB = 1024 * 1024
@@ -199,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.size < 1 or args.rounds < 1:
         parser.error("--size and --rounds must be positive")
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     seeds, corpus = make_corpus.ensure_corpus(args.size, args.seed)
     print(f"bench: corpus {seeds} ({corpus.get('size')} articles)", file=sys.stderr)

@@ -14,8 +14,9 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from bench.whoosh_bench import _change_files, _linked_copy, _percentiles, measure_http
 
@@ -137,7 +138,7 @@ def measure_typesense(seeds: Path, work: Path, queries: Sequence[Any], rounds: i
         "suggest": suggest,
         "queries": core["answers"],
         "nodes": 3,
-        "measured_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 
 

@@ -17,8 +17,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 CLI = Path(sys.executable).with_name("search-app")
@@ -156,7 +157,8 @@ def _rss_mb(pid: int) -> float:
     return total
 
 
-def measure_http(index: Path, seeds: Path, queries: Sequence[dict[str, Any]], rounds: int, seconds: float = 20.0) -> dict[str, Any]:
+def measure_http(index: Path, seeds: Path, queries: Sequence[dict[str, Any]], rounds: int,
+                 seconds: float = 20.0) -> dict[str, Any]:
     """Latency with one client, then requests/s with 8 concurrent clients, against `search-app serve`."""
     port = _free_port()
     server = subprocess.Popen([str(CLI), "--seeds", str(seeds), "--index", str(index), "serve", "--port", str(port),
@@ -170,7 +172,7 @@ def measure_http(index: Path, seeds: Path, queries: Sequence[dict[str, Any]], ro
                 break
             except (OSError, RuntimeError):
                 if time.monotonic() > deadline:
-                    raise RuntimeError("the server did not start")
+                    raise RuntimeError("the server did not start") from None
                 time.sleep(0.2)
         paths = [_query_string(q) for q in queries]
         for path in paths * 2:  # warm-up: every worker process opens the index and fills its caches
@@ -248,5 +250,5 @@ def measure_whoosh(seeds: Path, work: Path, queries: Sequence[Any], rounds: int)
         "suggest": {**_percentiles(core["suggest_with"]), "extra_p50_ms": _percentiles(suggest_extra)["p50_ms"],
                     "found": core["suggest_found"], "of": core["suggest_words"]},
         "queries": core["answers"],
-        "measured_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }

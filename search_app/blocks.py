@@ -7,10 +7,11 @@ general way as a single block, so callers never need to know which kind they got
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from pickle import loads
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher

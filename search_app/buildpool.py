@@ -15,9 +15,10 @@ import queue
 import re
 import signal
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
@@ -61,7 +62,7 @@ class ChunkResult:
     date_orders: Counter[tuple[str, str]] = field(default_factory=Counter)
     undecided: dict[str, tuple[str, str, tuple[int, int, int]]] = field(default_factory=dict)
 
-    def merge(self, other: "ChunkResult") -> None:
+    def merge(self, other: ChunkResult) -> None:
         """Fold another worker's result into this one."""
         self.added += other.added
         self.skipped.extend(other.skipped)
@@ -81,7 +82,7 @@ def note_date(article: Article, result: ChunkResult, conventions: dict[str, str]
     if order:
         result.date_orders[(key, order)] += 1
     article = apply_convention(article, conventions or {})
-    if article.dated_by == AMBIGUOUS:
+    if article.dated_by == AMBIGUOUS and article.date_style and article.date_numbers:
         result.undecided[article.id] = (key, article.date_style, article.date_numbers)
     return article
 
@@ -201,7 +202,7 @@ def index_parallel(
                 collected.append(results.get(timeout=0.2))
             except queue.Empty:
                 if any(w.exitcode not in (None, 0) for w in workers):
-                    raise OSError("an indexing worker process died")
+                    raise OSError("an indexing worker process died") from None
             while True:
                 try:
                     done += ticks.get_nowait()

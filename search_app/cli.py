@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import itertools
 import json
+import os
+import socket
 import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import click
 
-import datetime as dt
-import itertools
-import os
-import socket
-import time
-
 from . import export
-from .backends import NAMES as BACKENDS, SearchBackend, open_backend
+from .backends import NAMES as BACKENDS
+from .backends import SearchBackend, open_backend
 from .config import Settings, settings_from_env
+from .contract import validate
 from .errors import SearchAppError
-from .indexer import current_generation, is_current_format
 from .ingest import IdReplaced, check_seeds, inspect_paths
 from .models import SORTS, BuildReport, SearchRequest
-from .search import validate
 
 
 def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -77,7 +77,8 @@ def _folder_option(name: str, *, after_command: bool = False) -> Callable[[Any],
 
 def _folder_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Accept --seeds and --index after the subcommand too."""
-    return _folder_option("seeds", after_command=True)(_folder_option("index", after_command=True)(func))
+    wrapped: Callable[..., Any] = _folder_option("seeds", after_command=True)(_folder_option("index", after_command=True)(func))
+    return wrapped
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -179,25 +180,6 @@ def _date_rules(counts: dict[str, int]) -> str:
     return ", ".join(f"{rule} {n}" for rule, n in counts.items())
 
 
-def _seeds_newer_than_index(settings: Settings) -> bool:
-    """True when there is no index or some seed file changed after it was built (always True off Whoosh)."""
-    if settings.backend != "whoosh":
-        return True
-    try:
-        generation = current_generation(settings.index)
-        if not is_current_format(settings.index, generation):  # built by an older version: rebuild
-            return True
-    except SearchAppError:
-        return True
-    built = (settings.index / generation).stat().st_mtime
-    for dirpath, _dirs, files in os.walk(settings.seeds):
-        if os.stat(dirpath).st_mtime > built:
-            return True
-        if any(os.stat(os.path.join(dirpath, f)).st_mtime > built for f in files):
-            return True
-    return False
-
-
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--procs", type=click.IntRange(1, 64), default=None, help="Worker processes (default: all cores, at most 2).")
@@ -209,7 +191,7 @@ def build(ctx: click.Context, as_json: bool, procs: int | None, if_stale: bool) 
     """Rebuild the index from the seeds folder, switching to it atomically when complete."""
     settings = _settings(ctx)
     check_seeds(settings.seeds)  # on every backend, before anything is created (and never "up to date")
-    if if_stale and not _seeds_newer_than_index(settings):
+    if if_stale and not _backend(ctx).is_stale(settings.seeds):
         click.echo(f"The index in {settings.index} is up to date.")
         return
     procs = procs or min(2, os.cpu_count() or 1)

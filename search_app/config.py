@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
 
 from .errors import ConfigError
 
@@ -25,7 +25,7 @@ class Settings:
     typesense_api_key: str = ""
     typesense_alias: str = "articles"  # the alias searches go through; builds make collections <alias>_<time>
 
-    def with_overrides(self, **values: object) -> "Settings":
+    def with_overrides(self, **values: object) -> Settings:
         """Return a copy with the given non-None values replaced."""
         clean = {k: v for k, v in values.items() if v is not None}
         for key in ("seeds", "index"):

@@ -12,8 +12,9 @@ import html
 import io
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .backends.base import SearchBackend
 from .errors import BadRequest

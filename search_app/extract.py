@@ -26,7 +26,8 @@ _NAV_WORDS = (
 )
 _NAV_LINE = re.compile(rf"^(?:{_NAV_WORDS})[.!:]?$", re.I)
 # Breadcrumbs: "首页 > News", "Home > Cities > Taiyuan", "Home >> News".
-_BREADCRUMB = re.compile(r"^(?:首页|home|主页)\s*(?:>>?|›|»|/)\s*.{0,80}$|^(?:[\w&' -]{1,30}\s*(?:>|›|»)\s*){2,}[\w&' -]{0,30}$", re.I)
+_BREADCRUMB = re.compile(r"^(?:首页|home|主页)\s*(?:>>?|›|»|/)\s*.{0,80}$"
+                         r"|^(?:[\w&' -]{1,30}\s*(?:>|›|»)\s*){2,}[\w&' -]{0,30}$", re.I)
 # Section headers: "Yangquan - Eshanxi", "Business - chinadaily.com.cn".
 _SITE_NAMES = r"e?shanxi(?:\.com)?|china ?daily(?:\.com\.cn)?|xinhua(?:net)?|shanxi daily|cgtn|global times|ecns|people's daily"
 _SECTION_HEADER = re.compile(rf"^[\w&' ]{{1,40}}\s+[-–|]\s+(?:{_SITE_NAMES})$", re.I)
@@ -110,9 +111,7 @@ def is_chrome(line: str) -> bool:
         return True
     if len(line) < 1000 and _COPYRIGHT_START.match(line):
         return True
-    if len(line) < 200 and (_COPYRIGHT.search(line) or _CONTACT.match(line) or _CONTACT_ANY.search(line)):
-        return True
-    return False
+    return len(line) < 200 and bool(_COPYRIGHT.search(line) or _CONTACT.match(line) or _CONTACT_ANY.search(line))
 
 
 def is_photo(line: str) -> bool:

@@ -25,8 +25,9 @@ import os
 import struct
 import sys
 from array import array
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from zlib import crc32
 
 from whoosh.filedb.filestore import FileStorage

@@ -18,20 +18,32 @@ import secrets
 import shutil
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from whoosh import index as whoosh_index
 
 from .buildpool import COMPOUND, ChunkResult, add_file, article_words, held_locks, index_parallel, install_fork_hook
+from .contract import EPOCH, UNDATED_KEY
 from .dates import AMBIGUOUS, learn_conventions
-from .errors import BuildFailed, BuildLocked, ConfigError, IndexCorrupt, IndexMissing, UpdateRefused
+from .errors import BuildFailed, BuildLocked, ConfigError, IndexCorrupt, IndexMissing, SearchAppError, UpdateRefused
 from .flat import write_missing as write_flat_missing
-from .ingest import (DEFAULT_MAX_BYTES, SeedFile, SkipFile, apply_convention, check_removals, check_seeds, content_hash, discover, file_stamp,
-                     read_file)
+from .ingest import (
+    DEFAULT_MAX_BYTES,
+    SeedFile,
+    SkipFile,
+    apply_convention,
+    check_removals,
+    check_seeds,
+    content_hash,
+    discover,
+    file_stamp,
+    read_file,
+)
 from .models import BuildReport, Skipped
-from .schema import EPOCH, INDEX_FORMAT, UNDATED_KEY, build_schema, from_stored, to_document
+from .schema import INDEX_FORMAT, build_schema, from_stored, to_document
 
 CURRENT = "CURRENT"
 LOCK = ".lock"
@@ -85,6 +97,23 @@ def read_meta(index_dir: Path, generation: str) -> dict[str, Any]:
 def is_current_format(index_dir: Path, generation: str) -> bool:
     """True when the generation was built with this version's analysis and fields (INDEX_FORMAT)."""
     return read_meta(index_dir, generation).get("format") == INDEX_FORMAT
+
+
+def is_stale(index_dir: Path, seeds: Path) -> bool:
+    """True when there is no index, it is of an older format, or some seed file changed after it was built."""
+    try:
+        generation = current_generation(index_dir)
+        if not is_current_format(index_dir, generation):  # built by an older version: rebuild
+            return True
+    except SearchAppError:
+        return True
+    built = (index_dir / generation).stat().st_mtime
+    for dirpath, _dirs, files in os.walk(seeds):
+        if os.stat(dirpath).st_mtime > built:
+            return True
+        if any(os.stat(os.path.join(dirpath, f)).st_mtime > built for f in files):
+            return True
+    return False
 
 
 def index_stats(index_dir: Path) -> dict[str, Any]:
@@ -146,7 +175,7 @@ def write_lock(index_dir: Path, action: str) -> Iterator[None]:
 # ---------------------------------------------------------------- generations
 
 def _new_generation_name() -> str:
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     return f"{GEN_PREFIX}{stamp}-{secrets.token_hex(3)}"
 
 
@@ -263,7 +292,7 @@ def _meta(ix: whoosh_index.Index, generation: str, action: str, learned: dict[st
         # Per rule, the ambiguous (left undated) included; "no date" for the rest: the counts add up to the total.
         "dates": {**dict(sorted(counts["dated_by"].items())),
                   "no date": count - len(days) - counts["dated_by"].get(AMBIGUOUS, 0)},
-        "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "action": action,
         "format": INDEX_FORMAT,
         **learned,
@@ -398,7 +427,7 @@ def _cancel(writer: Any) -> None:
     """Abandon a writer without letting a second failure (say, a full disk) hide the first."""
     try:
         writer.cancel()
-    except Exception:  # noqa: BLE001 - the original error is the one worth reporting
+    except Exception:
         pass
 
 
@@ -431,7 +460,8 @@ def update(
         files, skipped = discover(seeds)
         _check_removals(old, files, seeds, allow_mass_removal)
         conventions: dict[str, str] = live_meta.get("date_conventions") or {}
-        learned = {key: live_meta[key] for key in ("seeds", "date_conventions", "conventions_from") if key in live_meta}
+        learned: dict[str, Any] = {key: live_meta[key] for key in ("seeds", "date_conventions", "conventions_from")
+                                   if key in live_meta}
         generation = _new_generation_name()
         report = BuildReport(action="update", generation=generation, skipped=list(skipped))
         with _staging(index_dir, generation, "update") as tmp:

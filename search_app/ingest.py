@@ -11,9 +11,10 @@ import os
 import re
 import stat
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from .dates import AMBIGUOUS, CONVENTION, DateReading, by_convention, convention_key, read_date
 from .errors import SeedsMissing, UpdateRefused
@@ -417,7 +418,8 @@ def _parse_jsonl(file: SeedFile, text: str) -> Iterator[Article | Skipped]:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise SkipFile(f"invalid JSON: {exc.msg}") from exc
-            yield from _from_json(obj, id=f"{base}/{number}", path=file.rel, digest=content_hash(line.encode("utf-8")), where=where)
+            yield from _from_json(obj, id=f"{base}/{number}", path=file.rel, digest=content_hash(line.encode("utf-8")),
+                                  where=where)
         except SkipFile as skip:
             yield Skipped(where, skip.reason)
 

@@ -8,7 +8,8 @@ block at a time) is several times faster. Sloppy phrases still use Whoosh's matc
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from whoosh import query as wq
 

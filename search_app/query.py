@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any, Callable, Union
+from typing import Any
 
 from whoosh import query as wq
 
@@ -63,7 +64,7 @@ class Phrase:
 class Not:
     """Articles matching the child are excluded."""
 
-    child: "Node"
+    child: Node
 
 
 @dataclass
@@ -71,10 +72,10 @@ class Group:
     """All children (op 'and') or any of them (op 'or')."""
 
     op: str
-    children: list["Node"] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
 
 
-Node = Union[Word, Phrase, Not, Group]
+Node = Word | Phrase | Not | Group
 
 
 @dataclass

@@ -11,17 +11,18 @@ import bisect
 import contextlib
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from whoosh import query as wq
 
+from .contract import UNDATED_KEY
 from .errors import IndexCorrupt
 from .flat import open_all as open_flat_postings
 from .indexer import CURRENT, VOCABULARY, current_generation, open_generation, read_meta
 from .postings import phrase_docs, read_postings
 from .ranking import FIELD_B, length_norms
-from .schema import UNDATED_KEY
 from .suggest import Vocabulary
 
 FACET_FIELDS = ("city", "source", "year")
@@ -199,7 +200,8 @@ class Generation:
         ids, _weights = self.postings(reader, fieldname, text, memo)
         return frozenset(ids) & self.all_docs if self.has_deletions else frozenset(ids)
 
-    def postings(self, reader: Any, fieldname: str, text: Any, memo: dict[Any, Any] | None = None) -> tuple[list[int], list[float]]:
+    def postings(self, reader: Any, fieldname: str, text: Any,
+                 memo: dict[Any, Any] | None = None) -> tuple[list[int], list[float]]:
         """A term's (doc ids, weights); memo keeps them for the rest of one request (ranking reads them again)."""
         if memo is None:
             return read_postings(reader, fieldname, text, self.flat)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from whoosh.analysis import Analyzer, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.analysis.acore import Token
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.lang.porter2 import stem
 
+from .contract import date_sort_keys
 from .models import Article
 from .sources import UNKNOWN_SOURCE, known_source
 
@@ -22,9 +24,6 @@ INDEX_FORMAT = 6  # 2: Han characters indexed one by one; 3: with a gap where pu
 # 6: how central each city is to each article (the centrality field)
 # Words are runs of letters and digits; "U.S." stays one token, "China's" gives "china" (+ "s", dropped).
 TOKEN_PATTERN = r"\w+(?:\.?\w+)*"
-# Dates beyond these sort keys never occur; undated articles sort after every dated one.
-UNDATED_KEY = 10**7
-EPOCH = dt.date(1, 1, 1)
 
 
 # Han characters (CJK ideographs and their extensions in the Basic Multilingual Plane).
@@ -33,7 +32,7 @@ _HAN_OR_OTHER = re.compile(f"[{HAN}]|[^{HAN}]+")
 _HAN = re.compile(f"[{HAN}]")
 
 
-class HanCharacters(Filter):  # type: ignore[misc]
+class HanCharacters(Filter):
     """Each Han character becomes a token of its own; other words under two letters are dropped.
 
     Chinese has no spaces between words, so the tokenizer sees "太原煤炭新闻" as one word that only
@@ -101,14 +100,6 @@ def build_schema() -> Schema:
         path=STORED(),
         content_hash=STORED(),
     )
-
-
-def date_sort_keys(date: dt.date | None) -> dict[str, int]:
-    """Ascending sort keys for newest-first and oldest-first; an undated article sorts last in both."""
-    if date is None:
-        return {"sort_newest": UNDATED_KEY + 1, "sort_oldest": UNDATED_KEY + 1}
-    days = (date - EPOCH).days
-    return {"sort_newest": UNDATED_KEY - days, "sort_oldest": days}
 
 
 def to_document(article: Article) -> dict[str, Any]:

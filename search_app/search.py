@@ -4,46 +4,22 @@ from __future__ import annotations
 
 import heapq
 import time
-from dataclasses import replace
 from typing import Any
 
 from whoosh import collectors
 from whoosh import query as wq
 
-from .errors import BadRequest, NotFound
+from .contract import EPOCH, RELATED, SUGGEST_BELOW, validate
+from .errors import NotFound
 from .gazetteer import canonical_city, city_label, city_names
-from .models import MAX_PER_PAGE, SORTS, Article, SearchRequest
+from .models import Article, SearchRequest
 from .plan import is_description, searched_cities, topic_tree, word_pairs
 from .query import Compiler, ParsedQuery, analyse, corrected_text, is_restriction, parse
 from .ranking import Scored, pair_terms, rank, scorable_terms
 from .reader import Generation, IndexHandle
-from .schema import EPOCH, from_stored
+from .schema import from_stored
 from .snippets import find_matches, highlight_all, mark, query_terms, snippet
 from .sources import UNKNOWN_SOURCE, normalise_source
-
-SUGGEST_BELOW = 3  # a query with fewer results than this gets a spelling check
-MAX_PAGE = 1000
-RELATED = 5
-
-
-def validate(req: SearchRequest) -> tuple[SearchRequest, list[str]]:
-    """Refuse requests no page could answer; clean up the rest, with a notice for each thing changed or unknown."""
-    if req.sort not in SORTS:
-        raise BadRequest(f"Unknown sort {req.sort!r}: use one of {', '.join(SORTS)}.")
-    if not 1 <= req.per_page <= MAX_PER_PAGE:
-        raise BadRequest(f"per_page must be between 1 and {MAX_PER_PAGE}.")
-    if not 1 <= req.page <= MAX_PAGE:
-        raise BadRequest(f"page must be between 1 and {MAX_PAGE}.")
-    notices = []
-    first, last = req.date_from, req.date_to
-    if first and last and first > last:
-        # Dates typed the wrong way round: search the range the reader meant, and say so.
-        req = replace(req, date_from=last, date_to=first)
-        notices.append(f"The dates were the wrong way round: searched from {last.isoformat()} to {first.isoformat()}.")
-    for value in req.cities:
-        if canonical_city(value) is None:
-            notices.append(f"Unknown city '{value}': try a Shanxi city such as Taiyuan or 太原.")
-    return req, notices
 
 
 def _union(sets: list[frozenset[int]]) -> frozenset[int]:
@@ -153,7 +129,8 @@ def _run(searcher: Any, q: wq.Query, allowed: frozenset[int] | None, req: Search
     return hits, timed_out, collector.seen
 
 
-def _by_date(gen: Generation, searcher: Any, matched: frozenset[int], req: SearchRequest, sort: str) -> list[tuple[int, float | None]]:
+def _by_date(gen: Generation, searcher: Any, matched: frozenset[int], req: SearchRequest,
+             sort: str) -> list[tuple[int, float | None]]:
     """The page's hits by date (undated last), straight from the cached sort column."""
     keys = gen.sort_keys(searcher, "sort_newest" if sort == "newest" else "sort_oldest")
     start, wanted = _page(req)

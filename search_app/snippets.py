@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import html
 import re
-from functools import lru_cache
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
+from functools import lru_cache
+from typing import Any
 
 from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS
@@ -47,7 +48,8 @@ def query_terms(q: wq.Query | None, fieldnames: Iterable[str] = ("title", "body"
             return
         if isinstance(node, (wq.Term, wq.Phrase)):
             for fieldname, text in node.iter_all_terms():
-                word = text.decode("utf-8") if isinstance(text, bytes) else text
+                raw: Any = text  # typed str, but a term of a bytes field comes back as bytes
+                word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
                 if fieldname in wanted:
                     terms.add(word)
                 elif fieldname == "city":  # 太原 or city:taiyuan: mark the city's names in the text too
@@ -80,7 +82,7 @@ def _joined_han(words: Iterable[str]) -> list[str]:
 
 @lru_cache(maxsize=100_000)
 def _stem(word: str) -> str:
-    return stem(word)  # the index's stemmer (schema.text_analyzer)
+    return str(stem(word))  # the index's stemmer (schema.text_analyzer)
 
 
 @lru_cache(maxsize=64)

@@ -39,7 +39,8 @@ MAX_LENGTH = 30
 # word by a hyphen or slash) count as written with capitals; one written in lower case anywhere in
 # the same text does not count there.
 _UPPER = "A-ZÀ-ÖØ-Þ"
-_CAPITALISED = re.compile(rf"(?:(?<=[^\W_]|[,;]) +|(?<=[^\W_])[-/])([{_UPPER}][^\W\d_]{{{MIN_LENGTH - 1},{MAX_LENGTH - 1}}})(?![^\W\d_])")
+_CAPITALISED = re.compile(rf"(?:(?<=[^\W_]|[,;]) +|(?<=[^\W_])[-/])"
+                          rf"([{_UPPER}][^\W\d_]{{{MIN_LENGTH - 1},{MAX_LENGTH - 1}}})(?![^\W\d_])")
 _NAME = re.compile(rf"(?<![^\W\d_])[{_UPPER}][^\W\d_]{{1,{MAX_LENGTH - 1}}}(?![^\W\d_])")  # "Yu", "Li"
 _LETTERS = re.compile(r"[^\W\d_]+")
 
@@ -99,7 +100,7 @@ class Vocabulary:
                     self.by_delete[variant].append(word)
 
     @classmethod
-    def from_file(cls, path: Path) -> "Vocabulary":
+    def from_file(cls, path: Path) -> Vocabulary:
         """Load a generation's vocabulary.json ({word: number of articles}, lower-case words and, apart,
         the forms written with capitals as cased_forms counts them); empty when missing."""
         try:

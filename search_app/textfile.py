@@ -9,8 +9,7 @@ single high bytes among ASCII are a Western code page, runs of them a Chinese or
 from __future__ import annotations
 
 import codecs
-from typing import Callable
-
+from collections.abc import Callable
 
 
 class NotText(ValueError):

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import replace
-from typing import Iterator
 
 import lxml.html
 from lxml import etree
@@ -71,7 +71,7 @@ def extract_page(markup: str) -> Extracted:
         deduplicate=False,
         favor_precision=True,
     )
-    if doc is None:
+    if doc is None or isinstance(doc, dict):  # a dict only when as_dict is asked for, which it is not
         raise NoArticle("no article text in the page (an index page or an empty shell?)")
     # Tables come out as "| cell | cell |" rows; old sites lay whole articles out in tables.
     text = "\n".join(line.strip(" |") for line in normalise_text(doc.text or "").split("\n"))

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -103,6 +104,7 @@ def ts_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Three Typesense nodes on 127.0.0.1, healthy with a leader; stopped (process groups) at the end."""
     try:
         import typesense  # noqa: F401
+
         from search_app.backends.typesense_cluster import ClusterError, TypesenseCluster, find_server_binary
     except ImportError as exc:
         _typesense_unavailable(f"the typesense client is not installed ({exc}); pip install -e '.[typesense]'")

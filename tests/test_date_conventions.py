@@ -11,8 +11,16 @@ import pytest
 from click.testing import CliRunner
 
 from search_app.cli import main
-from search_app.dates import (AS_WRITTEN, CONVENTION, DAY_FIRST, MONTH_FIRST, REPORTED_EVENTS, DateReading,
-                              learn_conventions, read_date)
+from search_app.dates import (
+    AS_WRITTEN,
+    CONVENTION,
+    DAY_FIRST,
+    MONTH_FIRST,
+    REPORTED_EVENTS,
+    DateReading,
+    learn_conventions,
+    read_date,
+)
 from search_app.indexer import build, index_stats, update
 from search_app.reader import IndexHandle
 from search_app.schema import from_stored

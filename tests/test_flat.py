@@ -140,9 +140,8 @@ def test_a_switch_closes_the_old_generation_once_and_never_lends_it_again(seeds_
         assert [side._fd for side in sides] == [-1]  # closed when the last request left
         first.retire()  # a late retire must not close descriptors again (they may belong to others now)
         assert first.acquire(live_only=True) is None and first.acquire() is None
-        with pytest.raises(RuntimeError):
-            with first.searcher():
-                pass
+        with pytest.raises(RuntimeError), first.searcher():
+            pass
         # A request that looked the old generation up just before the switch is given the new one.
         stale = handle.generation()
         build(seeds_dir, index_dir)

@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hardening_helpers import article_text, copy_seeds, ids_for
 
 import search_app.indexer as indexer
 import search_app.ingest as ingest
 from search_app.indexer import build, update
 from search_app.ingest import DEFAULT_MAX_BYTES
-
-from hardening_helpers import article_text, copy_seeds, ids_for
 
 SECRET = "zanzibarquartz"
 IDS = ["000_5ca391961da276a5", "001_0b108123ccd7e2b3", "002_d26b102950b0f93f",
@@ -160,7 +159,7 @@ def test_file_grown_while_read_is_skipped(layout: dict[str, Path], monkeypatch: 
         def __init__(self, handle: Any) -> None:
             self.handle = handle
 
-        def __enter__(self) -> "Growing":
+        def __enter__(self) -> Growing:
             return self
 
         def __exit__(self, *exc: Any) -> None:

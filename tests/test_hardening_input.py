@@ -15,18 +15,18 @@ from typing import Any
 import jsonschema
 import pytest
 import schemathesis
+from hardening_helpers import article_text, copy_seeds
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search_app.config import Settings
+from search_app.contract import MAX_PAGE
 from search_app.errors import BadRequest
 from search_app.indexer import build
 from search_app.models import MAX_PER_PAGE, SORTS, SearchRequest
 from search_app.reader import IndexHandle
-from search_app.search import MAX_PAGE, search
+from search_app.search import search
 from search_app.web.app import create_app
-
-from hardening_helpers import article_text, copy_seeds
 
 HYPO = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -36,8 +36,9 @@ HYPO = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCh
 @pytest.fixture(scope="module")
 def openapi(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The document the running app serves (not the Python function behind it)."""
-    from search_app.indexer import build as build_index
     from hardening_helpers import SEEDS
+
+    from search_app.indexer import build as build_index
 
     index_dir = tmp_path_factory.mktemp("oaix")
     build_index(SEEDS, index_dir)
@@ -237,7 +238,9 @@ OPERATIONS = ["GET /api/search", "GET /api/articles/{id}", "GET /api/suggest", "
 def test_schemathesis(app: Any, label: str) -> None:
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import (
-        content_type_conformance, response_schema_conformance, status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
     )
 
     api = schemathesis.openapi.from_wsgi("/api/openapi.json", app)

@@ -16,6 +16,23 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from hardening_helpers import (
+    AIRPORT_IDS,
+    PYTHON,
+    add_generated,
+    alive_in_group,
+    article_text,
+    children,
+    copy_seeds,
+    core_search,
+    current,
+    ids_for,
+    kill_group,
+    listing,
+    run_cli,
+    running_server,
+    wait_for_file,
+)
 from whoosh.filedb.filestore import FileStorage
 
 from search_app.errors import BuildFailed, BuildLocked
@@ -23,11 +40,6 @@ from search_app.indexer import build, update, write_lock
 from search_app.models import SearchRequest
 from search_app.reader import IndexHandle
 from search_app.search import search
-
-from hardening_helpers import (
-    AIRPORT_IDS, PYTHON, add_generated, alive_in_group, article_text, children, copy_seeds, core_search, current,
-    ids_for, kill_group, listing, run_cli, running_server, wait_for_file,
-)
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc, uses fork and flock")
 

@@ -9,12 +9,11 @@ import shutil
 from typing import Any
 
 import pytest
+from hardening_helpers import article_text, copy_seeds, running_server
 
 from search_app.config import Settings
 from search_app.indexer import build
 from search_app.web.app import create_app
-
-from hardening_helpers import article_text, copy_seeds, running_server
 
 SECRET = "zanzibarquartz"  # only in a file beside the seeds folder and the index, never in them
 

@@ -14,17 +14,17 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-
-import search_app.indexer as indexer
-import search_app.buildpool as buildpool
 from hardening_helpers import alive_in_group, proc_table
+
+import search_app.buildpool as buildpool
+import search_app.indexer as indexer
 from search_app.cli import main
 from search_app.errors import BuildLocked, ConfigError, IndexCorrupt, IndexMissing, SeedsMissing
 from search_app.indexer import build, current_generation, index_stats, update, write_lock
 from search_app.models import SearchRequest
 from search_app.reader import IndexHandle
-from search_app.search import search
 from search_app.schema import INDEX_FORMAT
+from search_app.search import search
 
 IDS = [
     "000_5ca391961da276a5", "001_0b108123ccd7e2b3", "002_d26b102950b0f93f",

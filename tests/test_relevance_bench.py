@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench import relevance  # noqa: E402
+from bench import relevance
 
 DOCS = """.I 1
 .T

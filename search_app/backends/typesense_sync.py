@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ..ingest import SeedFile, SkipFile, check_removals, content_hash, discover, parse_file, parse_unique, read_file
 from ..models import Article, BuildReport, Skipped
@@ -43,7 +44,7 @@ class Stored:
     max_seq: int = -1
 
 
-def stored_documents(backend: "TypesenseBackend", collection: str) -> Stored:
+def stored_documents(backend: TypesenseBackend, collection: str) -> Stored:
     """Read id, path, content_hash and seq of every document (one export request, JSON lines)."""
     lines = backend.export(collection, "id,path,content_hash,seq")
     stored = Stored()
@@ -114,7 +115,7 @@ class _Diff:
             self.report.unchanged += 1
 
 
-def update(backend: "TypesenseBackend", seeds: Path, max_bytes: int, progress: Progress | None = None,
+def update(backend: TypesenseBackend, seeds: Path, max_bytes: int, progress: Progress | None = None,
            allow_mass_removal: bool = False) -> BuildReport:
     """Upsert new and changed articles, delete those whose files are gone; the collection stays the same.
 
@@ -151,7 +152,7 @@ def update(backend: "TypesenseBackend", seeds: Path, max_bytes: int, progress: P
     return report
 
 
-def build(backend: "TypesenseBackend", seeds: Path, max_bytes: int, progress: Progress | None = None) -> BuildReport:
+def build(backend: TypesenseBackend, seeds: Path, max_bytes: int, progress: Progress | None = None) -> BuildReport:
     """Full rebuild into a new collection from the ingester's records, then the alias switch."""
     started = time.monotonic()
     report = BuildReport(action="build", generation="")

@@ -49,6 +49,10 @@ class WhooshBackend:
         return indexer.update(seeds, self.index_dir, max_bytes=self.max_bytes, progress=progress,
                               allow_mass_removal=allow_mass_removal)
 
+    def is_stale(self, seeds: Path) -> bool:
+        """No index, an older format, or a seed file changed since the live generation was built."""
+        return indexer.is_stale(self.index_dir, seeds)
+
     def search(self, req: SearchRequest) -> dict[str, Any]:
         """The core search with this backend's time limit."""
         return core.search(self.handle, req, self.time_limit)

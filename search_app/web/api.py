@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request, stream_with_context
 
 from .. import export
-from ..search import validate
+from ..contract import validate
 from ..suggest import completions
 from .app import error_response
 from .openapi import openapi_document

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from importlib import resources
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from ..backends import open_backend
 from ..config import Settings, settings_from_env
 from ..errors import SearchAppError
 from ..gazetteer import city_label
-from ..backends import open_backend
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..contract import MAX_PAGE
 from ..models import DEFAULT_PER_PAGE, MAX_PER_PAGE, ORDERS, SORTS
-from ..search import MAX_PAGE
 
 NULLABLE_STRING = {"type": ["string", "null"]}
 DATE_OR_NULL = {"type": ["string", "null"], "format": "date"}
@@ -29,7 +29,8 @@ def _schemas() -> dict[str, Any]:
     return {
         "Error": _obj({"error": _obj({"status": {"type": "integer"}, "message": {"type": "string"}})}),
         "FacetValue": _obj({
-            "value": {"type": "string"}, "label": {"type": "string", "description": "Display label; cities carry the Chinese name."},
+            "value": {"type": "string"},
+            "label": {"type": "string", "description": "Display label; cities carry the Chinese name."},
             "count": {"type": "integer", "minimum": 0}, "selected": {"type": "boolean"},
             "toggle_url": {"type": "string", "description": "Search page URL with this value ticked or unticked."},
         }),
@@ -90,14 +91,16 @@ def _schemas() -> dict[str, Any]:
         "Related": _obj({"id": {"type": "string"}, "title": {"type": "string"}, "date": DATE_OR_NULL,
                          "source": NULLABLE_STRING, "cities": string_list, "url": {"type": "string"}}),
         "Article": _obj({
-            "id": {"type": "string"}, "path": {"type": "string", "description": "The original file, relative to the seeds folder."},
+            "id": {"type": "string"},
+            "path": {"type": "string", "description": "The original file, relative to the seeds folder."},
             "title": {"type": "string"}, "body": {"type": "string"}, "date": DATE_OR_NULL,
             "source": NULLABLE_STRING, "author": NULLABLE_STRING, "cities": string_list,
             "title_html": {"type": "string"}, "paragraphs_html": string_list, "city_labels": string_list,
             "related": _array(_ref("Related")), "generation": {"type": "string"},
         }),
         "Suggest": _obj({"query": {"type": "string"}, "words": string_list,
-                         "titles": _array(_obj({"id": {"type": "string"}, "title": {"type": "string"}, "url": {"type": "string"}}))}),
+                         "titles": _array(_obj({"id": {"type": "string"}, "title": {"type": "string"},
+                                                "url": {"type": "string"}}))}),
         "Health": _obj({"status": {"const": "ok"}, "backend": {"enum": ["whoosh", "typesense"]},
                         "articles": {"type": "integer"}, "generation": {"type": "string"}, "built_at": NULLABLE_STRING,
                         "nodes": _array(_obj({"node": {"type": "string"}, "ok": {"type": "boolean"}}))},
@@ -115,7 +118,8 @@ def _param(name: str, schema: dict[str, Any], description: str, repeated: bool =
 
 
 SEARCH_PARAMS = [
-    _param("q", {"type": "string"}, "Query text: words, \"phrases\", OR, NOT or -word, field:value, prefix*. Empty lists the newest articles."),
+    _param("q", {"type": "string"},
+           "Query text: words, \"phrases\", OR, NOT or -word, field:value, prefix*. Empty lists the newest articles."),
     _param("city", {"type": "string"}, "Only articles about these cities (pinyin or Chinese; OR within the facet).", True),
     _param("source", {"type": "string"}, "Only articles from these sources (OR within the facet).", True),
     _param("year", {"type": "string", "pattern": "^[0-9]{4}$"}, "Only articles from these years.", True),
@@ -123,7 +127,8 @@ SEARCH_PARAMS = [
     _param("to", {"type": "string", "format": "date"}, "Latest date, YYYY-MM-DD."),
     _param("sort", {"enum": list(SORTS), "default": "relevance"}, "Order of the results."),
     _param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "Page number."),
-    _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE}, "Results per page."),
+    _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE},
+           "Results per page."),
 ]
 
 
@@ -177,10 +182,11 @@ def openapi_document() -> dict[str, Any]:
             "/api/suggest": {"get": {
                 "operationId": "suggest", "summary": "Completions for the search box",
                 "parameters": [_param("q", {"type": "string"}, "What has been typed so far; its last word is completed.")],
-                "responses": {"200": _json("Suggest", ("Index words starting with the last typed word (very common words left out); after title:, body: or "
-                                             "author: that field's own words; after city:, source: or year: whole values; nothing after "
-                                             "OR, AND or NOT. Titles: articles with a headline word starting with the word, then articles "
-                                             "the typed text finds.")),
+                "responses": {"200": _json("Suggest", (
+                    "Index words starting with the last typed word (very common words left out; a city first, words as "
+                    "the articles write them); after title:, body: or author: that field's own words; after city:, "
+                    "source: or year: whole values; nothing after OR, AND or NOT. Titles: articles with a headline word "
+                    "starting with the word, then articles the typed text finds.")),
                               "503": ERROR_503},
             }},
             "/healthz": {"get": {

@@ -6,12 +6,12 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ..gazetteer import canonical_city, city_label
+from ..backends import SearchBackend
+from ..contract import validate
 from ..export import FORMATS
 from ..export import LIMIT as EXPORT_LIMIT
+from ..gazetteer import canonical_city, city_label
 from ..models import DEFAULT_PER_PAGE, SearchRequest
-from ..search import validate
-from ..backends import SearchBackend
 from ..sources import normalise_source
 from .params import echo, has_filters, to_args, toggled, url
 from .timeline import build_timeline

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
+from ..contract import MAX_PAGE
 from ..errors import BadRequest
 from ..models import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS, SearchRequest
-from ..search import MAX_PAGE
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR = re.compile(r"\d{4}")

@@ -7,7 +7,8 @@ processes use them all. Each worker builds its own app, so no searcher is shared
 from __future__ import annotations
 
 import ctypes
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
@@ -20,7 +21,7 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
         pass
 
 
-class _Server(BaseApplication):  # type: ignore[misc]
+class _Server(BaseApplication):
     """gunicorn driven from code: the options given, the app built by the factory in each worker."""
 
     def __init__(self, factory: Callable[[], Any], options: dict[str, Any]) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 from ..models import MAX_PER_PAGE, SearchRequest
 from .params import url

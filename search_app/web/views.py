@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
 
+from ..backends import SearchBackend
 from ..config import Settings
 from ..models import DEFAULT_PER_PAGE, SearchRequest
-from ..backends import SearchBackend
 from .apidocs import build_docs
 from .page import article_url, build_page, results_url
 from .params import parse_search_args, parse_search_state, url
@@ -79,7 +79,7 @@ def feed() -> Response:
     # Newest first always; a feed reader wants a short page unless per_page asks otherwise.
     req = replace(req, sort="newest", per_page=req.per_page if request.args.get("per_page") else FEED_ENTRIES)
     page = build_page(backend(), req)
-    built = str(backend().health().get("built_at") or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+    built = str(backend().health().get("built_at") or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     built = built.replace("+00:00", "Z")
     # An entry opens its article with the search of the feed's HTML page (html_url) behind it.
     html_req = replace(req, sort="newest", per_page=DEFAULT_PER_PAGE, page=1)

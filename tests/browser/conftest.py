@@ -17,9 +17,10 @@ import os
 import re
 import shutil
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -105,6 +106,7 @@ def live_server(browser_seeds: Path, browser_index: Path) -> Iterator[str]:
     """The real app served by waitress (4 threads) on a free port; yields its base URL."""
     try:
         import waitress
+
         from search_app.config import Settings
         from search_app.web.app import create_app
     except ImportError as exc:  # the web app is not there yet, or waitress is missing

@@ -10,11 +10,11 @@ import csv
 import io
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
-
 from test_pages import AIRPORT_IDS, PHONE, SHANXI_IDS, SHANXI_TAIYUAN_IDS, expect, query_of, wait_for_results
 
 pytestmark = pytest.mark.browser
@@ -89,10 +89,7 @@ def test_download_results(page: Any, fmt: str) -> None:
     download = info.value
     assert download.suggested_filename == f"search-results.{fmt}"
     text = Path(download.path()).read_text(encoding="utf-8-sig")
-    if fmt == "csv":
-        rows = list(csv.DictReader(io.StringIO(text)))
-    else:
-        rows = [json.loads(line) for line in text.splitlines()]
+    rows = list(csv.DictReader(io.StringIO(text))) if fmt == "csv" else [json.loads(line) for line in text.splitlines()]
     assert {r["id"] for r in rows} == AIRPORT_IDS
     assert all(query_of(r["url"])["q"] == ["airport"] for r in rows)
 

@@ -11,8 +11,9 @@ long unbroken words (conftest.LONG_ID) found by q=quokka.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -157,7 +158,7 @@ def test_back_from_the_back_forward_cache_matches_the_url(browser: Any, launch_o
         page.go_back(wait_until="commit")  # a page restored from the cache fires no load event
         page.wait_for_url(re.compile(r"q=Shanxi$"), wait_until="commit")
         wait_for_results(page, SHANXI_IDS)
-        restored = page.evaluate("window.__restored") and "restored from the back/forward cache" or "reloaded"
+        restored = (page.evaluate("window.__restored") and "restored from the back/forward cache") or "reloaded"
         assert not errors, errors
         assert not page.locator("input[name=city][value=Taiyuan]").is_checked(), (
             f"after Back (page {restored}) the results are unfiltered but Taiyuan is still ticked")

@@ -1,0 +1,46 @@
+"""What both engines, the web pages and the CLI agree on: the limits and checks of a search request
+and the date sort keys. Engine-neutral: no Whoosh, no Typesense, no Flask."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from .errors import BadRequest
+from .gazetteer import canonical_city
+from .models import MAX_PER_PAGE, SORTS, SearchRequest
+
+SUGGEST_BELOW = 3  # a query with fewer results than this gets a spelling check
+MAX_PAGE = 1000
+RELATED = 5
+# Dates beyond these sort keys never occur; undated articles sort after every dated one.
+UNDATED_KEY = 10**7
+EPOCH = dt.date(1, 1, 1)
+
+
+def validate(req: SearchRequest) -> tuple[SearchRequest, list[str]]:
+    """Refuse requests no page could answer; clean up the rest, with a notice for each thing changed or unknown."""
+    if req.sort not in SORTS:
+        raise BadRequest(f"Unknown sort {req.sort!r}: use one of {', '.join(SORTS)}.")
+    if not 1 <= req.per_page <= MAX_PER_PAGE:
+        raise BadRequest(f"per_page must be between 1 and {MAX_PER_PAGE}.")
+    if not 1 <= req.page <= MAX_PAGE:
+        raise BadRequest(f"page must be between 1 and {MAX_PAGE}.")
+    notices = []
+    first, last = req.date_from, req.date_to
+    if first and last and first > last:
+        # Dates typed the wrong way round: search the range the reader meant, and say so.
+        req = replace(req, date_from=last, date_to=first)
+        notices.append(f"The dates were the wrong way round: searched from {last.isoformat()} to {first.isoformat()}.")
+    for value in req.cities:
+        if canonical_city(value) is None:
+            notices.append(f"Unknown city '{value}': try a Shanxi city such as Taiyuan or 太原.")
+    return req, notices
+
+
+def date_sort_keys(date: dt.date | None) -> dict[str, int]:
+    """Ascending sort keys for newest-first and oldest-first; an undated article sorts last in both."""
+    if date is None:
+        return {"sort_newest": UNDATED_KEY + 1, "sort_oldest": UNDATED_KEY + 1}
+    days = (date - EPOCH).days
+    return {"sort_newest": UNDATED_KEY - days, "sort_oldest": days}
