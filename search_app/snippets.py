@@ -203,9 +203,3 @@ def snippet_of_matches(text: str, matches: list[Match], size: int = FRAGMENT_CHA
 def highlight_all(text: str, terms: frozenset[str]) -> str:
     """The whole text, escaped, every match wrapped in <mark>."""
     return mark(text, find_matches(text, terms))
-
-
-def opening(text: str, size: int = FRAGMENT_CHARS) -> str:
-    """The escaped first words of a text, for results that matched only in title or metadata."""
-    return snippet(text, frozenset(), size)
-

@@ -485,18 +485,12 @@ HOSTILE = [
 ]
 
 
-def test_enough_hostile_queries() -> None:
-    assert len(HOSTILE) >= 50
-    assert len(set(HOSTILE)) == len(HOSTILE)
-
-
 @pytest.mark.parametrize("q", HOSTILE, ids=range(len(HOSTILE)))
 def test_hostile_queries_never_raise(handle: IndexHandle, q: str) -> None:
     for sort in ("relevance", "newest"):
         response = run(handle, q, sort=sort)
         check_shape(response)
-        assert response["total"] == len(response["results"]) or response["total"] > 10
-        assert response["total"] <= 5
+        assert response["total"] == len(response["results"]) <= 5  # one page holds them all
         assert len(response["query"]) <= 1000
 
 

@@ -9,7 +9,6 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request
 
 from ..backends import SearchBackend
-from ..config import Settings
 from ..models import DEFAULT_PER_PAGE, SearchRequest
 from .apidocs import build_docs
 from .page import article_url, build_page, results_url
@@ -22,11 +21,6 @@ FEED_ENTRIES = 20
 def backend() -> SearchBackend:
     """The app's search backend (Whoosh follows rebuilds by itself, Typesense through its alias)."""
     return current_app.extensions["search_app"]  # type: ignore[no-any-return]
-
-
-def settings() -> Settings:
-    """The app's Settings."""
-    return current_app.config["SETTINGS"]  # type: ignore[no-any-return]
 
 
 @bp.get("/")
@@ -66,10 +60,8 @@ def article_page(article_id: str) -> str:
     return render_template("article.html", article=article, q=search.q, back_url=back)
 
 
-def _atom_time(date: str | None, fallback: str) -> str:
-    if date:
-        return f"{date}T00:00:00Z"
-    return fallback
+def _atom_time(date: str) -> str:
+    return f"{date}T00:00:00Z"
 
 
 @bp.get("/feed.atom")
@@ -86,7 +78,7 @@ def feed() -> Response:
     # Undated articles are left out: Atom needs a date, and any stand-in (say, the build time)
     # would show them to feed readers as the newest news, again after every rebuild.
     entries: list[dict[str, Any]] = [
-        {**hit, "url": article_url(hit["id"], html_req), "updated": _atom_time(hit["date"], built)}
+        {**hit, "url": article_url(hit["id"], html_req), "updated": _atom_time(hit["date"])}
         for hit in page["results"] if hit["date"]
     ]
     updated = max((e["updated"] for e in entries), default=built)
