@@ -37,7 +37,20 @@ _WORD = re.compile(rf"(?:(?![{HAN}])[^\W\d_]){{3,30}}")  # letters, not Han: spe
 _PR_SET_PDEATHSIG = 1
 _hook_installed = False
 _fork_parent = 0  # pid of the process that last forked, recorded before the fork
-held_locks: set[int] = set()  # descriptors of write locks this process holds (see indexer.write_lock)
+# Descriptors of write locks this process holds (indexer.write_lock): process state by nature, as a
+# forked worker must close them (_die_with_parent); changed only through hold_lock/release_lock.
+_held_locks: set[int] = set()
+
+
+def hold_lock(fd: int) -> None:
+    """Record a write lock's descriptor, so that a worker forked while it is held closes it."""
+    install_fork_hook()
+    _held_locks.add(fd)
+
+
+def release_lock(fd: int) -> None:
+    """Forget a write lock's descriptor (its holder closes it)."""
+    _held_locks.discard(fd)
 
 
 def article_words(article: Article) -> set[str]:
@@ -125,12 +138,12 @@ def _record_parent() -> None:
 
 def _die_with_parent() -> None:
     """In a forked worker: drop inherited write locks and arm SIGKILL for when the build process dies."""
-    for fd in list(held_locks):  # an orphaned worker must never keep the lock held
+    for fd in list(_held_locks):  # an orphaned worker must never keep the lock held
         try:
             os.close(fd)
         except OSError:
             pass
-    held_locks.clear()
+    _held_locks.clear()
     parent = _fork_parent or os.getppid()
     try:
         libc = ctypes.CDLL(None, use_errno=True)

@@ -25,7 +25,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
-from .buildpool import COMPOUND, ChunkResult, add_file, article_words, held_locks, index_parallel, install_fork_hook
+from .buildpool import COMPOUND, ChunkResult, add_file, article_words, hold_lock, index_parallel, release_lock
 from .contract import EPOCH, UNDATED_KEY
 from .dates import AMBIGUOUS, learn_conventions
 from .errors import BuildFailed, BuildLocked, ConfigError, IndexCorrupt, IndexMissing, SearchAppError, UpdateRefused
@@ -164,11 +164,10 @@ def write_lock(index_dir: Path, action: str) -> Iterator[None]:
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{action} by pid {os.getpid()}".encode(), 0)
-        install_fork_hook()
-        held_locks.add(fd)
+        hold_lock(fd)
         yield
     finally:
-        held_locks.discard(fd)
+        release_lock(fd)
         os.close(fd)  # closing the descriptor releases the flock, as a crash does
 
 

@@ -105,7 +105,7 @@ def ts_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     try:
         import typesense  # noqa: F401
 
-        from search_app.backends.typesense_cluster import ClusterError, TypesenseCluster, find_server_binary
+        from bench.typesense_cluster import ClusterError, TypesenseCluster, find_server_binary
     except ImportError as exc:
         _typesense_unavailable(f"the typesense client is not installed ({exc}); pip install -e '.[typesense]'")
     binary = find_server_binary()

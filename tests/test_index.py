@@ -687,7 +687,7 @@ def test_forked_worker_does_not_keep_the_lock(tmp_path: Path) -> None:
         os.close(fd)
     try:
         with write_lock(tmp_path, "build"):  # the child still runs, yet the lock is free
-            assert _children(os.getpid()) == [pid]
+            assert pid in _children(os.getpid())  # (a test cluster may have children of its own)
     finally:
         os.close(write_end)
         os.waitpid(pid, 0)

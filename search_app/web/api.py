@@ -7,7 +7,7 @@ from flask import Blueprint, Response, jsonify, request, stream_with_context
 from .. import export
 from ..contract import validate
 from ..suggest import completions
-from .app import error_response
+from .errors import error_response
 from .openapi import openapi_document
 from .page import article_url, build_page
 from .params import parse_search_args

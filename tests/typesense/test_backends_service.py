@@ -97,7 +97,7 @@ def test_web_app_on_typesense(ts_cluster: Any, ts_backend: Any) -> None:
 
 def test_healthz_is_503_when_the_cluster_is_unreachable() -> None:
     pytest.importorskip("typesense")  # the optional extra; CI installs it
-    from search_app.backends.typesense_cluster import free_ports
+    from bench.typesense_cluster import free_ports
 
     app = _typesense_app([f"http://127.0.0.1:{p}" for p in free_ports(3)], "k")
     app.extensions["search_app"].client.config.num_retries = 0  # answer at once: nothing listens there

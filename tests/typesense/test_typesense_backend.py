@@ -252,8 +252,8 @@ def test_stats_and_health(ts_backend: Any) -> None:
 
 
 def test_unreachable_cluster_is_a_clear_error() -> None:
+    from bench.typesense_cluster import free_ports
     from search_app.backends.typesense import TypesenseBackend, TypesenseUnavailable
-    from search_app.backends.typesense_cluster import free_ports
 
     backend = TypesenseBackend([f"http://127.0.0.1:{p}" for p in free_ports(2)], "k", num_retries=1,
                                retry_interval_seconds=0.05, connection_timeout_seconds=0.5)

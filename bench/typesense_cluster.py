@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import SearchAppError
+from search_app.errors import SearchAppError
 
 LEADER = 1
 FOLLOWER = 4
