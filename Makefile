@@ -13,7 +13,7 @@ PAGES  ?= ../shared/corpora/news-pages
 # The folder of article files to serve: `make run SEEDS=~/news` (or SEARCH_APP_SEEDS=~/news).
 SEEDS  ?= $(or $(SEARCH_APP_SEEDS),seeds)
 
-.PHONY: run test lint bench relevance extraction install clean
+.PHONY: run test test-fast lint bench relevance extraction install clean
 
 # Reinstall only when pyproject.toml changed since the last install. `make run` installs only
 # what the service needs; the test tools (Playwright, schemathesis, Hypothesis, the Typesense
@@ -36,6 +36,10 @@ run: $(RUN_STAMP)
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
+
+# The edit loop: no browser, no Typesense cluster, no kill -9 and load tests (`make test` runs all).
+test-fast: $(TEST_STAMP)
+	$(BIN)/python -m pytest -q -m "not slow" --ignore=tests/browser --ignore=tests/typesense
 
 # Lint (ruff), types (mypy) and the layer contracts (import-linter), configured in pyproject.toml.
 lint: $(VENV)/.dev-stamp

@@ -205,6 +205,7 @@ def test_file_swapped_for_an_outside_symlink_after_discovery(layout: dict[str, P
     assert report.total == 4
 
 
+@pytest.mark.slow  # seconds each: `make test` runs it, `make test-fast` does not
 def test_oversize_file_is_skipped_with_its_size(layout: dict[str, Path]) -> None:
     seeds = layout["seeds"]
     big = seeds / "huge.txt"
@@ -225,6 +226,7 @@ def test_oversize_file_is_skipped_with_its_size(layout: dict[str, Path]) -> None
     assert (report.skipped, report.total) == ([], 6)
 
 
+@pytest.mark.slow  # seconds each: `make test` runs it, `make test-fast` does not
 def test_very_many_tiny_files_build_in_bounded_time(tmp_path: Path) -> None:
     seeds = tmp_path / "many"
     for folder in range(30):

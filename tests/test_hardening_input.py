@@ -189,6 +189,7 @@ def _check_api(client: Any, openapi: dict[str, Any], params: dict[str, Any], mus
         assert data["error"]["status"] == 400 and data["error"]["message"].strip()
 
 
+@pytest.mark.slow  # seconds each: `make test` runs it, `make test-fast` does not
 @HYPO
 @given(params=VALID_PARAMS)
 def test_api_search_answers_every_valid_request(client: Any, openapi: dict[str, Any], params: dict[str, Any]) -> None:
@@ -211,6 +212,7 @@ def test_html_and_feed_never_fail_on_garbage(client: Any, params: dict[str, Any]
     assert response.mimetype == ("application/atom+xml" if path == "/feed.atom" and response.status_code == 200 else "text/html")
 
 
+@pytest.mark.slow  # seconds each: `make test` runs it, `make test-fast` does not
 @HYPO
 @given(q=QUERY, article=st.sampled_from(["", "003_b8c9e442042d1bdf"]))
 def test_suggest_and_article_highlight_take_any_text(client: Any, openapi: dict[str, Any], q: str, article: str) -> None:
@@ -234,6 +236,7 @@ def test_suggest_and_article_highlight_take_any_text(client: Any, openapi: dict[
 OPERATIONS = ["GET /api/search", "GET /api/articles/{id}", "GET /api/suggest", "GET /healthz"]
 
 
+@pytest.mark.slow  # seconds each: `make test` runs it, `make test-fast` does not
 @pytest.mark.parametrize("label", OPERATIONS)
 def test_schemathesis(app: Any, label: str) -> None:
     from schemathesis.checks import not_a_server_error
@@ -439,6 +442,7 @@ LIMITS = [
 ]
 
 
+@pytest.mark.slow  # seconds each: `make test` runs it, `make test-fast` does not
 @pytest.mark.parametrize("params, status, phrase", LIMITS, ids=[str(i) for i in range(len(LIMITS))])
 def test_resource_limits_answer_quickly_and_clearly(wordy: Any, params: dict[str, Any], status: int, phrase: str | None) -> None:
     query = pairs({k: v for k, v in params.items()})

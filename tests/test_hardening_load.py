@@ -41,7 +41,8 @@ from search_app.models import SearchRequest
 from search_app.reader import IndexHandle
 from search_app.search import search
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc, uses fork and flock")
+pytestmark = [pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc, uses fork and flock"),
+              pytest.mark.slow]
 
 GENERATED = 300
 TOTAL = 5 + GENERATED
