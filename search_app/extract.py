@@ -215,13 +215,8 @@ def extract(text: str) -> Extracted:
         name = _byline(line)
         if name:
             author = author or name
-            # "By Zhang San | chinadaily.com.cn | Updated: 2023-01-05": the rest is metadata.
-            for part in re.split(r"[|丨｜]", line)[1:]:
-                part = part.strip()
-                meta = split_meta(part) or ({"date": part} if is_date_line(part) else {})
-                raw_date = raw_date or meta.get("date") or None
-                found = normalise_source(meta["source"]) if "source" in meta else known_outlet(part)
-                source = source or found
+            line_date, line_source = _byline_metadata(line)
+            raw_date, source = raw_date or line_date, source or line_source
             continue
         if is_chrome(line) or is_photo(line) or _EDITOR.match(line) or _CONTRIBUTED.match(line):
             continue
@@ -240,6 +235,18 @@ def extract(text: str) -> Extracted:
     reading = read_date(raw_date, context=body_text) if raw_date else None
     return Extracted(title=title, body=body_text, date=reading.date if reading else None, source=source,
                      author=author, date_reading=reading)
+
+
+def _byline_metadata(line: str) -> tuple[str | None, str | None]:
+    """The date and source written after a byline: "By Zhang San | chinadaily.com.cn | Updated: 2023-01-05"."""
+    raw_date: str | None = None
+    source: str | None = None
+    for part in re.split(r"[|丨｜]", line)[1:]:
+        part = part.strip()
+        meta = split_meta(part) or ({"date": part} if is_date_line(part) else {})
+        raw_date = raw_date or meta.get("date") or None
+        source = source or (normalise_source(meta["source"]) if "source" in meta else known_outlet(part))
+    return raw_date, source
 
 
 def _fallback_title(body: str) -> str:

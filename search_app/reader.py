@@ -174,10 +174,9 @@ class Generation:
         if isinstance(q, wq.And):
             sets = sorted((self.docs(searcher, child, memo) for child in q.subqueries), key=len)
             return frozenset(sets[0].intersection(*sets[1:])) if sets else frozenset()
-        if isinstance(q, wq.AndNot):
-            return self.docs(searcher, q.a, memo) - self.docs(searcher, q.b, memo)
-        if isinstance(q, wq.Not):
-            return self.all_docs - self.docs(searcher, q.query, memo)
+        if isinstance(q, (wq.AndNot, wq.Not)):
+            kept, dropped = (q.a, q.b) if isinstance(q, wq.AndNot) else (wq.Every(), q.query)
+            return self.docs(searcher, kept, memo) - self.docs(searcher, dropped, memo)
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
             return frozenset()
         if isinstance(q, wq.Phrase):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import collectors
@@ -175,96 +176,161 @@ def _result(fields: dict[str, Any], score: float | None, terms: frozenset[str]) 
     }
 
 
+@dataclass
+class _Plan:
+    """How one request is matched and ordered, decided before any posting is read."""
+
+    parsed: ParsedQuery
+    q: wq.Query | None  # None: no words (list everything) or nothing searchable
+    described: bool  # a written request: its topic words ranked, not all required
+    unsearchable: bool  # typed text of which nothing is indexed ("the", "x", "*")
+    sort: str
+    by_city: tuple[str, ...] | None  # a city searched alone: ordered by how central it is
+    scored: list[Scored] | None  # the terms BM25F sums, or None when Whoosh's matchers must score
+
+
+@dataclass
+class _Found:
+    """What the query matched: the text matches, those the filters allow, and how."""
+
+    q: wq.Query | None
+    scored: list[Scored] | None
+    text_docs: frozenset[int]
+    matched: frozenset[int]
+    relaxed: bool
+    hits: list[tuple[int, float | None]] = field(default_factory=list)  # when matching ranked them already
+    ranked: bool = False
+    timed_out: bool = False
+
+
 def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> dict[str, Any]:
-    """Answer one search request: results page, facets, suggestion, relaxed flag, timing."""
+    """Answer one search request: parse, plan, filter, match, relax, rank, page, shape, suggest."""
     started = time.perf_counter()
     req, request_notices = validate(req)
     parsed = parse(req.q)
     with handle.session() as (gen, searcher):
         compiler = Compiler(searcher, gen.sources)
-        # A written request is matched by its topic words from the start; keywords first with every word.
-        described = not parsed.is_empty and _relaxable(parsed) and is_description(parsed)
-        tree = topic_tree(parsed) if described else parsed.tree
-        q = compiler.compile(tree, relaxed=described) if not parsed.is_empty else None
-        # Typed text of which nothing is searchable ("the", "x", "*", a lone "OR") finds nothing, and says why,
-        # rather than quietly listing the whole archive as an empty query does.
-        unsearchable = q is None and bool(parsed.text)
-        sort = "newest" if q is None and req.sort == "relevance" else req.sort
-        # A search for a city alone has no word to weigh: its articles go by how central the city is.
-        by_city = searched_cities(parsed) if q is not None and sort == "relevance" else None
+        plan = _plan(parsed, compiler, req)
         cities = sorted({c for c in (canonical_city(v) or v for v in req.cities)})
         sources = sorted({normalise_source(s) or s for s in req.sources})
         filters = _Filters(gen, searcher, req, cities, sources)
         memo: dict[Any, Any] = {}  # posting lists read once per request
-        allowed = filters.apply(gen.all_docs) if filters.active else None
-        hits: list[tuple[int, float | None]] = []
-        timed_out, relaxed = False, described
-        scored = scorable_terms(q) if q is not None else None
-        if described and scored is not None:  # neighbouring words found together rank higher
-            scored += pair_terms([analyse(a) + analyse(b) for a, b in word_pairs(parsed)])
-        if q is not None and sort == "relevance" and not by_city and scored is None and _has_phrase(q):
-            hits, timed_out, seen = _run(searcher, q, allowed, req, time_limit, record=True)
-            text_docs = frozenset(seen or ()) & gen.all_docs
-            ranked = True
-        else:
-            text_docs = gen.docs(searcher, q, memo) if q is not None else frozenset() if unsearchable else gen.all_docs
-            ranked = False
-        matched = filters.apply(text_docs)
-        if q is not None and not matched and not described and _relaxable(parsed):
-            loose = compiler.compile(topic_tree(parsed), relaxed=True)
-            loose_docs = gen.docs(searcher, loose, memo) if loose is not None else frozenset()
-            if loose is not None and filters.apply(loose_docs):
-                q, text_docs, relaxed, ranked = loose, loose_docs, True, False
-                scored = scorable_terms(loose)
-                matched = filters.apply(text_docs)
-        terms = query_terms(q)
-        if matched and sort != "relevance":
-            hits = _by_date(gen, searcher, matched, req, sort)
-        elif matched and by_city:
-            hits = _by_centrality(gen, searcher, matched, req, by_city)
-        elif matched and not ranked:
-            if scored is not None:  # words and phrases: BM25F from the posting lists (ranking.py)
-                start, wanted = _page(req)
-                best, timed_out = _ranked(gen, searcher, scored, matched, wanted, memo, started + time_limit)
-                hits = [(docnum, score) for docnum, score in best[start:wanted]]
-            else:
-                hits, timed_out, _seen = _run(searcher, q or wq.Every(), allowed, req, time_limit)
+        found = _match(gen, searcher, plan, filters, req, memo, time_limit)
+        if plan.q is not None and not found.matched and not plan.described and _relaxable(parsed):
+            found = _relax(gen, searcher, compiler, parsed, filters, memo) or found
+        hits, timed_out = _order(gen, searcher, plan, found, filters, req, memo, started + time_limit)
+        terms = query_terms(found.q)
         results = [_result(searcher.stored_fields(docnum), score, terms) for docnum, score in hits]
-        facets = {}
-        if req.facets:
-            facets = {
-                "city": _facet("city", gen, filters.apply(text_docs, skip="city"), cities),
-                "source": _facet("source", gen, filters.apply(text_docs, skip="source"), sources),
-                "year": _facet("year", gen, filters.apply(text_docs, skip="year"), [str(y) for y in req.years]),
-            }
+        facets = _facets(gen, filters, found.text_docs, cities, sources, req) if req.facets else {}
+        # A relaxed keyword query found no article with every word: it is checked for spelling as one finding none.
+        strict_total = 0 if found.relaxed and not plan.described else len(found.matched)
         suggestion = None
-        strict_total = 0 if relaxed and not described else len(matched)  # relaxed: no article had every word
         if req.suggest and strict_total < SUGGEST_BELOW and parsed.words():
             suggestion = _suggest(gen, searcher, parsed, filters, strict_total)
-    notices = request_notices + parsed.notices + compiler.notices
-    if unsearchable and not compiler.notices:
-        notices.append(f"Nothing to search for in “{parsed.text}”: single letters, very common words such as "
-                       "'the' and punctuation are not indexed. Try other words.")
-    if timed_out:
-        notices.append("The search took too long and was cut short: results may be incomplete. Try more specific words.")
-    notices = list(dict.fromkeys(notices))  # a relaxed second compile repeats the first one's notices
+    notices = _notices(request_notices, plan, compiler.notices, timed_out)
+    total = len(found.matched)
     return {
         "query": parsed.text,
-        "total": len(matched),
+        "total": total,
         "page": req.page,
         "per_page": req.per_page,
-        "pages": max(1, -(-len(matched) // req.per_page)),
-        "sort": sort,
-        "order": "city" if by_city else sort,
+        "pages": max(1, -(-total // req.per_page)),
+        "sort": plan.sort,
+        "order": "city" if plan.by_city else plan.sort,
         "results": results,
         "facets": facets,
         "suggestion": suggestion,
-        "relaxed": relaxed,
+        "relaxed": found.relaxed,
         "timed_out": timed_out,
         "notices": notices,
         "generation": gen.name,
         "took_ms": round((time.perf_counter() - started) * 1000, 2),
     }
+
+
+def _plan(parsed: ParsedQuery, compiler: Compiler, req: SearchRequest) -> _Plan:
+    """The compiled query and the order it asks for."""
+    # A written request is matched by its topic words from the start; keywords first with every word.
+    described = not parsed.is_empty and _relaxable(parsed) and is_description(parsed)
+    tree = topic_tree(parsed) if described else parsed.tree
+    q = compiler.compile(tree, relaxed=described) if not parsed.is_empty else None
+    sort = "newest" if q is None and req.sort == "relevance" else req.sort
+    scored = scorable_terms(q) if q is not None else None
+    if described and scored is not None:  # neighbouring words found together rank higher
+        scored += pair_terms([analyse(a) + analyse(b) for a, b in word_pairs(parsed)])
+    return _Plan(
+        parsed=parsed, q=q, described=described, sort=sort, scored=scored,
+        # Typed text of which nothing is searchable ("the", "x", "*", a lone "OR") finds nothing, and says
+        # why, rather than quietly listing the whole archive as an empty query does.
+        unsearchable=q is None and bool(parsed.text),
+        # A search for a city alone has no word to weigh: its articles go by how central the city is.
+        by_city=searched_cities(parsed) if q is not None and sort == "relevance" else None,
+    )
+
+
+def _match(gen: Generation, searcher: Any, plan: _Plan, filters: _Filters, req: SearchRequest,
+           memo: dict[Any, Any], time_limit: float) -> _Found:
+    """The documents the query matches, narrowed by the filters."""
+    q = plan.q
+    if q is not None and plan.sort == "relevance" and not plan.by_city and plan.scored is None and _has_phrase(q):
+        # Whoosh must visit a phrase's matches one by one anyway: one pass gives the matches and the best page.
+        allowed = filters.apply(gen.all_docs) if filters.active else None
+        hits, timed_out, seen = _run(searcher, q, allowed, req, time_limit, record=True)
+        text_docs = frozenset(seen or ()) & gen.all_docs
+        return _Found(q, plan.scored, text_docs, filters.apply(text_docs), plan.described, hits, True, timed_out)
+    everything = frozenset() if plan.unsearchable else gen.all_docs  # no words: every article, newest first
+    text_docs = gen.docs(searcher, q, memo) if q is not None else everything
+    return _Found(q, plan.scored, text_docs, filters.apply(text_docs), plan.described)
+
+
+def _relax(gen: Generation, searcher: Any, compiler: Compiler, parsed: ParsedQuery, filters: _Filters,
+           memo: dict[Any, Any]) -> _Found | None:
+    """No article has every word: the articles with any of the topic words, or None if none has one."""
+    loose = compiler.compile(topic_tree(parsed), relaxed=True)
+    if loose is None:
+        return None
+    docs = gen.docs(searcher, loose, memo)
+    matched = filters.apply(docs)
+    return _Found(loose, scorable_terms(loose), docs, matched, relaxed=True) if matched else None
+
+
+def _order(gen: Generation, searcher: Any, plan: _Plan, found: _Found, filters: _Filters, req: SearchRequest,
+           memo: dict[Any, Any], deadline: float) -> tuple[list[tuple[int, float | None]], bool]:
+    """The requested page of the matches, in the plan's order; timed out?"""
+    if not found.matched or found.ranked:
+        return found.hits, found.timed_out
+    if plan.sort != "relevance":
+        return _by_date(gen, searcher, found.matched, req, plan.sort), False
+    if plan.by_city:
+        return _by_centrality(gen, searcher, found.matched, req, plan.by_city), False
+    start, wanted = _page(req)
+    if found.scored is not None:  # words and phrases: BM25F from the posting lists (ranking.py)
+        best, timed_out = _ranked(gen, searcher, found.scored, found.matched, wanted, memo, deadline)
+        return [(docnum, score) for docnum, score in best[start:wanted]], timed_out
+    allowed = filters.apply(gen.all_docs) if filters.active else None
+    hits, timed_out, _seen = _run(searcher, found.q or wq.Every(), allowed, req, deadline - time.perf_counter())
+    return hits, timed_out
+
+
+def _facets(gen: Generation, filters: _Filters, text_docs: frozenset[int], cities: list[str], sources: list[str],
+            req: SearchRequest) -> dict[str, list[dict[str, Any]]]:
+    """Each facet's values counted over the matches as every other filter narrows them."""
+    return {
+        "city": _facet("city", gen, filters.apply(text_docs, skip="city"), cities),
+        "source": _facet("source", gen, filters.apply(text_docs, skip="source"), sources),
+        "year": _facet("year", gen, filters.apply(text_docs, skip="year"), [str(y) for y in req.years]),
+    }
+
+
+def _notices(request_notices: list[str], plan: _Plan, compiler_notices: list[str], timed_out: bool) -> list[str]:
+    """What the reader is told about the request and its answer, each once."""
+    notices = request_notices + plan.parsed.notices + compiler_notices
+    if plan.unsearchable and not compiler_notices:
+        notices.append(f"Nothing to search for in “{plan.parsed.text}”: single letters, very common words such as "
+                       "'the' and punctuation are not indexed. Try other words.")
+    if timed_out:
+        notices.append("The search took too long and was cut short: results may be incomplete. Try more specific words.")
+    return list(dict.fromkeys(notices))  # a relaxed second compile repeats the first one's notices
 
 
 def _ranked(gen: Generation, searcher: Any, terms: list[Scored], matched: frozenset[int], wanted: int,

@@ -418,7 +418,6 @@ class TypesenseBackend:
 
     def search(self, req: SearchRequest) -> dict[str, Any]:
         """Answer one search request with the core's response shape."""
-
         started = time.perf_counter()
         req, request_notices = validate(req)
         parsed = parse(req.q)
@@ -434,11 +433,7 @@ class TypesenseBackend:
             "source": f"source:=[{','.join(_quote(s) for s in source_sel)}]" if source_sel else None,
             "year": f"year:=[{','.join(str(int(y)) for y in req.years)}]" if req.years else None,
         }
-        fixed = list(plan.filters)
-        if req.date_from:
-            fixed.append(f"date:>={(req.date_from - EPOCH).days}")
-        if req.date_to:
-            fixed.append(f"date:<={(req.date_to - EPOCH).days}")
+        fixed = list(plan.filters) + _date_filters(req)
 
         def filter_by(skip: str | None = None) -> str:
             parts = fixed + [f for name, f in facet_filters.items() if f and name != skip]
@@ -476,11 +471,8 @@ class TypesenseBackend:
                 result["score"] = float(sum(int(hit["document"].get(centrality_field(c)) or 0) for c in by_city))
         facets: dict[str, Any] = {}
         if req.facets:
-            facets = {
-                "city": _facet("city", results[1], city_sel),
-                "source": _facet("source", results[2], source_sel),
-                "year": _facet("year", results[3], [str(y) for y in req.years]),
-            }
+            selected = {"city": city_sel, "source": source_sel, "year": [str(y) for y in req.years]}
+            facets = {name: _facet(name, answer, selected[name]) for name, answer in zip(selected, results[1:])}
         suggestion = None
         if req.suggest and parsed.words() and not plan.impossible:
             suggestion = self._suggest(parsed, plan, hits, filter_by())
@@ -777,6 +769,16 @@ class _Plan:
             self.words.append(city if city else w)
             if city:
                 self.words.append(w)
+
+
+def _date_filters(req: SearchRequest) -> list[str]:
+    """The date range as Typesense filters on day numbers."""
+    out = []
+    if req.date_from:
+        out.append(f"date:>={(req.date_from - EPOCH).days}")
+    if req.date_to:
+        out.append(f"date:<={(req.date_to - EPOCH).days}")
+    return out
 
 
 def _sort_by(sort: str, cities: tuple[str, ...] | None = None) -> str:
