@@ -1,14 +1,17 @@
-"""What both engines, the web pages and the CLI agree on: the limits and checks of a search request
-and the date sort keys. Engine-neutral: no Whoosh, no Typesense, no Flask."""
+"""What both engines, the web pages and the CLI agree on: the limits and checks of a search request,
+the date sort keys, and the shapes of a result and a facet. Engine-neutral: no Whoosh, no
+Typesense, no Flask."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from typing import Any
 
 from .errors import BadRequest
-from .gazetteer import canonical_city
-from .models import MAX_PER_PAGE, SORTS, SearchRequest
+from .gazetteer import canonical_city, city_label, city_names
+from .models import MAX_PER_PAGE, SORTS, Article, SearchRequest
+from .sources import UNKNOWN_SOURCE
 
 SUGGEST_BELOW = 3  # a query with fewer results than this gets a spelling check
 MAX_PAGE = 1000
@@ -44,3 +47,35 @@ def date_sort_keys(date: dt.date | None) -> dict[str, int]:
         return {"sort_newest": UNDATED_KEY + 1, "sort_oldest": UNDATED_KEY + 1}
     days = (date - EPOCH).days
     return {"sort_newest": UNDATED_KEY - days, "sort_oldest": days}
+
+
+def result(article: Article, *, title_html: str, score: float | None, snippet: str) -> dict[str, Any]:
+    """One hit as every engine answers it: the article's fields, its marked headline, score and snippet."""
+    return {
+        "id": article.id,
+        "title": article.title,
+        "title_html": title_html,
+        "date": article.date.isoformat() if article.date else None,
+        "source": article.source,
+        "author": article.author,
+        "cities": list(article.cities),
+        "score": round(float(score), 4) if score is not None else None,
+        "snippet": snippet,
+    }
+
+
+def facet(name: str, counts: dict[str, int], selected: list[str]) -> list[dict[str, Any]]:
+    """One facet's values as the page lists them: each value with articles, each selected one, and every
+    city (so a reader sees where the archive is thin); years newest first, others most articles first,
+    the articles that name no source last whatever their count."""
+    values = {value: n for value, n in counts.items() if n or value in selected}
+    for value in selected:
+        values.setdefault(value, 0)
+    if name == "city":
+        for city in city_names():
+            values.setdefault(city, 0)
+    out = [{"value": v, "label": city_label(v) if name == "city" else v, "count": n, "selected": v in selected}
+           for v, n in values.items()]
+    if name == "year":
+        return sorted(out, key=lambda v: v["value"], reverse=True)
+    return sorted(out, key=lambda v: (v["value"] == UNKNOWN_SOURCE, -v["count"], v["value"]))

@@ -10,9 +10,9 @@ from typing import Any
 from whoosh import collectors
 from whoosh import query as wq
 
-from .contract import EPOCH, RELATED, SUGGEST_BELOW, validate
+from .contract import EPOCH, RELATED, SUGGEST_BELOW, facet, result, validate
 from .errors import NotFound
-from .gazetteer import canonical_city, city_label, city_names
+from .gazetteer import canonical_city, city_label
 from .models import Article, SearchRequest
 from .plan import is_description, searched_cities, topic_tree, word_pairs
 from .query import Compiler, ParsedQuery, analyse, corrected_text, is_restriction, parse
@@ -20,7 +20,7 @@ from .ranking import Scored, pair_terms, rank, scorable_terms
 from .reader import Generation, IndexHandle
 from .schema import from_stored
 from .snippets import find_matches, highlight_all, mark, query_terms, snippet
-from .sources import UNKNOWN_SOURCE, normalise_source
+from .sources import normalise_source
 
 
 def _union(sets: list[frozenset[int]]) -> frozenset[int]:
@@ -63,19 +63,10 @@ class _Filters:
 
 
 def _facet(name: str, gen: Generation, base: frozenset[int], selected: list[str]) -> list[dict[str, Any]]:
-    values = []
-    for value, docs in gen.facet_docs[name].items():
-        count = len(base & docs) if len(base) < len(docs) else len(docs & base)
-        if count or value in selected:
-            values.append({"value": value, "label": city_label(value) if name == "city" else value,
-                           "count": count, "selected": value in selected})
-    if name == "city":  # every city is listed, so a reader sees where the archive is thin
-        present = {v["value"] for v in values}
-        values += [{"value": c, "label": city_label(c), "count": 0, "selected": False} for c in city_names() if c not in present]
-    if name == "year":
-        return sorted(values, key=lambda v: v["value"], reverse=True)
-    # Named outlets first, most articles first; the articles that name none last, whatever their count.
-    return sorted(values, key=lambda v: (v["value"] == UNKNOWN_SOURCE, -v["count"], v["value"]))
+    """One facet's values (contract.facet) counted over base."""
+    counts = {value: len(base & docs) if len(base) < len(docs) else len(docs & base)
+              for value, docs in gen.facet_docs[name].items()}
+    return facet(name, counts, selected)
 
 
 class _Bounded(collectors.WrappingCollector):
@@ -162,18 +153,8 @@ def _has_phrase(q: wq.Query) -> bool:
 
 def _result(fields: dict[str, Any], score: float | None, terms: frozenset[str]) -> dict[str, Any]:
     article = from_stored(fields)
-    title_matches = find_matches(article.title, terms)
-    return {
-        "id": article.id,
-        "title": article.title,
-        "title_html": mark(article.title, title_matches),
-        "date": article.date.isoformat() if article.date else None,
-        "source": article.source,
-        "author": article.author,
-        "cities": list(article.cities),
-        "score": round(float(score), 4) if score is not None else None,
-        "snippet": snippet(article.body, terms),
-    }
+    return result(article, title_html=mark(article.title, find_matches(article.title, terms)), score=score,
+                  snippet=snippet(article.body, terms))
 
 
 @dataclass

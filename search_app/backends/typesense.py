@@ -41,7 +41,7 @@ from typing import Any, cast
 import typesense
 from typesense import exceptions as ts_errors
 
-from ..contract import EPOCH, RELATED, SUGGEST_BELOW, UNDATED_KEY, date_sort_keys, validate
+from ..contract import EPOCH, RELATED, SUGGEST_BELOW, UNDATED_KEY, date_sort_keys, facet, result, validate
 from ..errors import BadRequest, BuildFailed, NotFound, SearchAppError
 from ..gazetteer import canonical_city, cities, city_label, city_names, fold
 from ..ingest import DEFAULT_MAX_BYTES
@@ -467,8 +467,8 @@ class TypesenseBackend:
         hits = main.get("hits", [])
         out_results = [_result(hit, words, plan.q != "*") for hit in hits]
         if by_city:  # the score shown is what ordered them
-            for result, hit in zip(out_results, hits):
-                result["score"] = float(sum(int(hit["document"].get(centrality_field(c)) or 0) for c in by_city))
+            for shaped, hit in zip(out_results, hits):
+                shaped["score"] = float(sum(int(hit["document"].get(centrality_field(c)) or 0) for c in by_city))
         facets: dict[str, Any] = {}
         if req.facets:
             selected = {"city": city_sel, "source": source_sel, "year": [str(y) for y in req.years]}
@@ -817,33 +817,12 @@ def _result(hit: dict[str, Any], words: frozenset[str], scored: bool) -> dict[st
     marked = words | {t.lower() for t in _matched_tokens(hit)}
     info = hit.get("text_match_info") or {}
     score = info.get("score", hit.get("text_match"))
-    return {
-        "id": article.id,
-        "title": article.title,
-        "title_html": mark(article.title, _find(article.title, marked)),
-        "date": article.date.isoformat() if article.date else None,
-        "source": article.source,
-        "author": article.author,
-        "cities": list(article.cities),
-        "score": float(score) if scored and score is not None else None,
-        "snippet": snippet_of_matches(article.body, _find(article.body, marked)),
-    }
+    return result(article, title_html=mark(article.title, _find(article.title, marked)),
+                  score=float(score) if scored and score is not None else None,
+                  snippet=snippet_of_matches(article.body, _find(article.body, marked)))
 
 
-def _facet(name: str, result: dict[str, Any], selected: list[str]) -> list[dict[str, Any]]:
-    counts: dict[str, int] = {}
-    for f in result.get("facet_counts", []):
-        for c in f["counts"]:
-            counts[str(c["value"])] = int(c["count"])
-    values = [{"value": v, "label": city_label(v) if name == "city" else v, "count": n, "selected": v in selected}
-              for v, n in counts.items() if n]
-    present = {v["value"] for v in values}
-    values += [{"value": v, "label": city_label(v) if name == "city" else v, "count": 0, "selected": True}
-               for v in selected if v not in present]
-    if name == "city":
-        present = {v["value"] for v in values}
-        values += [{"value": c, "label": city_label(c), "count": 0, "selected": False} for c in city_names() if c not in present]
-    if name == "year":
-        return sorted(values, key=lambda v: v["value"], reverse=True)
-    # Named outlets first, most articles first; the articles that name none last, whatever their count.
-    return sorted(values, key=lambda v: (v["value"] == UNKNOWN_SOURCE, -v["count"], v["value"]))
+def _facet(name: str, answer: dict[str, Any], selected: list[str]) -> list[dict[str, Any]]:
+    """One facet's values (contract.facet) from a faceted search's counts."""
+    counts = {str(c["value"]): int(c["count"]) for f in answer.get("facet_counts", []) for c in f["counts"]}
+    return facet(name, counts, selected)
