@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from hardening_helpers import alive_in_group, proc_table
+from seed_facts import CITIES, DATES, IDS, IDS_TXT, SOURCES
 
 import search_app.buildpool as buildpool
 import search_app.indexer as indexer
@@ -26,17 +27,7 @@ from search_app.reader import IndexHandle
 from search_app.schema import INDEX_FORMAT
 from search_app.search import search
 
-IDS = [
-    "000_5ca391961da276a5", "001_0b108123ccd7e2b3", "002_d26b102950b0f93f",
-    "003_b8c9e442042d1bdf", "004_860ced496ef7d71d",
-]
-CITIES = {"Changzhi": 2, "Datong": 1, "Jincheng": 2, "Jinzhong": 1, "Linfen": 2, "Taiyuan": 4, "Yangquan": 1}
-# The two seeds that name no source are filed under "Unknown source", so the counts add up to the total.
-SOURCES = {"China Daily": 2, "Shanxi Daily": 1, "Unknown source": 2}
-# The rule that dated each seed: three dates are unambiguous, "11 05,2021" is settled by the events reported.
-DATES = {"as written": 3, "reported events": 1, "no date": 1}
 CLI_BIN = Path(sys.executable).with_name("search-app")
-IDS_TXT = [i + ".txt" for i in IDS]
 
 
 @pytest.fixture(autouse=True)
@@ -468,160 +459,6 @@ def test_kill_9_during_a_build(fresh_index: Path, seeds_copy: Path) -> None:
 
 
 # ---------------------------------------------------------------- the commands
-
-
-def test_cli_build_json(runner: CliRunner, tmp_path: Path, seeds_dir: Path) -> None:
-    result = runner.invoke(main, ["--seeds", str(seeds_dir), "--index", str(tmp_path / "ix"), "build", "--json", "--procs", "1"])
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
-    assert list(data) == ["action", "generation", "indexed", "added", "changed", "removed", "unchanged",
-                          "total", "skipped", "cities", "dates", "elapsed_s"]
-    assert (data["action"], data["indexed"], data["total"], data["skipped"], data["cities"], data["dates"]) == (
-        "build", 5, 5, [], CITIES, DATES)
-    assert result.stderr == ""
-
-
-def test_cli_build_progress_and_report(runner: CliRunner, tmp_path: Path, seeds_copy: Path) -> None:
-    (seeds_copy / "empty.txt").write_text("")
-    result = runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(tmp_path / "ix"), "build", "--procs", "1"])
-    assert result.exit_code == 0, result.output
-    # non-tty: plain lines, the first at once, then every few seconds, and the last one
-    assert result.stderr == "Indexing: 1/6 files\nIndexing: 6/6 files\n"
-    lines = result.stdout.splitlines()
-    assert lines[0].startswith("Indexed 5 articles; the index holds 5 (generation g-")
-    assert lines[1] == "Per city: Changzhi 2, Datong 1, Jincheng 2, Jinzhong 1, Linfen 2, Taiyuan 4, Yangquan 1"
-    assert lines[2] == "Dates: as written 3, reported events 1, no date 1"
-    assert lines[3] == "Skipped 1 file(s):"
-    assert lines[4].startswith("  empty.txt: ")
-    assert lines[5].startswith("Took ") and lines[5].endswith(" s.")
-    assert len(lines) == 6
-
-
-def test_cli_update_json(runner: CliRunner, fresh_index: Path, seeds_copy: Path) -> None:
-    (seeds_copy / "000_5ca391961da276a5.txt").unlink()
-    result = runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(fresh_index), "update", "--json"])
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
-    data.pop("generation")
-    assert data.pop("elapsed_s") >= 0
-    assert data == {
-        "action": "update", "indexed": 0, "added": 0, "changed": 0, "removed": 1, "unchanged": 4, "total": 4,
-        "skipped": [], "cities": {"Changzhi": 1, "Jincheng": 2, "Jinzhong": 1, "Linfen": 1, "Taiyuan": 3, "Yangquan": 1},
-        "dates": {"as written": 2, "reported events": 1, "no date": 1},  # 000 ("29 09,2022", as written) is gone
-    }
-
-
-def test_cli_update_text(runner: CliRunner, fresh_index: Path, seeds_copy: Path) -> None:
-    result = runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(fresh_index), "update"])
-    assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[:4] == [
-        "Updated: 0 added, 0 changed, 0 removed, 5 unchanged.",
-        f"Indexed 0 articles; the index holds 5 (generation {current_generation(fresh_index)}).",
-        "Per city: " + ", ".join(f"{c} {n}" for c, n in CITIES.items()),
-        "Dates: as written 3, reported events 1, no date 1",  # unchanged: the live index's
-    ]
-    assert result.stderr == "Checking: 1/5 files\nChecking: 5/5 files\n"
-
-
-def test_cli_stats_json(runner: CliRunner, built_index: Path, seeds_dir: Path) -> None:
-    result = runner.invoke(main, ["--index", str(built_index), "stats", "--json"])
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
-    assert sorted(data) == ["action", "articles", "built_at", "cities", "conventions_from", "date_conventions", "date_max",
-                            "date_min", "dates", "format", "generation", "seeds", "size_bytes", "sources", "undated"]
-    assert (data["articles"], data["cities"], data["sources"], data["date_min"], data["date_max"], data["dates"],
-            data["seeds"], data["date_conventions"], data["conventions_from"]) == (
-        5, CITIES, SOURCES, "2019-09-02", "2022-09-29", DATES, str(seeds_dir.resolve()), {}, data["generation"])
-
-
-def test_cli_stats_text(runner: CliRunner, built_index: Path, seeds_dir: Path) -> None:
-    result = runner.invoke(main, ["--index", str(built_index), "stats"])
-    assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()
-    generation = (built_index / "CURRENT").read_text().strip()
-    assert lines[:7] == [
-        "Articles: 5 (undated: 1)",
-        "Dates: 2019-09-02 to 2022-09-29",
-        "Cities: Changzhi 2, Datong 1, Jincheng 2, Jinzhong 1, Linfen 2, Taiyuan 4, Yangquan 1",
-        "Sources: China Daily 2, Shanxi Daily 1, Unknown source 2",
-        "Dated by: as written 3, reported events 1, no date 1",
-        f"Date conventions learned at build {generation}: none",
-        f"Seeds folder: {seeds_dir.resolve()}",
-    ]
-
-
-def test_cli_env_settings(runner: CliRunner, tmp_path: Path, seeds_dir: Path) -> None:
-    env = {"SEARCH_APP_SEEDS": str(seeds_dir), "SEARCH_APP_INDEX": str(tmp_path / "envix")}
-    result = runner.invoke(main, ["build", "--json", "--procs", "1"], env=env)
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["total"] == 5
-    assert (tmp_path / "envix" / "CURRENT").is_file()
-    result = runner.invoke(main, ["stats", "--json"], env=env)
-    assert json.loads(result.stdout)["articles"] == 5
-    # --index on the command line wins over the environment
-    result = runner.invoke(main, ["--index", str(tmp_path / "other"), "stats", "--json"], env=env)
-    assert result.exit_code == 1
-    assert "search-app build" in result.output
-
-
-@pytest.mark.parametrize("command", [["stats"], ["stats", "--json"], ["update"], ["search", "coal"]])
-def test_cli_missing_index(runner: CliRunner, tmp_path: Path, seeds_dir: Path, command: list[str]) -> None:
-    result = runner.invoke(main, ["--seeds", str(seeds_dir), "--index", str(tmp_path / "none"), *command])
-    assert result.exit_code == 1
-    assert "search-app build" in result.output
-    assert "Traceback" not in result.output
-    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
-
-
-def test_cli_build_locked(runner: CliRunner, fresh_index: Path, seeds_copy: Path) -> None:
-    with write_lock(fresh_index, "build"):
-        result = runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(fresh_index), "build"])
-    assert result.exit_code == 1
-    assert "Another build or update is running" in result.output
-    assert "Traceback" not in result.output
-
-
-def test_cli_build_missing_seeds(runner: CliRunner, tmp_path: Path) -> None:
-    result = runner.invoke(main, ["--seeds", str(tmp_path / "nope"), "--index", str(tmp_path / "ix"), "build"])
-    assert (result.exit_code, result.output) == (
-        1, f"Error: Seeds folder {str(tmp_path / 'nope')!r} does not exist: create it or pass --seeds DIR.\n")
-    assert list(tmp_path.iterdir()) == []  # no index folder, no lock file
-
-
-@pytest.mark.parametrize("command", [["build"], ["build", "--if-stale"], ["update"]])
-def test_cli_seeds_that_is_a_file(runner: CliRunner, fresh_index: Path, seeds_copy: Path, command: list[str]) -> None:
-    seeds = seeds_copy / "000_5ca391961da276a5.txt"
-    before = sorted(p.name for p in fresh_index.iterdir())
-    result = runner.invoke(main, ["--seeds", str(seeds), "--index", str(fresh_index), *command])
-    assert (result.exit_code, result.output) == (
-        1, f"Error: Seeds folder {str(seeds)!r} is not a folder: pass --seeds DIR with the folder of article files.\n")
-    assert sorted(p.name for p in fresh_index.iterdir()) == before
-
-
-@pytest.mark.parametrize("command", ["build", "update"])
-def test_cli_index_that_is_a_file(runner: CliRunner, seeds_copy: Path, command: str) -> None:
-    index = seeds_copy / "000_5ca391961da276a5.txt"
-    content = index.read_bytes()
-    result = runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(index), command])
-    assert (result.exit_code, result.output) == (
-        1, f"Error: The index path {str(index)!r} is not a folder (or lies under a file): pass --index DIR with a folder.\n")
-    assert (index.read_bytes(), sorted(p.name for p in seeds_copy.iterdir())) == (content, IDS_TXT)
-
-
-def test_cli_update_on_missing_index_leaves_nothing(runner: CliRunner, tmp_path: Path, seeds_dir: Path) -> None:
-    result = runner.invoke(main, ["--seeds", str(seeds_dir), "--index", str(tmp_path / "ix"), "update"])
-    assert (result.exit_code, result.output) == (
-        1, f"Error: No index in {str(tmp_path / 'ix')!r}: run `search-app build` first.\n")
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_cli_seeds_and_index_after_the_command(runner: CliRunner, tmp_path: Path, seeds_copy: Path) -> None:
-    index = tmp_path / "ix"
-    result = runner.invoke(main, ["build", "--json", "--seeds", str(seeds_copy), "--index", str(index), "--procs", "1"])
-    assert (result.exit_code, json.loads(result.stdout)["total"]) == (0, 5)
-    (seeds_copy / "000_5ca391961da276a5.txt").unlink()
-    result = runner.invoke(main, ["update", "--seeds", str(seeds_copy), "--index", str(index), "--json"])
-    assert (result.exit_code, json.loads(result.stdout)["removed"], json.loads(result.stdout)["total"]) == (0, 1, 4)
 
 
 @pytest.mark.parametrize("procs", [1, 2])

@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from seed_facts import A0, A1, A2, A3, A4, KEYS, RESULT_KEYS
+from seed_facts import CITIES as CITY_COUNTS
+from seed_facts import IDS as ALL
 
 from search_app.errors import BadRequest, NotFound
 from search_app.indexer import build
@@ -16,15 +19,6 @@ from search_app.models import SearchRequest
 from search_app.query import Group, Word, parse
 from search_app.reader import IndexHandle
 from search_app.search import get_article, search
-
-A0, A1, A2, A3, A4 = (
-    "000_5ca391961da276a5", "001_0b108123ccd7e2b3", "002_d26b102950b0f93f",
-    "003_b8c9e442042d1bdf", "004_860ced496ef7d71d",
-)
-ALL = [A0, A1, A2, A3, A4]
-KEYS = ["query", "total", "page", "per_page", "pages", "sort", "order", "results", "facets", "suggestion", "relaxed",
-        "timed_out", "notices", "generation", "took_ms"]
-RESULT_KEYS = ["id", "title", "title_html", "date", "source", "author", "cities", "score", "snippet"]
 
 
 def run(handle: IndexHandle, q: str = "", **kw: Any) -> dict[str, Any]:
@@ -210,7 +204,6 @@ def test_did_you_mean(handle: IndexHandle, q: str, suggestion: dict[str, Any] | 
 
 # ---------------------------------------------------------------- facets and filters
 
-CITY_COUNTS = {"Changzhi": 2, "Datong": 1, "Jincheng": 2, "Jinzhong": 1, "Linfen": 2, "Taiyuan": 4, "Yangquan": 1}
 
 
 def test_facets_without_filters(handle: IndexHandle) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from seed_facts import A0, A1, A2, A3, A4
 from whoosh.analysis import STOP_WORDS
 
 from search_app.backends import typesense_words
@@ -36,8 +37,6 @@ from search_app.suggest import (
     last_word,
 )
 
-A0, A1, A2, A3, A4 = ("000_5ca391961da276a5", "001_0b108123ccd7e2b3", "002_d26b102950b0f93f",
-                      "003_b8c9e442042d1bdf", "004_860ced496ef7d71d")
 TITLES = {
     A0: "Shanxi metropolises listed as modern circulation cities",
     A1: "Province calls for industrial transfers",

@@ -11,18 +11,11 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from seed_facts import A0, A1, A2, A3, A4, KEYS, RESULT_KEYS
 
 from search_app.errors import BadRequest, NotFound
 from search_app.models import SearchRequest
 from search_app.suggest import completions
-
-A0, A1, A2, A3, A4 = (
-    "000_5ca391961da276a5", "001_0b108123ccd7e2b3", "002_d26b102950b0f93f",
-    "003_b8c9e442042d1bdf", "004_860ced496ef7d71d",
-)
-KEYS = ["query", "total", "page", "per_page", "pages", "sort", "order", "results", "facets", "suggestion", "relaxed",
-        "timed_out", "notices", "generation", "took_ms"]
-RESULT_KEYS = ["id", "title", "title_html", "date", "source", "author", "cities", "score", "snippet"]
 
 # case id -> the request; the answer compared is (ids in order, total, relaxed).
 CASES: dict[str, SearchRequest] = {

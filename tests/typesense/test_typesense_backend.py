@@ -10,19 +10,11 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from seed_facts import A0, A1, A2, A3, A4, KEYS, RESULT_KEYS
+from seed_facts import CITIES as CITY_COUNTS
 
 from search_app.errors import BadRequest, NotFound, SearchAppError
 from search_app.models import SearchRequest
-
-A0, A1, A2, A3, A4 = (
-    "000_5ca391961da276a5", "001_0b108123ccd7e2b3", "002_d26b102950b0f93f",
-    "003_b8c9e442042d1bdf", "004_860ced496ef7d71d",
-)
-ALL = [A0, A1, A2, A3, A4]
-KEYS = ["query", "total", "page", "per_page", "pages", "sort", "order", "results", "facets", "suggestion", "relaxed",
-        "timed_out", "notices", "generation", "took_ms"]
-RESULT_KEYS = ["id", "title", "title_html", "date", "source", "author", "cities", "score", "snippet"]
-CITY_COUNTS = {"Changzhi": 2, "Datong": 1, "Jincheng": 2, "Jinzhong": 1, "Linfen": 2, "Taiyuan": 4, "Yangquan": 1}
 
 
 def run(backend: Any, q: str = "", **kw: Any) -> dict[str, Any]:
