@@ -25,7 +25,7 @@ from whoosh.writing import SegmentWriter
 
 from .dates import AMBIGUOUS, DateReading, convention_key
 from .flat import write_segment as write_flat
-from .ingest import SeedFile, SkipFile, apply_convention, content_hash, file_stamp, parse_file, read_file
+from .ingest import SeedFile, SkipFile, apply_convention, claim_id, content_hash, file_stamp, parse_file, read_file
 from .models import Article, Skipped
 from .schema import HAN, to_document
 from .suggest import cased_forms
@@ -118,10 +118,10 @@ def add_file(writer: Any, file: SeedFile, max_bytes: int, result: ChunkResult, d
         if isinstance(item, Skipped):
             result.skipped.append(item)
             continue
-        if item.id in result.seen:
-            result.skipped.append(Skipped(item.path, f"duplicate id {item.id!r} (already used by {result.seen[item.id]})"))
+        duplicate = claim_id(item, result.seen)
+        if duplicate:
+            result.skipped.append(duplicate)
             continue
-        result.seen[item.id] = item.path
         item = note_date(item, result, conventions)
         writer.add_document(**to_document(item))
         result.vocabulary.update(article_words(item))

@@ -424,6 +424,14 @@ def _parse_jsonl(file: SeedFile, text: str) -> Iterator[Article | Skipped]:
             yield Skipped(where, skip.reason)
 
 
+def claim_id(article: Article, seen: dict[str, str]) -> Skipped | None:
+    """Take the article's id for its file (seen: id -> file); a skip naming the file that has it already."""
+    if article.id in seen:
+        return Skipped(article.path, f"duplicate id {article.id!r} (already used by {seen[article.id]})")
+    seen[article.id] = article.path
+    return None
+
+
 def parse_unique(
     files: Iterable[SeedFile], max_bytes: int = DEFAULT_MAX_BYTES, after_file: Callable[[int], None] | None = None
 ) -> Iterator[Article | Skipped]:
@@ -431,11 +439,7 @@ def parse_unique(
     seen: dict[str, str] = {}
     for number, file in enumerate(files, start=1):
         for item in parse_file(file, max_bytes):
-            if isinstance(item, Article) and item.id in seen:
-                item = Skipped(item.path, f"duplicate id {item.id!r} (already used by {seen[item.id]})")
-            elif isinstance(item, Article):
-                seen[item.id] = item.path
-            yield item
+            yield (claim_id(item, seen) or item) if isinstance(item, Article) else item
         if after_file:
             after_file(number)
 

@@ -13,7 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..ingest import SeedFile, SkipFile, check_removals, content_hash, discover, parse_file, parse_unique, read_file
+from ..ingest import (
+    SeedFile,
+    SkipFile,
+    check_removals,
+    claim_id,
+    content_hash,
+    discover,
+    parse_file,
+    parse_unique,
+    read_file,
+)
 from ..models import Article, BuildReport, Skipped
 from .base import Progress
 
@@ -93,10 +103,9 @@ class _Diff:
         for item in parse_file(file, max_bytes, data=data):
             if isinstance(item, Skipped):
                 self.report.skipped.append(item)
-            elif item.id in self.seen:
-                self.report.skipped.append(Skipped(item.path, f"duplicate id {item.id!r} (already used by {self.seen[item.id]})"))
+            elif duplicate := claim_id(item, self.seen):
+                self.report.skipped.append(duplicate)
             else:
-                self.seen[item.id] = item.path
                 new_ids.add(item.id)
                 self._article(item)
         gone = sorted(set(previous) - new_ids)
