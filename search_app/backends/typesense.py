@@ -41,23 +41,22 @@ from typing import Any, cast
 import typesense
 from typesense import exceptions as ts_errors
 
-from ..contract import EPOCH, RELATED, SUGGEST_BELOW, UNDATED_KEY, date_sort_keys, facet, result, validate
+from ..contract import RELATED, SUGGEST_BELOW, UNDATED_KEY, facet, result, validate
 from ..errors import BadRequest, BuildFailed, NotFound, SearchAppError
-from ..gazetteer import canonical_city, cities, city_label, city_names, fold
+from ..gazetteer import canonical_city, city_label, fold
 from ..ingest import DEFAULT_MAX_BYTES
 from ..models import Article, BuildReport, SearchRequest
 from ..plan import searched_cities
-from ..query import Group, Not, ParsedQuery, Phrase, Word, corrected_text, parse
+from ..query import ParsedQuery, corrected_text, parse
 from ..snippets import Match, mark, snippet_of_matches
-from ..sources import UNKNOWN_SOURCE, known_source, normalise_source
+from ..sources import normalise_source
 from ..suggest import distance
 from . import typesense_sync, typesense_words
 from .base import Progress
+from .typesense_plan import RELAX_THRESHOLD, TITLE_WEIGHT, TOKEN, Plan, date_filters, quote, sort_by
+from .typesense_schema import centrality_field, collection_fields, from_document, synonym_sets, to_document
 
 ALIAS = "articles"
-TITLE_WEIGHT = 3
-RELAX_THRESHOLD = 100_000  # drop words until this many articles match (i.e. as far as it goes)
-TOKEN = re.compile(r"\w+(?:\.?\w+)*")
 _STOP = frozenset(
     "the and for with that this from have has are was were will would been into over also its their they "
     "said says which more than about such other these those when where while what there after before "
@@ -75,80 +74,6 @@ class TypesenseUnavailable(SearchAppError):
     status = 503
 
 
-def collection_fields() -> list[dict[str, Any]]:
-    """The collection schema: text fields, facets, sort keys, stored metadata."""
-    return [
-        {"name": "title", "type": "string"},
-        {"name": "body", "type": "string"},
-        {"name": "cities", "type": "string[]", "facet": True},
-        {"name": "source", "type": "string", "facet": True, "optional": True},
-        {"name": "year", "type": "int32", "facet": True, "optional": True},
-        {"name": "date", "type": "int64", "optional": True},  # days since 0001-01-01
-        {"name": "sort_newest", "type": "int64"},  # undated articles after every dated one
-        {"name": "sort_oldest", "type": "int64"},
-        {"name": "seq", "type": "int64"},  # ingestion order: ties break as in the Whoosh index
-        {"name": "author", "type": "string", "optional": True},
-        {"name": "path", "type": "string", "index": False, "optional": True},
-        {"name": "content_hash", "type": "string", "index": False, "optional": True},
-        # How central each city is to the article (0 when not named): orders a search for a city alone.
-        *({"name": centrality_field(name), "type": "int32"} for name in city_names()),
-    ]
-
-
-def centrality_field(city: str) -> str:
-    """The sort field holding how central a city is to each article ("centrality_taiyuan")."""
-    return "centrality_" + "".join(ch for ch in fold(city) if ch.isalnum())
-
-
-def to_document(article: Article, seq: int = 0) -> dict[str, Any]:
-    """The Typesense document for an article."""
-    doc: dict[str, Any] = {
-        "id": article.id,
-        "title": article.title,
-        "body": article.body,
-        "cities": list(article.cities),
-        "seq": seq,
-        "path": article.path,
-        "content_hash": article.content_hash,
-    }
-    # Filed under one "Unknown source" value, as on Whoosh, so the source facet adds up to the total.
-    doc["source"] = article.source or UNKNOWN_SOURCE
-    if article.author:
-        doc["author"] = article.author
-    doc.update(date_sort_keys(article.date))
-    if article.date:
-        doc.update(date=(article.date - EPOCH).days, year=article.date.year)
-    weights = article.city_weights()
-    doc.update({centrality_field(name): weights.get(name, 0) for name in city_names()})
-    return doc
-
-
-def from_document(doc: dict[str, Any]) -> Article:
-    """The Article record of a stored document."""
-    days = doc.get("date")
-    return Article(
-        id=doc["id"],
-        path=doc.get("path", ""),
-        title=doc.get("title", ""),
-        body=doc.get("body", ""),
-        date=EPOCH + dt.timedelta(days=int(days)) if days is not None else None,
-        source=known_source(doc.get("source")),
-        author=doc.get("author"),
-        cities=tuple(doc.get("cities") or ()),
-        content_hash=doc.get("content_hash", ""),
-        centrality=tuple(int(doc.get(centrality_field(c)) or 1) for c in doc.get("cities") or ()),
-    )
-
-
-def synonym_sets() -> dict[str, list[str]]:
-    """Multi-way synonyms per city: its name, its Chinese name and its spellings."""
-    out: dict[str, list[str]] = {}
-    for city in cities():
-        words = {fold(city.name), city.zh, *(fold(v) for v in city.variants if " " not in v)}
-        out["city-" + fold(city.name).replace(" ", "-")] = sorted(w for w in words if w)
-    return out
-
-
 def parse_node(node: str | dict[str, Any]) -> dict[str, Any]:
     """'http://127.0.0.1:8108', '127.0.0.1:8108' or a client node dict -> a client node dict."""
     if isinstance(node, dict):
@@ -157,10 +82,6 @@ def parse_node(node: str | dict[str, Any]) -> dict[str, Any]:
     if not m:
         raise BadRequest(f"Cannot read the Typesense node {node!r}: write it as http://HOST:PORT.")
     return {"host": m.group(2), "port": int(m.group(3)), "protocol": m.group(1) or "http"}
-
-
-def _quote(value: str) -> str:
-    return "`" + value.replace("`", "") + "`"
 
 
 class TypesenseBackend:
@@ -422,18 +343,18 @@ class TypesenseBackend:
         req, request_notices = validate(req)
         parsed = parse(req.q)
         collection = self.collection_name()
-        plan = _Plan(parsed, self._known_sources(collection))
+        plan = Plan(parsed, self._known_sources(collection))
         # A search for a city alone (`太原`, `city:Taiyuan`) goes by how central the city is, as on Whoosh.
         by_city = searched_cities(parsed) if req.sort == "relevance" and not plan.impossible else None
         sort = "newest" if plan.q == "*" and req.sort == "relevance" and not by_city else req.sort
         city_sel = sorted({canonical_city(v) or v for v in req.cities})
         source_sel = sorted({normalise_source(s) or s for s in req.sources})
         facet_filters = {
-            "city": f"cities:=[{','.join(_quote(c) for c in city_sel)}]" if city_sel else None,
-            "source": f"source:=[{','.join(_quote(s) for s in source_sel)}]" if source_sel else None,
+            "city": f"cities:=[{','.join(quote(c) for c in city_sel)}]" if city_sel else None,
+            "source": f"source:=[{','.join(quote(s) for s in source_sel)}]" if source_sel else None,
             "year": f"year:=[{','.join(str(int(y)) for y in req.years)}]" if req.years else None,
         }
-        fixed = list(plan.filters) + _date_filters(req)
+        fixed = list(plan.filters) + date_filters(req)
 
         def filter_by(skip: str | None = None) -> str:
             parts = fixed + [f for name, f in facet_filters.items() if f and name != skip]
@@ -441,7 +362,7 @@ class TypesenseBackend:
 
         def searches(relax: bool) -> list[dict[str, Any]]:
             base = plan.params(relax)
-            main = {**base, "filter_by": filter_by(), "sort_by": _sort_by(sort, by_city), "page": req.page,
+            main = {**base, "filter_by": filter_by(), "sort_by": sort_by(sort, by_city), "page": req.page,
                     "per_page": req.per_page, "search_cutoff_ms": int(self.time_limit * 1000),
                     "highlight_fields": "title,body", "highlight_start_tag": "<mark>",
                     "highlight_end_tag": "</mark>"}
@@ -494,7 +415,7 @@ class TypesenseBackend:
             "took_ms": round((time.perf_counter() - started) * 1000, 2),
         }
 
-    def _suggest(self, parsed: ParsedQuery, plan: _Plan, hits: list[dict[str, Any]], filters: str) -> dict[str, Any] | None:
+    def _suggest(self, parsed: ParsedQuery, plan: Plan, hits: list[dict[str, Any]], filters: str) -> dict[str, Any] | None:
         """When Typesense corrected a word (typo tolerance), the corrected query and its exact count."""
         seen = Counter(t.lower() for hit in hits for t in _matched_tokens(hit))
 
@@ -509,7 +430,7 @@ class TypesenseBackend:
         if text is None:
             return None
         strict_orig = {**plan.params(False), "num_typos": 0, "filter_by": filters, "per_page": 0}
-        fixed_plan = _Plan(parse(text), plan.sources)
+        fixed_plan = Plan(parse(text), plan.sources)
         strict_fixed = {**fixed_plan.params(False), "num_typos": 0, "filter_by": filters, "per_page": 0}
         before, after = self._multi([strict_orig, strict_fixed])
         if before["found"] >= SUGGEST_BELOW or after["found"] <= before["found"]:
@@ -530,10 +451,10 @@ class TypesenseBackend:
         article = from_document(doc)
         words: frozenset[str] = frozenset()
         if q.strip():
-            plan = _Plan(parse(q), [])
+            plan = Plan(parse(q), [])
             words = plan.highlight_words()
             if plan.q != "*":
-                res = self._multi([{**plan.params(True), "filter_by": f"id:={_quote(article_id)}", "per_page": 1,
+                res = self._multi([{**plan.params(True), "filter_by": f"id:={quote(article_id)}", "per_page": 1,
                                     "highlight_fields": "title,body"}])[0]
                 words |= frozenset(t.lower() for hit in res.get("hits", []) for t in _matched_tokens(hit))
         data = article.to_json()
@@ -636,161 +557,6 @@ def _created_at(stamp: Any) -> str | None:
     if not isinstance(stamp, (int, float)) or stamp <= 0:
         return None
     return dt.datetime.fromtimestamp(stamp, dt.UTC).isoformat(timespec="seconds")
-
-
-# ---------------------------------------------------------------- query plan
-
-
-class _Plan:
-    """A parsed query as Typesense parameters: q, query_by, prefix, and filters from field syntax."""
-
-    def __init__(self, parsed: ParsedQuery, sources: list[str]) -> None:
-        self.sources = sources
-        self.notices: list[str] = []
-        self.filters: list[str] = []
-        self.impossible = False
-        self.tokens: list[str] = []  # plain words and "phrases" (with quotes)
-        self.excluded: list[str] = []
-        self.prefix: str | None = None
-        self.fields: set[str] = set()
-        self.words: list[str] = []  # the words to mark in snippets
-        self.or_warned = False
-        for child in parsed.tree.children:
-            self._node(child, negated=False)
-        self.positives = len(self.tokens) + (1 if self.prefix else 0)
-        self.relaxable = self.positives >= 2
-        parts = self.tokens + ([self.prefix] if self.prefix else []) + self.excluded
-        self.q = " ".join(parts) if (self.tokens or self.prefix) else "*"
-        if self.excluded and not (self.tokens or self.prefix):
-            # Typesense has no "everything except -word" query; city:/source:/year: exclusions still filter.
-            self.notices.append("A query of only excluded words is not supported on Typesense: the exclusions were ignored.")
-        text_fields = self.fields or {"title", "body"}
-        # Unfielded words also find reporters by name, as on Whoosh (bylines are moved out of the body).
-        self.query_by = [f for f in ("title", "body") if f in text_fields] + (["cities", "author"] if not self.fields else [])
-
-    def params(self, relax: bool) -> dict[str, Any]:
-        weights = {"title": TITLE_WEIGHT, "body": 1, "cities": 1, "author": 1}
-        return {
-            "q": self.q,
-            "query_by": ",".join(self.query_by),
-            "query_by_weights": ",".join(str(weights[f]) for f in self.query_by),
-            "prefix": ",".join("true" if self.prefix else "false" for _ in self.query_by),
-            "drop_tokens_threshold": RELAX_THRESHOLD if relax else 0,
-            "typo_tokens_threshold": 1,
-            "num_typos": 2,
-        }
-
-    def highlight_words(self) -> frozenset[str]:
-        return frozenset(w.lower() for w in self.words)
-
-    def _node(self, node: Any, negated: bool) -> None:
-        if isinstance(node, Not):
-            self._node(node.child, not negated)
-        elif isinstance(node, Group):
-            if node.op == "or" and not negated:
-                if self._or_filter(node):
-                    return
-                if not self.or_warned:
-                    self.notices.append("OR is not supported on the Typesense backend: the words were searched "
-                                        "together, and dropped when no article has them all.")
-                    self.or_warned = True
-            for child in node.children:
-                self._node(child, negated)
-        elif node.field in ("city", "source", "year"):
-            self._keyword(node.field, node.text, negated)
-        else:
-            self._text(node, negated)
-
-    def _or_filter(self, group: Group) -> bool:
-        leaves = [c for c in group.children if isinstance(c, (Word, Phrase))]
-        fields = {c.field for c in leaves}
-        if not leaves or len(leaves) != len(group.children) or len(fields) != 1:
-            return False
-        [name] = fields
-        if name not in ("city", "source", "year"):
-            return False
-        parts = [value for leaf in leaves if (value := self._value(name, leaf.text)) is not None]
-        if not parts:
-            self.impossible = True
-            return True
-        field = {"city": "cities", "source": "source", "year": "year"}[name]
-        self.filters.append(f"{field}:=[{','.join(parts)}]")
-        return True
-
-    def _value(self, name: str, text: str) -> str | None:
-        if name == "city":
-            city = canonical_city(text)
-            if city is None:
-                self.notices.append(f"Unknown city '{text}': try a Shanxi city such as Taiyuan or 太原.")
-                return None
-            return _quote(city)
-        if name == "year":
-            value = text.strip()
-            return value if value.isdigit() and len(value) <= 4 else None
-        label = normalise_source(text) or text
-        exact = [s for s in self.sources if fold(s) == fold(label)]
-        partial = exact or [s for s in self.sources if fold(text) in fold(s)]
-        if not partial:
-            self.notices.append(f"No articles from source '{text}'.")
-            return None
-        return ",".join(_quote(s) for s in partial)
-
-    def _keyword(self, name: str, text: str, negated: bool) -> None:
-        value = self._value(name, text)
-        field = {"city": "cities", "source": "source", "year": "year"}[name]
-        if value is None:
-            if not negated:
-                self.impossible = True
-            return
-        self.filters.append(f"{field}:{'!=' if negated else '='}[{value}]")
-
-    def _text(self, node: Word | Phrase, negated: bool) -> None:
-        if node.field in ("title", "body"):
-            self.fields.add(node.field)
-        words = TOKEN.findall(node.text)
-        if not words:
-            return
-        if negated:
-            self.excluded.extend(f"-{w}" for w in words) if isinstance(node, Word) else self.excluded.append(f'-"{node.text}"')
-            return
-        if isinstance(node, Phrase):
-            self.tokens.append('"' + " ".join(words) + '"')
-            self.words.extend(words)
-            return
-        if node.prefix:
-            if self.prefix is None:
-                self.prefix = words[0]
-                self.words.append(words[0])
-                return
-            self.notices.append(f"Only one word* per query on Typesense: '{node.text}*' was searched as a whole word.")
-        for w in words:
-            city = canonical_city(w, divisions=False) if node.field is None else None
-            self.tokens.append(city if city else w)  # 太原, Lvliang -> the city's canonical name
-            self.words.append(city if city else w)
-            if city:
-                self.words.append(w)
-
-
-def _date_filters(req: SearchRequest) -> list[str]:
-    """The date range as Typesense filters on day numbers."""
-    out = []
-    if req.date_from:
-        out.append(f"date:>={(req.date_from - EPOCH).days}")
-    if req.date_to:
-        out.append(f"date:<={(req.date_to - EPOCH).days}")
-    return out
-
-
-def _sort_by(sort: str, cities: tuple[str, ...] | None = None) -> str:
-    if cities:
-        # Typesense sorts by at most three fields and cannot sum two: with two cities the first
-        # one's centrality decides, the second's breaks ties (Whoosh sums them).
-        return ",".join(f"{centrality_field(c)}:desc" for c in cities[:2]) + ",sort_newest:asc"
-    if sort == "newest":
-        return "sort_newest:asc,seq:asc"
-    if sort == "oldest":
-        return "sort_oldest:asc,seq:asc"
-    return "_text_match:desc,seq:asc"
 
 
 # ---------------------------------------------------------------- results, snippets, facets

@@ -1,0 +1,177 @@
+"""A parsed query as Typesense search parameters: q, query_by, weights, prefix, filters and sort."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..contract import EPOCH
+from ..gazetteer import canonical_city, fold
+from ..models import SearchRequest
+from ..query import Group, Not, ParsedQuery, Phrase, Word
+from ..sources import normalise_source
+from .typesense_schema import centrality_field
+
+TITLE_WEIGHT = 3
+RELAX_THRESHOLD = 100_000  # drop words until this many articles match (i.e. as far as it goes)
+TOKEN = re.compile(r"\w+(?:\.?\w+)*")
+
+
+def quote(value: str) -> str:
+    """A value as a Typesense filter reads it whole (backquoted; a backquote inside is dropped)."""
+    return "`" + value.replace("`", "") + "`"
+
+
+class Plan:
+    """A parsed query as Typesense parameters: q, query_by, prefix, and filters from field syntax."""
+
+    def __init__(self, parsed: ParsedQuery, sources: list[str]) -> None:
+        self.sources = sources
+        self.notices: list[str] = []
+        self.filters: list[str] = []
+        self.impossible = False
+        self.tokens: list[str] = []  # plain words and "phrases" (with quotes)
+        self.excluded: list[str] = []
+        self.prefix: str | None = None
+        self.fields: set[str] = set()
+        self.words: list[str] = []  # the words to mark in snippets
+        self.or_warned = False
+        for child in parsed.tree.children:
+            self._node(child, negated=False)
+        self.positives = len(self.tokens) + (1 if self.prefix else 0)
+        self.relaxable = self.positives >= 2
+        parts = self.tokens + ([self.prefix] if self.prefix else []) + self.excluded
+        self.q = " ".join(parts) if (self.tokens or self.prefix) else "*"
+        if self.excluded and not (self.tokens or self.prefix):
+            # Typesense has no "everything except -word" query; city:/source:/year: exclusions still filter.
+            self.notices.append("A query of only excluded words is not supported on Typesense: the exclusions were ignored.")
+        text_fields = self.fields or {"title", "body"}
+        # Unfielded words also find reporters by name, as on Whoosh (bylines are moved out of the body).
+        self.query_by = [f for f in ("title", "body") if f in text_fields] + (["cities", "author"] if not self.fields else [])
+
+    def params(self, relax: bool) -> dict[str, Any]:
+        """The search parameters; relax lets Typesense drop words when no article has them all."""
+        weights = {"title": TITLE_WEIGHT, "body": 1, "cities": 1, "author": 1}
+        return {
+            "q": self.q,
+            "query_by": ",".join(self.query_by),
+            "query_by_weights": ",".join(str(weights[f]) for f in self.query_by),
+            "prefix": ",".join("true" if self.prefix else "false" for _ in self.query_by),
+            "drop_tokens_threshold": RELAX_THRESHOLD if relax else 0,
+            "typo_tokens_threshold": 1,
+            "num_typos": 2,
+        }
+
+    def highlight_words(self) -> frozenset[str]:
+        """The query's words, lower case, to mark in titles and snippets."""
+        return frozenset(w.lower() for w in self.words)
+
+    def _node(self, node: Any, negated: bool) -> None:
+        if isinstance(node, Not):
+            self._node(node.child, not negated)
+        elif isinstance(node, Group):
+            if node.op == "or" and not negated:
+                if self._or_filter(node):
+                    return
+                if not self.or_warned:
+                    self.notices.append("OR is not supported on the Typesense backend: the words were searched "
+                                        "together, and dropped when no article has them all.")
+                    self.or_warned = True
+            for child in node.children:
+                self._node(child, negated)
+        elif node.field in ("city", "source", "year"):
+            self._keyword(node.field, node.text, negated)
+        else:
+            self._text(node, negated)
+
+    def _or_filter(self, group: Group) -> bool:
+        leaves = [c for c in group.children if isinstance(c, (Word, Phrase))]
+        fields = {c.field for c in leaves}
+        if not leaves or len(leaves) != len(group.children) or len(fields) != 1:
+            return False
+        [name] = fields
+        if name not in ("city", "source", "year"):
+            return False
+        parts = [value for leaf in leaves if (value := self._value(name, leaf.text)) is not None]
+        if not parts:
+            self.impossible = True
+            return True
+        field = {"city": "cities", "source": "source", "year": "year"}[name]
+        self.filters.append(f"{field}:=[{','.join(parts)}]")
+        return True
+
+    def _value(self, name: str, text: str) -> str | None:
+        if name == "city":
+            city = canonical_city(text)
+            if city is None:
+                self.notices.append(f"Unknown city '{text}': try a Shanxi city such as Taiyuan or 太原.")
+                return None
+            return quote(city)
+        if name == "year":
+            value = text.strip()
+            return value if value.isdigit() and len(value) <= 4 else None
+        label = normalise_source(text) or text
+        exact = [s for s in self.sources if fold(s) == fold(label)]
+        partial = exact or [s for s in self.sources if fold(text) in fold(s)]
+        if not partial:
+            self.notices.append(f"No articles from source '{text}'.")
+            return None
+        return ",".join(quote(s) for s in partial)
+
+    def _keyword(self, name: str, text: str, negated: bool) -> None:
+        value = self._value(name, text)
+        field = {"city": "cities", "source": "source", "year": "year"}[name]
+        if value is None:
+            if not negated:
+                self.impossible = True
+            return
+        self.filters.append(f"{field}:{'!=' if negated else '='}[{value}]")
+
+    def _text(self, node: Word | Phrase, negated: bool) -> None:
+        if node.field in ("title", "body"):
+            self.fields.add(node.field)
+        words = TOKEN.findall(node.text)
+        if not words:
+            return
+        if negated:
+            self.excluded.extend(f"-{w}" for w in words) if isinstance(node, Word) else self.excluded.append(f'-"{node.text}"')
+            return
+        if isinstance(node, Phrase):
+            self.tokens.append('"' + " ".join(words) + '"')
+            self.words.extend(words)
+            return
+        if node.prefix:
+            if self.prefix is None:
+                self.prefix = words[0]
+                self.words.append(words[0])
+                return
+            self.notices.append(f"Only one word* per query on Typesense: '{node.text}*' was searched as a whole word.")
+        for w in words:
+            city = canonical_city(w, divisions=False) if node.field is None else None
+            self.tokens.append(city if city else w)  # 太原, Lvliang -> the city's canonical name
+            self.words.append(city if city else w)
+            if city:
+                self.words.append(w)
+
+
+def date_filters(req: SearchRequest) -> list[str]:
+    """The date range as Typesense filters on day numbers."""
+    out = []
+    if req.date_from:
+        out.append(f"date:>={(req.date_from - EPOCH).days}")
+    if req.date_to:
+        out.append(f"date:<={(req.date_to - EPOCH).days}")
+    return out
+
+
+def sort_by(sort: str, cities: tuple[str, ...] | None = None) -> str:
+    """The sort_by of a request: the cities' centrality for a city searched alone, else the date or the text match."""
+    if cities:
+        # Typesense sorts by at most three fields and cannot sum two: with two cities the first
+        # one's centrality decides, the second's breaks ties (Whoosh sums them).
+        return ",".join(f"{centrality_field(c)}:desc" for c in cities[:2]) + ",sort_newest:asc"
+    if sort == "newest":
+        return "sort_newest:asc,seq:asc"
+    if sort == "oldest":
+        return "sort_oldest:asc,seq:asc"
+    return "_text_match:desc,seq:asc"

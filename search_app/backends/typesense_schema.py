@@ -1,0 +1,85 @@
+"""The Typesense collection: its fields, and the mapping between Article records and its documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..contract import EPOCH, date_sort_keys
+from ..gazetteer import cities, city_names, fold
+from ..models import Article
+from ..sources import UNKNOWN_SOURCE, known_source
+
+
+def collection_fields() -> list[dict[str, Any]]:
+    """The collection schema: text fields, facets, sort keys, stored metadata."""
+    return [
+        {"name": "title", "type": "string"},
+        {"name": "body", "type": "string"},
+        {"name": "cities", "type": "string[]", "facet": True},
+        {"name": "source", "type": "string", "facet": True, "optional": True},
+        {"name": "year", "type": "int32", "facet": True, "optional": True},
+        {"name": "date", "type": "int64", "optional": True},  # days since 0001-01-01
+        {"name": "sort_newest", "type": "int64"},  # undated articles after every dated one
+        {"name": "sort_oldest", "type": "int64"},
+        {"name": "seq", "type": "int64"},  # ingestion order: ties break as in the Whoosh index
+        {"name": "author", "type": "string", "optional": True},
+        {"name": "path", "type": "string", "index": False, "optional": True},
+        {"name": "content_hash", "type": "string", "index": False, "optional": True},
+        # How central each city is to the article (0 when not named): orders a search for a city alone.
+        *({"name": centrality_field(name), "type": "int32"} for name in city_names()),
+    ]
+
+
+def centrality_field(city: str) -> str:
+    """The sort field holding how central a city is to each article ("centrality_taiyuan")."""
+    return "centrality_" + "".join(ch for ch in fold(city) if ch.isalnum())
+
+
+def to_document(article: Article, seq: int = 0) -> dict[str, Any]:
+    """The Typesense document for an article."""
+    doc: dict[str, Any] = {
+        "id": article.id,
+        "title": article.title,
+        "body": article.body,
+        "cities": list(article.cities),
+        "seq": seq,
+        "path": article.path,
+        "content_hash": article.content_hash,
+    }
+    # Filed under one "Unknown source" value, as on Whoosh, so the source facet adds up to the total.
+    doc["source"] = article.source or UNKNOWN_SOURCE
+    if article.author:
+        doc["author"] = article.author
+    doc.update(date_sort_keys(article.date))
+    if article.date:
+        doc.update(date=(article.date - EPOCH).days, year=article.date.year)
+    weights = article.city_weights()
+    doc.update({centrality_field(name): weights.get(name, 0) for name in city_names()})
+    return doc
+
+
+def from_document(doc: dict[str, Any]) -> Article:
+    """The Article record of a stored document."""
+    days = doc.get("date")
+    return Article(
+        id=doc["id"],
+        path=doc.get("path", ""),
+        title=doc.get("title", ""),
+        body=doc.get("body", ""),
+        date=EPOCH + dt.timedelta(days=int(days)) if days is not None else None,
+        source=known_source(doc.get("source")),
+        author=doc.get("author"),
+        cities=tuple(doc.get("cities") or ()),
+        content_hash=doc.get("content_hash", ""),
+        centrality=tuple(int(doc.get(centrality_field(c)) or 1) for c in doc.get("cities") or ()),
+    )
+
+
+def synonym_sets() -> dict[str, list[str]]:
+    """Multi-way synonyms per city: its name, its Chinese name and its spellings."""
+    out: dict[str, list[str]] = {}
+    for city in cities():
+        words = {fold(city.name), city.zh, *(fold(v) for v in city.variants if " " not in v)}
+        out["city-" + fold(city.name).replace(" ", "-")] = sorted(w for w in words if w)
+    return out
