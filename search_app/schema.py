@@ -29,7 +29,7 @@ TOKEN_PATTERN = r"\w+(?:\.?\w+)*"
 # Han characters (CJK ideographs and their extensions in the Basic Multilingual Plane).
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_OR_OTHER = re.compile(f"[{HAN}]|[^{HAN}]+")
-_HAN = re.compile(f"[{HAN}]")
+HAN_CHARACTER = re.compile(f"[{HAN}]")  # one Han character (the snippets and completions use it too)
 
 
 class HanCharacters(Filter):
@@ -47,13 +47,14 @@ class HanCharacters(Filter):
         last_han = False
         for t in tokens:
             text = t.text
-            pieces = [(0, text)] if not _HAN.search(text) else [(m.start(), m.group()) for m in _HAN_OR_OTHER.finditer(text)]
+            han_text = HAN_CHARACTER.search(text) is not None
+            pieces = [(m.start(), m.group()) for m in _HAN_OR_OTHER.finditer(text)] if han_text else [(0, text)]
             start = t.startchar if t.chars else 0
             first = True  # the first piece of a token follows a break in the text
             for offset, piece in pieces:
-                if len(piece) < 2 and not _HAN.match(piece):  # "x", or the "s" of "China's"
+                if len(piece) < 2 and not HAN_CHARACTER.match(piece):  # "x", or the "s" of "China's"
                     continue
-                han = _HAN.match(piece) is not None
+                han = HAN_CHARACTER.match(piece) is not None
                 t.text = piece
                 if t.positions:
                     step = 2 if first and han and last_han else 1  # Chinese on both sides of a break

@@ -13,7 +13,7 @@ from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS
 
 from .gazetteer import by_name
-from .schema import HAN, TOKEN_PATTERN, stem, text_analyzer
+from .schema import HAN_CHARACTER, TOKEN_PATTERN, stem, text_analyzer
 
 FRAGMENT_CHARS = 220
 MAX_FRAGMENTS = 2
@@ -64,7 +64,6 @@ def query_terms(q: wq.Query | None, fieldnames: Iterable[str] = ("title", "body"
 
 _WORD = re.compile(TOKEN_PATTERN)
 _STOP = STOP_WORDS
-_HAN = re.compile(f"[{HAN}]")
 
 
 def _joined_han(words: Iterable[str]) -> list[str]:
@@ -72,7 +71,7 @@ def _joined_han(words: Iterable[str]) -> list[str]:
     out: list[str] = []
     run = ""
     for word in words:
-        if len(word) == 1 and _HAN.match(word):
+        if len(word) == 1 and HAN_CHARACTER.match(word):
             run += word
             continue
         out += [run, word] if run else [word]
@@ -103,11 +102,11 @@ def find_matches(text: str, terms: frozenset[str]) -> list[Match]:
     if not terms or not text:
         return []
     prefixes = tuple({t[: max(1, min(4, len(t) - 1))] for t in terms})
-    han = [t for t in terms if _HAN.match(t)]
+    han = [t for t in terms if HAN_CHARACTER.match(t)]
     found = []
     for m in _WORD.finditer(text):
         word = m.group(0).lower()
-        if han and _HAN.search(word):  # Chinese: the typed string wherever it stands inside a run
+        if han and HAN_CHARACTER.search(word):  # Chinese: the typed string wherever it stands inside a run
             found.extend(_han_matches(word, m.start(), han))
             continue
         if len(word) < 2 or not word.startswith(prefixes) or word in _STOP:

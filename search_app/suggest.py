@@ -25,7 +25,7 @@ from whoosh.analysis import STOP_WORDS
 from .gazetteer import cities, city_names, fold
 from .models import SearchRequest
 from .query import Group, Node, Not, Phrase, Word, parse
-from .schema import HAN
+from .schema import HAN_CHARACTER
 
 if TYPE_CHECKING:
     from .backends.base import SearchBackend
@@ -273,16 +273,12 @@ def _values(backend: SearchBackend, word: LastWord) -> list[str]:
     if word.field is None and not word.negated:
         # A city before the common words sharing its first letters ("Dat": Datong, then date, data), and
         # in Chinese when typed in Chinese (太 -> 太原): the archive is about them.
-        places = [p for p in city_completions(word.prefix) if p in city_names() or _has_han(p)]
-        words = places + [w for w in words if fold(w) not in {fold(p) for p in places}]
+        places = [p for p in city_completions(word.prefix) if p in city_names() or HAN_CHARACTER.search(p)]
+        offered = {fold(p) for p in places}
+        words = places + [w for w in words if fold(w) not in offered]
     return words[:MAX_COMPLETIONS]
 
 
-_HAN = re.compile(f"[{HAN}]")
-
-
-def _has_han(text: str) -> bool:
-    return _HAN.search(text) is not None
 
 
 def _quoted(value: str) -> str:
