@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from search_app import webpage  # noqa: E402
+from search_app.ingest import webpage  # noqa: E402
 
 TRUTH = Path(__file__).with_name("extraction_truth.json")
 DEFAULT_PAGES = REPO.parent / "shared" / "corpora" / "news-pages"

@@ -28,7 +28,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.queries import QUERIES, Query  # noqa: E402
-from search_app.ingest import ingest  # noqa: E402
+from search_app.ingest.records import ingest  # noqa: E402
 from search_app.models import Article  # noqa: E402
 
 TITLE_WEIGHT, BODY_WEIGHT = 3.0, 1.0

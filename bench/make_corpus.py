@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from search_app.gazetteer import find_cities  # noqa: E402
+from search_app.ingest.gazetteer import find_cities  # noqa: E402
 
 GENERATOR_VERSION = 2
 CITATION = ("Reuters-21578, Distribution 1.0 (David D. Lewis, "

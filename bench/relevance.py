@@ -42,9 +42,10 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from search_app import plan, ranking  # noqa: E402
-from search_app.backends.whoosh import WhooshBackend  # noqa: E402
+from search_app.backends.whoosh import ranking  # noqa: E402
+from search_app.backends.whoosh.backend import WhooshBackend  # noqa: E402
 from search_app.models import SearchRequest  # noqa: E402
+from search_app.query import plan  # noqa: E402
 
 DEPTH = 100  # results asked of every system (MAP@100; the largest page the API serves)
 ROUNDS = 20_000

@@ -170,7 +170,7 @@ def markdown(report: dict[str, Any]) -> str:
         ratio = f"{row['ratio']:.2f}x" if row["ratio"] is not None else "—"
         lines.append(f"| {row['metric']} | {fmt(row['backend'])} | {fmt(row['fts5'])} | {ratio} |")
     status = report["results"][backend].get("status")
-    notes = ["FTS5 build time includes parsing the files with `search_app.ingest` "
+    notes = ["FTS5 build time includes parsing the files with `search_app.ingest.records` "
              f"({fmt(lookup(report['results']['fts5'], 'parse_s'))} s of it); its peak memory is that of the whole "
              "reference process (build and queries). Ratio = backend / FTS5.",
              "Data: Reuters-21578, Distribution 1.0 (research use only), see bench/README.md."]

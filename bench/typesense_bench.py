@@ -89,7 +89,7 @@ def _dir_bytes(paths: list[Path]) -> int:
 def measure_typesense(seeds: Path, work: Path, queries: Sequence[Any], rounds: int) -> dict[str, Any]:
     """Start a 3-node cluster, build, update 10 articles, query through the backend and over HTTP."""
     from bench.typesense_cluster import TypesenseCluster, find_server_binary
-    from search_app.backends.typesense import TypesenseBackend
+    from search_app.backends.typesense.backend import TypesenseBackend
 
     binary = find_server_binary()
     if binary is None:

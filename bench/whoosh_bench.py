@@ -28,7 +28,7 @@ CLI = Path(sys.executable).with_name("search-app")
 _DRIVER = r"""
 import json, resource, sys, time
 from pathlib import Path
-from search_app.indexer import build, update
+from search_app.backends.whoosh.indexer import build, update
 seeds, index, action, procs = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 t = time.perf_counter()
 report = build(seeds, index, procs=procs) if action == "build" else update(seeds, index)
@@ -43,8 +43,8 @@ _QUERY_DRIVER = r"""
 import datetime as dt, json, resource, sys, time
 from pathlib import Path
 from search_app.models import SearchRequest
-from search_app.reader import IndexHandle
-from search_app.search import search
+from search_app.backends.whoosh.reader import IndexHandle
+from search_app.backends.whoosh.search import search
 index, rounds = Path(sys.argv[1]), int(sys.argv[2])
 queries = json.loads(sys.stdin.read())
 misspelled = ["wheet", "inflasion", "bundesbnk", "copperr", "Taiyaun", "dividned", "unemploymnt", "soybeens"]

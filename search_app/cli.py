@@ -16,14 +16,15 @@ from typing import Any
 
 import click
 
-from . import export
-from .backends import NAMES as BACKENDS
-from .backends import SearchBackend, open_backend
-from .config import Settings, settings_from_env
-from .contract import validate
-from .errors import SearchAppError
-from .ingest import IdReplaced, check_seeds, inspect_paths
-from .models import SORTS, BuildReport, SearchRequest
+from search_app import export
+from search_app.backends import NAMES as BACKENDS
+from search_app.backends import SearchBackend, open_backend
+from search_app.config import Settings, settings_from_env
+from search_app.errors import SearchAppError
+from search_app.ingest.files import check_seeds
+from search_app.ingest.records import IdReplaced, inspect_paths
+from search_app.models import SORTS, BuildReport, SearchRequest
+from search_app.query.contract import validate
 
 
 def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -313,7 +314,7 @@ def search_command(ctx: click.Context, query: tuple[str, ...], cities: tuple[str
 
 def _export(ctx: click.Context, request: SearchRequest, fmt: str, every: bool, base_url: str) -> None:
     """Rows of the search as CSV or JSON Lines on stdout: this page's, or with --all every match's."""
-    from .web.page import article_url  # the links the web page gives
+    from search_app.web.page import article_url  # the links the web page gives
 
     request, _notices = validate(request)
     link = lambda article_id: base_url.rstrip("/") + article_url(article_id, request)  # noqa: E731
@@ -348,13 +349,13 @@ def _check_port_free(host: str, port: int) -> None:
 @_fail_cleanly
 def serve(ctx: click.Context, host: str, port: int, workers: int | None, threads: int, dev: bool) -> None:
     """Serve the search page and the JSON API (gunicorn: worker processes with threads)."""
-    from .web.app import create_app
+    from search_app.web.app import create_app
 
     settings = _settings(ctx)
     if dev:
         create_app({"SETTINGS": settings}).run(host=host, port=port, debug=True, use_reloader=True)
         return
-    from .web.server import serve as serve_production
+    from search_app.web.server import serve as serve_production
 
     workers = workers or max(1, min(4, os.cpu_count() or 1))
     _check_port_free(host, port)

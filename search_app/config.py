@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .errors import ConfigError
+from search_app.errors import ConfigError
 
 ENV_PREFIX = "SEARCH_APP_"
 

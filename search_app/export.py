@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from .backends.base import SearchBackend
-from .errors import BadRequest
-from .models import MAX_PER_PAGE, SearchRequest
+from search_app.errors import BadRequest
+from search_app.models import MAX_PER_PAGE, SearchRequest
+from search_app.query.engine import SearchBackend
 
 FORMATS = ("csv", "jsonl")
 LIMIT = 10_000  # rows at most: a spreadsheet's worth, and a bounded cost per request

@@ -46,7 +46,7 @@ def runner() -> CliRunner:
 @pytest.fixture(scope="session")
 def built_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seeds built once into a temporary index folder (treat as read-only)."""
-    from search_app.indexer import build
+    from search_app.backends.whoosh.indexer import build
 
     index_dir = tmp_path_factory.mktemp("index")
     build(SEEDS, index_dir)
@@ -56,7 +56,7 @@ def built_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture()
 def handle(built_index: Path):
     """An IndexHandle on the shared seed index, closed after the test."""
-    from search_app.reader import IndexHandle
+    from search_app.backends.whoosh.reader import IndexHandle
 
     h = IndexHandle(built_index)
     yield h
@@ -66,7 +66,7 @@ def handle(built_index: Path):
 @pytest.fixture()
 def fresh_index(tmp_path: Path, seeds_copy: Path) -> Path:
     """A private index built from a private copy of the seeds (safe to modify both)."""
-    from search_app.indexer import build
+    from search_app.backends.whoosh.indexer import build
 
     index_dir = tmp_path / "index"
     build(seeds_copy, index_dir)
@@ -125,7 +125,7 @@ def ts_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def seed_articles() -> list[Any]:
     """The seeds' records as the ingester makes them."""
-    from search_app.ingest import ingest
+    from search_app.ingest.records import ingest
 
     return list(ingest(SEEDS).articles)
 
@@ -133,7 +133,7 @@ def seed_articles() -> list[Any]:
 @pytest.fixture(scope="session")
 def ts_backend(ts_cluster: Any) -> Iterator[Any]:
     """A TypesenseBackend on the cluster, the seeds built (through the backend interface) behind the alias."""
-    from search_app.backends.typesense import TypesenseBackend
+    from search_app.backends.typesense.backend import TypesenseBackend
 
     backend = TypesenseBackend(ts_cluster.client_nodes(), TYPESENSE_API_KEY, num_retries=5, retry_interval_seconds=0.3)
     backend.build(SEEDS)
@@ -144,7 +144,7 @@ def ts_backend(ts_cluster: Any) -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def whoosh_backend(built_index: Path) -> Iterator[Any]:
     """A WhooshBackend on the shared seed index."""
-    from search_app.backends.whoosh import WhooshBackend
+    from search_app.backends.whoosh.backend import WhooshBackend
 
     backend = WhooshBackend(built_index)
     yield backend

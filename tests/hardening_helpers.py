@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from search_app.backends.whoosh.reader import IndexHandle
+from search_app.backends.whoosh.search import search
 from search_app.models import SearchRequest
-from search_app.reader import IndexHandle
-from search_app.search import search
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 from openapi_spec_validator import validate as validate_spec
 
+from search_app.backends.whoosh.indexer import build
 from search_app.config import Settings
-from search_app.indexer import build
 from search_app.web.app import create_app
 
 AIRPORT = ["003_b8c9e442042d1bdf", "004_860ced496ef7d71d"]

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from search_app import buildpool, indexer
-from search_app.indexer import build, update
+from search_app.backends.whoosh import buildpool, indexer
+from search_app.backends.whoosh.indexer import build, update
+from search_app.backends.whoosh.reader import IndexHandle
+from search_app.backends.whoosh.search import search
 from search_app.models import SearchRequest
-from search_app.reader import IndexHandle
-from search_app.search import search
 
 CITIES = ["Taiyuan", "Datong", "Changzhi", "Jincheng", "Linfen", "Yuncheng", "Jinzhong", "Yangquan"]
 

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 from seed_facts import CITIES, DATES, IDS_TXT, SOURCES
 
+from search_app.backends.whoosh.indexer import current_generation, write_lock
 from search_app.cli import main
-from search_app.indexer import current_generation, write_lock
 
 A1 = "001_0b108123ccd7e2b3"
 A0 = "000_5ca391961da276a5"

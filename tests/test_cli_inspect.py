@@ -150,7 +150,7 @@ def test_inspect_elsewhere_judges_the_file_in_its_own_folder(cli: CliRunner, see
 
 def test_inspect_reads_by_the_build_rules(cli: CliRunner, tmp_path: Path) -> None:
     """Every path a user may type gives what the build gives for it: the same article or the same skip."""
-    from search_app.indexer import build
+    from search_app.backends.whoosh.indexer import build
 
     seeds, outside = tmp_path / "seeds", tmp_path / "outside"
     for rel in ("ok.txt", ".hidden/a.txt", "odd.json/a.txt", "sub/deep.txt"):

@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from search_app.backends.whoosh.indexer import build, index_stats, update
+from search_app.backends.whoosh.reader import IndexHandle
+from search_app.backends.whoosh.schema import from_stored
 from search_app.cli import main
-from search_app.dates import (
+from search_app.ingest.dates import (
     AS_WRITTEN,
     CONVENTION,
     DAY_FIRST,
@@ -21,9 +24,6 @@ from search_app.dates import (
     learn_conventions,
     read_date,
 )
-from search_app.indexer import build, index_stats, update
-from search_app.reader import IndexHandle
-from search_app.schema import from_stored
 
 
 def article(folder: Path, name: str, source: str, date: str, text: str = "") -> None:

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from search_app import export
+from search_app.backends.whoosh.indexer import build
 from search_app.cli import main
 from search_app.config import Settings
-from search_app.indexer import build
 from search_app.models import SearchRequest
 from search_app.web.app import create_app
 

@@ -9,8 +9,8 @@ import datetime as dt
 
 import pytest
 
-from search_app.dates import is_date_line
-from search_app.extract import Extracted, extract
+from search_app.ingest.dates import is_date_line
+from search_app.ingest.extract import Extracted, extract
 
 HEADLINE = "Taiyuan opens a new metro line"
 # "Sept 20" is a reported past event: it settles day/month order for the numeric dates below.

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from search_app.dates import parse_date, resolve_numeric
-from search_app.extract import Extracted, extract, is_chrome, normalise_text
-from search_app.gazetteer import HEADLINE, MAX_MENTIONS, canonical_city, city_label, city_names, find_cities, locate_cities
-from search_app.sources import known_outlet, normalise_source
+from search_app.ingest.dates import parse_date, resolve_numeric
+from search_app.ingest.extract import Extracted, extract, is_chrome, normalise_text
+from search_app.ingest.gazetteer import HEADLINE, MAX_MENTIONS, canonical_city, city_label, city_names, find_cities, locate_cities
+from search_app.ingest.sources import known_outlet, normalise_source
 
 # --- whole pages -------------------------------------------------------------------------
 

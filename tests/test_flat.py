@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from whoosh import index as whoosh_index
 
-from search_app import flat, indexer, postings
-from search_app.indexer import build, current_generation, update
+from search_app.backends.whoosh import flat, indexer, postings
+from search_app.backends.whoosh.indexer import build, current_generation, update
+from search_app.backends.whoosh.postings import read_positions, read_postings
+from search_app.backends.whoosh.reader import IndexHandle
+from search_app.backends.whoosh.search import search
 from search_app.models import SearchRequest
-from search_app.postings import read_positions, read_postings
-from search_app.reader import IndexHandle
-from search_app.search import search
 
 CITIES = ["Taiyuan", "Datong", "Changzhi", "Linfen"]
 WORDS = ["coal", "steel", "freight", "rail", "airport", "export", "prices", "output"]

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from hardening_helpers import article_text, copy_seeds, ids_for
 
-import search_app.indexer as indexer
-import search_app.ingest as ingest
-from search_app.indexer import build, update
-from search_app.ingest import DEFAULT_MAX_BYTES
+import search_app.backends.whoosh.indexer as indexer
+import search_app.ingest.files as ingest_files
+from search_app.backends.whoosh.indexer import build, update
+from search_app.ingest.files import DEFAULT_MAX_BYTES
 
 SECRET = "zanzibarquartz"
 IDS = ["000_5ca391961da276a5", "001_0b108123ccd7e2b3", "002_d26b102950b0f93f",
@@ -180,7 +180,7 @@ def test_file_grown_while_read_is_skipped(layout: dict[str, Path], monkeypatch: 
         name = os.readlink(f"/proc/self/fd/{file}") if isinstance(file, int) else str(file)
         return Growing(handle) if Path(name) == target else handle
 
-    monkeypatch.setattr(ingest, "open", opener, raising=False)
+    monkeypatch.setattr(ingest_files, "open", opener, raising=False)
     report = build(seeds, layout["index"])
     assert [(s.path, s.reason) for s in report.skipped] == [
         ("002_d26b102950b0f93f.txt", "file changed while being read; run the build again")]

@@ -19,13 +19,13 @@ from hardening_helpers import article_text, copy_seeds
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from search_app.backends.whoosh.indexer import build
+from search_app.backends.whoosh.reader import IndexHandle
+from search_app.backends.whoosh.search import search
 from search_app.config import Settings
-from search_app.contract import MAX_PAGE
 from search_app.errors import BadRequest
-from search_app.indexer import build
 from search_app.models import MAX_PER_PAGE, SORTS, SearchRequest
-from search_app.reader import IndexHandle
-from search_app.search import search
+from search_app.query.contract import MAX_PAGE
 from search_app.web.app import create_app
 
 HYPO = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -38,7 +38,7 @@ def openapi(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The document the running app serves (not the Python function behind it)."""
     from hardening_helpers import SEEDS
 
-    from search_app.indexer import build as build_index
+    from search_app.backends.whoosh.indexer import build as build_index
 
     index_dir = tmp_path_factory.mktemp("oaix")
     build_index(SEEDS, index_dir)

@@ -35,11 +35,11 @@ from hardening_helpers import (
 )
 from whoosh.filedb.filestore import FileStorage
 
+from search_app.backends.whoosh.indexer import build, update, write_lock
+from search_app.backends.whoosh.reader import IndexHandle
+from search_app.backends.whoosh.search import search
 from search_app.errors import BuildFailed, BuildLocked
-from search_app.indexer import build, update, write_lock
 from search_app.models import SearchRequest
-from search_app.reader import IndexHandle
-from search_app.search import search
 
 pytestmark = [pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc, uses fork and flock"),
               pytest.mark.slow]
@@ -237,8 +237,8 @@ def test_live_server_answers_every_search_while_build_and_update_run(tmp_path: P
 DRIVER = r"""
 import os, sys, time
 from pathlib import Path
-import search_app.buildpool as buildpool
-import search_app.indexer as indexer
+import search_app.backends.whoosh.buildpool as buildpool
+import search_app.backends.whoosh.indexer as indexer
 from whoosh.writing import SegmentWriter
 
 action, seeds, index_dir, point, flag, go, procs = sys.argv[1:8]

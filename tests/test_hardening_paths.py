@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from hardening_helpers import article_text, copy_seeds, running_server
 
+from search_app.backends.whoosh.indexer import build
 from search_app.config import Settings
-from search_app.indexer import build
 from search_app.web.app import create_app
 
 SECRET = "zanzibarquartz"  # only in a file beside the seeds folder and the index, never in them

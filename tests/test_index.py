@@ -17,15 +17,15 @@ from click.testing import CliRunner
 from hardening_helpers import alive_in_group, proc_table
 from seed_facts import CITIES, DATES, IDS, IDS_TXT, SOURCES
 
-import search_app.buildpool as buildpool
-import search_app.indexer as indexer
+import search_app.backends.whoosh.buildpool as buildpool
+import search_app.backends.whoosh.indexer as indexer
+from search_app.backends.whoosh.indexer import build, current_generation, index_stats, update, write_lock
+from search_app.backends.whoosh.reader import IndexHandle
+from search_app.backends.whoosh.schema import INDEX_FORMAT
+from search_app.backends.whoosh.search import search
 from search_app.cli import main
 from search_app.errors import BuildLocked, ConfigError, IndexCorrupt, IndexMissing, SeedsMissing
-from search_app.indexer import build, current_generation, index_stats, update, write_lock
 from search_app.models import SearchRequest
-from search_app.reader import IndexHandle
-from search_app.schema import INDEX_FORMAT
-from search_app.search import search
 
 CLI_BIN = Path(sys.executable).with_name("search-app")
 
@@ -170,14 +170,14 @@ def test_update_without_changes_keeps_the_generation(fresh_index: Path, seeds_co
 
 def test_update_trusts_stamps_and_still_sees_a_change_that_kept_size_and_mtime(
         tmp_path: Path, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from search_app import ingest
+    from search_app.ingest import changes, files
 
-    monkeypatch.setattr(ingest, "SETTLE_NS", 0)  # the test's files were all written a moment ago
+    monkeypatch.setattr(files, "SETTLE_NS", 0)  # the test's files were all written a moment ago
     index_dir = tmp_path / "index"
     build(seeds_copy, index_dir)
     reads: list[str] = []
-    real_read = indexer.read_file
-    monkeypatch.setattr(indexer, "read_file", lambda file, *a: reads.append(file.rel) or real_read(file, *a))
+    real_read = changes.read_file
+    monkeypatch.setattr(changes, "read_file", lambda file, *a: reads.append(file.rel) or real_read(file, *a))
     report = update(seeds_copy, index_dir)
     assert (report.unchanged, reads) == (5, [])  # nothing read: every stamp matched
 
@@ -194,7 +194,7 @@ def test_update_trusts_stamps_and_still_sees_a_change_that_kept_size_and_mtime(
 
 
 def test_a_file_changed_moments_ago_gets_no_stamp(seeds_copy: Path) -> None:
-    from search_app.ingest import discover, file_stamp
+    from search_app.ingest.files import discover, file_stamp
 
     [fresh] = [f for f in discover(seeds_copy)[0] if f.rel == "000_5ca391961da276a5.txt"]
     fresh.path.write_text(fresh.path.read_text("utf-8") + "\n", "utf-8")
@@ -531,9 +531,9 @@ def test_forked_worker_does_not_keep_the_lock(tmp_path: Path) -> None:
 
 
 def test_an_index_of_an_older_format_is_rebuilt_not_updated(fresh_index: Path, seeds_copy: Path, runner: Any) -> None:
+    from search_app.backends.whoosh.indexer import META
     from search_app.cli import main
     from search_app.errors import BuildFailed
-    from search_app.indexer import META
 
     live = current_generation(fresh_index)
     meta_path = fresh_index / live / META

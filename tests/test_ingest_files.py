@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from search_app.errors import SeedsMissing
-from search_app.ingest import IdReplaced, IngestResult, ingest
+from search_app.ingest.decoding import TRIED
+from search_app.ingest.records import IdReplaced, IngestResult, ingest
 from search_app.models import Skipped
-from search_app.textfile import TRIED
 
 ARTICLE = (
     "Taiyuan opens a new library\n\n"

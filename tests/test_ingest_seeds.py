@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from search_app.ingest import IngestResult, ingest
+from search_app.ingest.records import IngestResult, ingest
 from search_app.models import Article
 
 SEED_IDS = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from search_app.plan import is_description, searched_cities, topic_tree, topic_words, word_pairs
-from search_app.query import Word, parse
+from search_app.query.parser import Word, parse
+from search_app.query.plan import is_description, searched_cities, topic_tree, topic_words, word_pairs
 
 
 @pytest.mark.parametrize(

@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 from whoosh import query as wq
 
-from search_app.indexer import build
+from search_app.backends.whoosh.compile import Compiler
+from search_app.backends.whoosh.indexer import build
+from search_app.backends.whoosh.ranking import FIELD_B, FIELD_WEIGHT, K1, scorable_terms
+from search_app.backends.whoosh.reader import IndexHandle
+from search_app.backends.whoosh.search import search
 from search_app.models import SearchRequest
-from search_app.query import Compiler, analyse, parse
-from search_app.ranking import FIELD_B, FIELD_WEIGHT, K1, scorable_terms
-from search_app.reader import IndexHandle
-from search_app.search import search
+from search_app.query.analysis import analyse
+from search_app.query.parser import parse
 
 CITIES = ["Taiyuan", "Datong", "Changzhi", "Jincheng", "Linfen", "Yuncheng", "Jinzhong", "Yangquan"]
 WORDS = ["coal", "steel", "freight", "rail", "logistics", "airport", "export", "prices", "output", "zone"]

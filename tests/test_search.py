@@ -13,12 +13,12 @@ from seed_facts import A0, A1, A2, A3, A4, KEYS, RESULT_KEYS
 from seed_facts import CITIES as CITY_COUNTS
 from seed_facts import IDS as ALL
 
+from search_app.backends.whoosh.indexer import build
+from search_app.backends.whoosh.reader import IndexHandle
+from search_app.backends.whoosh.search import get_article, search
 from search_app.errors import BadRequest, NotFound
-from search_app.indexer import build
 from search_app.models import SearchRequest
-from search_app.query import Group, Word, parse
-from search_app.reader import IndexHandle
-from search_app.search import get_article, search
+from search_app.query.parser import Group, Word, parse
 
 
 def run(handle: IndexHandle, q: str = "", **kw: Any) -> dict[str, Any]:
@@ -514,8 +514,8 @@ def test_suggestion_keeps_a_field_prefix(handle: IndexHandle) -> None:
 @pytest.mark.parametrize("query", ["industries transfers", "cry flies hoping", "U.S. airport", "太原 logistics", "Party secretary's"])
 def test_fast_snippet_matching_equals_the_analyzer(seeds_dir: Path, query: str) -> None:
     """find_matches skips words that cannot stem to a term; it must find exactly what full analysis finds."""
-    from search_app.query import analyse
-    from search_app.snippets import _ANALYZER, Match, find_matches
+    from search_app.query.analysis import analyse
+    from search_app.query.snippets import _ANALYZER, Match, find_matches
 
     text = "\n".join(p.read_text("utf-8") for p in sorted(seeds_dir.glob("*.txt")))
     text += "\nHe cries; the cry flies, flies hoped, hoping. The U.S. airports. 太原市"
@@ -603,7 +603,7 @@ def test_chinese_words_do_not_run_across_punctuation(punctuated_handle: IndexHan
 
 @pytest.mark.parametrize("value", ["平遥", "平遥县", "Pingyao", "pingyao county"])
 def test_county_names_as_typed_map_to_their_city(value: str) -> None:
-    from search_app.gazetteer import canonical_city
+    from search_app.ingest.gazetteer import canonical_city
 
     assert canonical_city(value) == "Jinzhong"
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from search_app.extract import extract
+from search_app.ingest.extract import extract
+from search_app.ingest.sources import UNKNOWN_SOURCE, known_outlet, normalise_source
 from search_app.models import SearchRequest
-from search_app.sources import UNKNOWN_SOURCE, known_outlet, normalise_source
 
 
 @pytest.mark.parametrize(

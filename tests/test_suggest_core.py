@@ -1,4 +1,4 @@
-"""Search box completions in the core (search_app.suggest), without Flask: how the typed text is read,
+"""Search box completions in the core (search_app.query.suggest), without Flask: how the typed text is read,
 what each field completes from, which searches fill the titles; the Whoosh backend's field words and
 the Typesense implementation of them over a canned answer; the spelling vocabulary's completions.
 
@@ -19,13 +19,13 @@ import pytest
 from seed_facts import A0, A1, A2, A3, A4
 from whoosh.analysis import STOP_WORDS
 
-from search_app.backends import typesense_words
-from search_app.backends.base import SearchBackend
-from search_app.backends.whoosh import WhooshBackend
-from search_app.indexer import build
+from search_app.backends.typesense import completions as typesense_completions
+from search_app.backends.whoosh.backend import WhooshBackend
+from search_app.backends.whoosh.indexer import build
 from search_app.models import SearchRequest
-from search_app.schema import text_analyzer
-from search_app.suggest import (
+from search_app.query.analysis import text_analyzer
+from search_app.query.engine import SearchBackend
+from search_app.query.suggest import (
     COMMON_WORDS,
     NOT_COMPLETED,
     LastWord,
@@ -245,7 +245,7 @@ def test_completions_on_the_seed_index(whoosh: WhooshBackend) -> None:
 
 
 def test_the_core_needs_neither_flask_nor_click() -> None:
-    code = ("import sys, search_app.suggest, search_app.backends.whoosh, search_app.backends.typesense_words; "
+    code = ("import sys, search_app.query.suggest, search_app.backends.whoosh.backend, search_app.backends.typesense.completions; "
             "print(sorted(m for m in ('flask', 'click') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out == "[]\n"
@@ -267,14 +267,14 @@ class FakeTypesense:
 
 def test_typesense_field_words() -> None:
     fake = FakeTypesense([{"author": "Yuan Shenggao"}, {"author": "Yu Lei and Yuan Ye"}, {"author": "Lüliang Yuki"}])
-    assert typesense_words.complete_words(fake, "author", "Yu") == ["Yuan", "Yu", "Yuki"]  # type: ignore[arg-type]
+    assert typesense_completions.complete_words(fake, "author", "Yu") == ["Yuan", "Yu", "Yuki"]  # type: ignore[arg-type]
     assert fake.asked == [[{"q": "yu", "query_by": "author", "prefix": "true", "num_typos": 0, "per_page": 50,
                             "include_fields": "title,body,author", "highlight_fields": "none"}]]
-    assert typesense_words.complete_words(fake, "author", "lu") == ["Lüliang"]  # type: ignore[arg-type]
+    assert typesense_completions.complete_words(fake, "author", "lu") == ["Lüliang"]  # type: ignore[arg-type]
     fake.asked.clear()
-    assert typesense_words.complete_words(fake, "city", "yu") == []  # type: ignore[arg-type]
-    assert typesense_words.complete_words(fake, "title", "") == []  # type: ignore[arg-type]
-    assert typesense_words.complete_words(fake, "title", "a b") == []  # type: ignore[arg-type]
+    assert typesense_completions.complete_words(fake, "city", "yu") == []  # type: ignore[arg-type]
+    assert typesense_completions.complete_words(fake, "title", "") == []  # type: ignore[arg-type]
+    assert typesense_completions.complete_words(fake, "title", "a b") == []  # type: ignore[arg-type]
     assert fake.asked == []
 
 

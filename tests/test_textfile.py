@@ -1,4 +1,4 @@
-"""Article file bytes to text (search_app.textfile): the encodings news archives come in, and what is refused."""
+"""Article file bytes to text (search_app.ingest.decoding): the encodings news archives come in, and what is refused."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from search_app.ingest import ingest
-from search_app.textfile import TRIED, NotText, decode, decode_as
+from search_app.ingest.decoding import TRIED, NotText, decode, decode_as
+from search_app.ingest.records import ingest
 
 ENGLISH = (
     "Shanxi coal sells for \u00a3300 a tonne \u2014 a record\n\n"

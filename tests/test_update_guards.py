@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from search_app.backends.whoosh.indexer import current_generation, index_stats
 from search_app.cli import main
-from search_app.indexer import current_generation, index_stats
 
 ARTICLE = "Taiyuan report {n}\nSource: Shanxi Daily\nTime: 2021-05-{day:02d}\nThe city of Taiyuan opened library number {n}.\n"
 

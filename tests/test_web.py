@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from search_app.backends.whoosh.indexer import build
 from search_app.config import Settings
-from search_app.indexer import build
 from search_app.web.app import create_app
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

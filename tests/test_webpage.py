@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import extraction
 from search_app.cli import main
-from search_app.ingest import IngestResult, ingest
-from search_app.textfile import decode
+from search_app.ingest.decoding import decode
+from search_app.ingest.records import IngestResult, ingest
 
 HEADLINE = "Taiyuan opens a coal museum beside the Fen River"
 SITE = "Shanxi Evening Post"

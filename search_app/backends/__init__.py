@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..config import Settings
-from ..errors import BadRequest
-from .base import NAMES, SearchBackend
+from search_app.config import Settings
+from search_app.errors import BadRequest
+from search_app.query.engine import NAMES, SearchBackend
 
 __all__ = ["NAMES", "SearchBackend", "open_backend"]
 
@@ -12,12 +12,12 @@ __all__ = ["NAMES", "SearchBackend", "open_backend"]
 def open_backend(settings: Settings) -> SearchBackend:
     """The backend the settings choose, ready to search (the caller closes it)."""
     if settings.backend == "whoosh":
-        from .whoosh import WhooshBackend
+        from search_app.backends.whoosh.backend import WhooshBackend
 
         return WhooshBackend(settings.index, time_limit=settings.search_time_limit, max_bytes=settings.max_file_bytes)
     if settings.backend == "typesense":
         try:
-            from .typesense import TypesenseBackend
+            from search_app.backends.typesense.backend import TypesenseBackend
         except ImportError as exc:  # the client is an optional extra
             raise BadRequest(f"The Typesense backend needs its client ({exc}): pip install 'search-app[typesense]'.") from None
         return TypesenseBackend(settings.typesense_nodes, settings.typesense_api_key, alias=settings.typesense_alias,

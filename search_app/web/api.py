@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request, stream_with_context
 
-from .. import export
-from ..contract import validate
-from ..suggest import completions
-from .errors import error_response
-from .openapi import openapi_document
-from .page import article_url, build_page
-from .params import parse_search_args
-from .views import backend
+from search_app import export
+from search_app.query.contract import validate
+from search_app.query.suggest import completions
+from search_app.web.errors import error_response
+from search_app.web.openapi import openapi_document
+from search_app.web.page import article_url, build_page
+from search_app.web.params import parse_search_args
+from search_app.web.views import backend
 
 bp = Blueprint("api", __name__)
 

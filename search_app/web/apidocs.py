@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .openapi import openapi_document
+from search_app.web.openapi import openapi_document
 
 # One example request per endpoint; "{id}" is filled with a real article id of this archive.
 EXAMPLES = {

@@ -9,13 +9,13 @@ from typing import Any
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
-from ..backends import open_backend
-from ..config import Settings, settings_from_env
-from ..errors import SearchAppError
-from ..gazetteer import city_label
-from .api import bp as api_bp
-from .errors import app_error, http_error, unexpected
-from .views import bp as views_bp
+from search_app.backends import open_backend
+from search_app.config import Settings, settings_from_env
+from search_app.errors import SearchAppError
+from search_app.ingest.gazetteer import city_label
+from search_app.web.api import bp as api_bp
+from search_app.web.errors import app_error, http_error, unexpected
+from search_app.web.views import bp as views_bp
 
 EXTENSION = "search_app"
 SECURITY_HEADERS = {

@@ -11,7 +11,7 @@ import logging
 from flask import Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import SearchAppError
+from search_app.errors import SearchAppError
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..contract import MAX_PAGE
-from ..models import DEFAULT_PER_PAGE, MAX_PER_PAGE, ORDERS, SORTS
+from search_app.models import DEFAULT_PER_PAGE, MAX_PER_PAGE, ORDERS, SORTS
+from search_app.query.contract import MAX_PAGE
 
 NULLABLE_STRING = {"type": ["string", "null"]}
 DATE_OR_NULL = {"type": ["string", "null"], "format": "date"}

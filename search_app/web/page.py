@@ -6,15 +6,15 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ..backends import SearchBackend
-from ..contract import validate
-from ..export import FORMATS
-from ..export import LIMIT as EXPORT_LIMIT
-from ..gazetteer import canonical_city, city_label
-from ..models import DEFAULT_PER_PAGE, SearchRequest
-from ..sources import normalise_source
-from .params import echo, has_filters, to_args, toggled, url
-from .timeline import build_timeline
+from search_app.backends import SearchBackend
+from search_app.export import FORMATS
+from search_app.export import LIMIT as EXPORT_LIMIT
+from search_app.ingest.gazetteer import canonical_city, city_label
+from search_app.ingest.sources import normalise_source
+from search_app.models import DEFAULT_PER_PAGE, SearchRequest
+from search_app.query.contract import validate
+from search_app.web.params import echo, has_filters, to_args, toggled, url
+from search_app.web.timeline import build_timeline
 
 PAGE_WINDOW = 2  # page links shown either side of the current one
 

@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
-from ..contract import MAX_PAGE
-from ..errors import BadRequest
-from ..models import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS, SearchRequest
+from search_app.errors import BadRequest
+from search_app.models import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS, SearchRequest
+from search_app.query.contract import MAX_PAGE
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR = re.compile(r"\d{4}")

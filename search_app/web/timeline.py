@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ..models import MAX_PER_PAGE, SearchRequest
-from .params import url
+from search_app.models import MAX_PER_PAGE, SearchRequest
+from search_app.web.params import url
 
 WIDTH = 600
 HEIGHT = 140

@@ -8,11 +8,11 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from ..backends import SearchBackend
-from ..models import DEFAULT_PER_PAGE, SearchRequest
-from .apidocs import build_docs
-from .page import article_url, build_page, results_url
-from .params import parse_search_args, parse_search_state, url
+from search_app.backends import SearchBackend
+from search_app.models import DEFAULT_PER_PAGE, SearchRequest
+from search_app.web.apidocs import build_docs
+from search_app.web.page import article_url, build_page, results_url
+from search_app.web.params import parse_search_args, parse_search_state, url
 
 bp = Blueprint("views", __name__)
 FEED_ENTRIES = 20

@@ -93,7 +93,7 @@ def browser_seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def browser_index(browser_seeds: Path) -> Path:
-    from search_app.indexer import build
+    from search_app.backends.whoosh.indexer import build
 
     index_dir = browser_seeds.parent / "index"
     report = build(browser_seeds, index_dir)

@@ -15,7 +15,7 @@ from seed_facts import A0, A1, A2, A3, A4, KEYS, RESULT_KEYS
 
 from search_app.errors import BadRequest, NotFound
 from search_app.models import SearchRequest
-from search_app.suggest import completions
+from search_app.query.suggest import completions
 
 # case id -> the request; the answer compared is (ids in order, total, relaxed).
 CASES: dict[str, SearchRequest] = {

@@ -1,7 +1,7 @@
 """Issue 8: the search core's behaviours on a real three-node Typesense cluster (seed data).
 
 Differences from the Whoosh backend that the engine imposes are asserted as such (see the
-module docstring of search_app/backends/typesense.py), never skipped silently.
+module docstring of search_app/backends/typesense/backend.py), never skipped silently.
 """
 
 from __future__ import annotations
@@ -245,7 +245,7 @@ def test_stats_and_health(ts_backend: Any) -> None:
 
 def test_unreachable_cluster_is_a_clear_error() -> None:
     from bench.typesense_cluster import free_ports
-    from search_app.backends.typesense import TypesenseBackend, TypesenseUnavailable
+    from search_app.backends.typesense.backend import TypesenseBackend, TypesenseUnavailable
 
     backend = TypesenseBackend([f"http://127.0.0.1:{p}" for p in free_ports(2)], "k", num_retries=1,
                                retry_interval_seconds=0.05, connection_timeout_seconds=0.5)

@@ -22,7 +22,7 @@ def airport_ids(backend: Any) -> list[str]:
 
 
 def test_leader_lost_searches_keep_answering_and_writes_resume(ts_cluster: Any, ts_backend: Any, seed_articles: list[Any]) -> None:
-    from search_app.backends.typesense import TypesenseBackend
+    from search_app.backends.typesense.backend import TypesenseBackend
 
     backend = TypesenseBackend(ts_cluster.client_nodes(), ts_cluster.api_key, num_retries=6,
                                retry_interval_seconds=0.5, connection_timeout_seconds=1.0)

@@ -13,9 +13,9 @@ from typing import Any
 
 from whoosh import query as wq
 
-from .blocks import blocks, leaf_postings
-from .flat import FIELDS as FLAT_FIELDS
-from .flat import FlatPostings
+from search_app.backends.whoosh.blocks import blocks, leaf_postings
+from search_app.backends.whoosh.flat import FIELDS as FLAT_FIELDS
+from search_app.backends.whoosh.flat import FlatPostings
 
 Postings = tuple[list[int], list[float]]
 

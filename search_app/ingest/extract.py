@@ -11,8 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .dates import DATE_ONLY, DateReading, is_date_line, read_date
-from .sources import is_domain, known_outlet, normalise_source
+from search_app.ingest.dates import DATE_ONLY, DateReading, is_date_line, read_date
+from search_app.ingest.sources import is_domain, known_outlet, normalise_source
 
 # Spaces news sites paste in: NBSP, en/em/thin spaces, ideographic space.
 _SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t]+")

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 
-from .gazetteer import canonical_city
-from .query import Group, Node, Not, ParsedQuery, Phrase, Word, analyse, is_restriction
+from search_app.ingest.gazetteer import canonical_city
+from search_app.query.analysis import analyse
+from search_app.query.parser import Group, Node, Not, ParsedQuery, Phrase, Word, is_restriction
 
 # From this many topic words on (a repeated word counted each time), a query reads as a description
 # rather than keywords: about nine in ten typed searches have at most four words, while written

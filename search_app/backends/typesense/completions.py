@@ -1,6 +1,6 @@
 """Word completions on Typesense: TypesenseBackend.complete and complete_words.
 
-Kept apart from typesense.py so the search box's needs stay in one small place; it asks the
+Kept apart from backend.py so the search box's needs stay in one small place; it asks the
 cluster through the backend's own multi-search. Typesense holds no vocabulary: the words are
 counted in the first articles that have one starting with the prefix, and shown as those
 articles write them (suggest.cased_forms, the rule the Whoosh index's vocabulary uses).
@@ -12,12 +12,12 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from ..gazetteer import fold
-from ..schema import TOKEN_PATTERN
-from ..suggest import cased_forms, display_forms
+from search_app.ingest.gazetteer import fold
+from search_app.query.analysis import TOKEN_PATTERN
+from search_app.query.suggest import cased_forms, display_forms
 
 if TYPE_CHECKING:
-    from .typesense import TypesenseBackend
+    from search_app.backends.typesense.backend import TypesenseBackend
 
 WORD_FIELDS = ("title", "body", "author")
 HITS = 50  # articles whose words are counted

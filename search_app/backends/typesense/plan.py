@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..contract import EPOCH
-from ..gazetteer import canonical_city, fold
-from ..models import SearchRequest
-from ..query import Group, Not, ParsedQuery, Phrase, Word
-from ..sources import normalise_source
-from .typesense_schema import centrality_field
+from search_app.backends.typesense.schema import centrality_field
+from search_app.ingest.gazetteer import canonical_city, fold
+from search_app.ingest.sources import normalise_source
+from search_app.models import SearchRequest
+from search_app.query.contract import EPOCH
+from search_app.query.parser import Group, Not, ParsedQuery, Phrase, Word
 
 TITLE_WEIGHT = 3
 RELAX_THRESHOLD = 100_000  # drop words until this many articles match (i.e. as far as it goes)

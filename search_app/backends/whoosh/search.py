@@ -10,17 +10,19 @@ from typing import Any
 from whoosh import collectors
 from whoosh import query as wq
 
-from .contract import EPOCH, RELATED, SUGGEST_BELOW, facet, result, validate
-from .errors import NotFound
-from .gazetteer import canonical_city, city_label
-from .models import Article, SearchRequest
-from .plan import is_description, searched_cities, topic_tree, word_pairs
-from .query import Compiler, ParsedQuery, analyse, corrected_text, is_restriction, parse
-from .ranking import Scored, pair_terms, rank, scorable_terms
-from .reader import Generation, IndexHandle
-from .schema import from_stored
-from .snippets import find_matches, highlight_all, mark, query_terms, snippet
-from .sources import normalise_source
+from search_app.backends.whoosh.compile import Compiler
+from search_app.backends.whoosh.ranking import Scored, pair_terms, rank, scorable_terms
+from search_app.backends.whoosh.reader import Generation, IndexHandle
+from search_app.backends.whoosh.schema import from_stored
+from search_app.errors import NotFound
+from search_app.ingest.gazetteer import canonical_city, city_label
+from search_app.ingest.sources import normalise_source
+from search_app.models import Article, SearchRequest
+from search_app.query.analysis import analyse
+from search_app.query.contract import EPOCH, RELATED, SUGGEST_BELOW, facet, result, validate
+from search_app.query.parser import ParsedQuery, corrected_text, is_restriction, parse
+from search_app.query.plan import is_description, searched_cities, topic_tree, word_pairs
+from search_app.query.snippets import find_matches, highlight_all, mark, query_terms, snippet
 
 
 def _union(sets: list[frozenset[int]]) -> frozenset[int]:

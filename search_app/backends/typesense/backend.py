@@ -41,20 +41,20 @@ from typing import Any, cast
 import typesense
 from typesense import exceptions as ts_errors
 
-from ..contract import RELATED, SUGGEST_BELOW, UNDATED_KEY, facet, result, validate
-from ..errors import BadRequest, BuildFailed, NotFound, SearchAppError
-from ..gazetteer import canonical_city, city_label, fold
-from ..ingest import DEFAULT_MAX_BYTES
-from ..models import Article, BuildReport, SearchRequest
-from ..plan import searched_cities
-from ..query import ParsedQuery, corrected_text, parse
-from ..snippets import Match, mark, snippet_of_matches
-from ..sources import normalise_source
-from ..suggest import distance
-from . import typesense_sync, typesense_words
-from .base import Progress
-from .typesense_plan import RELAX_THRESHOLD, TITLE_WEIGHT, TOKEN, Plan, date_filters, quote, sort_by
-from .typesense_schema import centrality_field, collection_fields, from_document, synonym_sets, to_document
+from search_app.backends.typesense import completions, sync
+from search_app.backends.typesense.plan import RELAX_THRESHOLD, TITLE_WEIGHT, TOKEN, Plan, date_filters, quote, sort_by
+from search_app.backends.typesense.schema import centrality_field, collection_fields, from_document, synonym_sets, to_document
+from search_app.errors import BadRequest, BuildFailed, NotFound, SearchAppError
+from search_app.ingest.files import DEFAULT_MAX_BYTES
+from search_app.ingest.gazetteer import canonical_city, city_label, fold
+from search_app.ingest.sources import normalise_source
+from search_app.models import Article, BuildReport, SearchRequest
+from search_app.query.contract import RELATED, SUGGEST_BELOW, UNDATED_KEY, facet, result, validate
+from search_app.query.engine import Progress
+from search_app.query.parser import ParsedQuery, corrected_text, parse
+from search_app.query.plan import searched_cities
+from search_app.query.snippets import Match, mark, snippet_of_matches
+from search_app.query.suggest import distance
 
 ALIAS = "articles"
 _STOP = frozenset(
@@ -231,11 +231,11 @@ class TypesenseBackend:
 
     def build(self, seeds: Path, *, procs: int = 1, progress: Progress | None = None) -> BuildReport:
         """Full rebuild from the seeds folder into a new collection, then the alias switch (procs: unused, the server indexes)."""
-        return typesense_sync.build(self, seeds, self.max_bytes, progress)
+        return sync.build(self, seeds, self.max_bytes, progress)
 
     def update(self, seeds: Path, *, progress: Progress | None = None, allow_mass_removal: bool = False) -> BuildReport:
         """Upsert new and changed articles of the seeds folder and delete those of deleted files."""
-        return typesense_sync.update(self, seeds, self.max_bytes, progress, allow_mass_removal)
+        return sync.update(self, seeds, self.max_bytes, progress, allow_mass_removal)
 
     def export(self, collection: str, fields: str) -> str:
         """Every document of a collection as JSON lines, with only the given fields."""
@@ -521,11 +521,11 @@ class TypesenseBackend:
 
     def complete_words(self, field: str, prefix: str, limit: int = 8) -> list[str]:
         """Words of one field (title, body or author) starting with prefix, most frequent among the matching articles first."""
-        return typesense_words.complete_words(self, field, prefix, limit)
+        return completions.complete_words(self, field, prefix, limit)
 
     def complete(self, prefix: str, limit: int = 8) -> list[str]:
         """Words starting with prefix, most frequent among the articles that have one first, as they write them."""
-        return typesense_words.complete(self, prefix, limit)
+        return completions.complete(self, prefix, limit)
 
     def health(self) -> dict[str, Any]:
         """Per node: GET /health; ok when a majority answers ok and the alias resolves; else a message why not."""

@@ -25,25 +25,24 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
-from .buildpool import COMPOUND, ChunkResult, add_file, article_words, hold_lock, index_parallel, release_lock
-from .contract import EPOCH, UNDATED_KEY
-from .dates import AMBIGUOUS, learn_conventions
-from .errors import BuildFailed, BuildLocked, ConfigError, IndexCorrupt, IndexMissing, SearchAppError, UpdateRefused
-from .flat import write_missing as write_flat_missing
-from .ingest import (
-    DEFAULT_MAX_BYTES,
-    SeedFile,
-    SkipFile,
-    apply_convention,
-    check_removals,
-    check_seeds,
-    content_hash,
-    discover,
-    file_stamp,
-    read_file,
+from search_app.backends.whoosh.buildpool import (
+    COMPOUND,
+    ChunkResult,
+    add_file,
+    article_words,
+    hold_lock,
+    index_parallel,
+    release_lock,
 )
-from .models import BuildReport, Skipped
-from .schema import INDEX_FORMAT, build_schema, from_stored, to_document
+from search_app.backends.whoosh.flat import write_missing as write_flat_missing
+from search_app.backends.whoosh.schema import INDEX_FORMAT, build_schema, from_stored, to_document
+from search_app.errors import BuildFailed, BuildLocked, ConfigError, IndexCorrupt, IndexMissing, SearchAppError, UpdateRefused
+from search_app.ingest.changes import Held, UpdatePlan
+from search_app.ingest.dates import AMBIGUOUS, learn_conventions
+from search_app.ingest.files import DEFAULT_MAX_BYTES, SeedFile, check_seeds, discover
+from search_app.ingest.records import apply_convention
+from search_app.models import BuildReport
+from search_app.query.contract import EPOCH, UNDATED_KEY
 
 CURRENT = "CURRENT"
 LOCK = ".lock"
@@ -233,6 +232,15 @@ class Manifest:
     def ids(self) -> set[str]:
         """Every article id in the generation."""
         return {i for entry in self.files.values() for i in entry["ids"]}
+
+    def held(self) -> dict[str, Held]:
+        """Per file, what the generation holds, for an update's plan."""
+        return {rel: Held(ids=e["ids"], hash=e["hash"], stamp=e.get("stamp")) for rel, e in self.files.items()}
+
+    @staticmethod
+    def entry(held: Held) -> dict[str, Any]:
+        """A manifest entry for a file an update kept."""
+        return {"hash": held.hash, "ids": held.ids, "stamp": held.stamp}
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready data."""
@@ -457,26 +465,23 @@ def update(
         live_meta = read_meta(index_dir, live)
         _check_same_folder(live_meta, seeds, index_dir)
         files, skipped = discover(seeds)
-        _check_removals(old, files, seeds, allow_mass_removal)
+        report = BuildReport(action="update", generation="", skipped=list(skipped))
+        plan = UpdatePlan(old.held(), files, seeds, report, allow_mass_removal)
         conventions: dict[str, str] = live_meta.get("date_conventions") or {}
         learned: dict[str, Any] = {key: live_meta[key] for key in ("seeds", "date_conventions", "conventions_from")
                                    if key in live_meta}
-        generation = _new_generation_name()
-        report = BuildReport(action="update", generation=generation, skipped=list(skipped))
+        generation = report.generation = _new_generation_name()
         with _staging(index_dir, generation, "update") as tmp:
             _link_copy(index_dir / live, tmp)
             ix = whoosh_index.open_dir(str(tmp))
             writer = ix.writer(limitmb=limitmb, compound=COMPOUND)
-            change = _Change(old=old, result=ChunkResult(seen={i: rel for rel, e in old.files.items() for i in e["ids"]}))
+            change = _Change(result=ChunkResult(seen=plan.seen))  # ids are claimed against the whole index
             try:
-                present = {f.rel for f in files}
-                for rel in sorted(set(old.files) - present):  # files deleted from the seeds folder
-                    change.drop(writer, old.files[rel]["ids"])
-                    report.removed += len(old.files[rel]["ids"])
-                for number, file in enumerate(files, start=1):
-                    _update_file(writer, file, change, max_bytes, report, conventions)
-                    if progress:
-                        progress(number, len(files))
+                change.drop(writer, plan.gone_ids())
+                for reread in plan.rereads(max_bytes, progress):
+                    change.drop(writer, reread.old_ids)
+                    add_file(writer, reread.file, max_bytes, change.result, reread.data, reread.stamp, conventions)
+                    plan.settle(reread, change.result.files[reread.file.rel]["ids"])
                 if not (report.added or report.changed or report.removed):
                     writer.cancel()  # nothing changed: the live generation stays
                     ix.close()
@@ -491,9 +496,11 @@ def update(
             except BaseException:
                 _cancel(writer)
                 raise
+            entries = {rel: Manifest.entry(held) for rel, held in plan.kept.items()} | change.result.files
+            manifest = Manifest(files={f.rel: entries[f.rel] for f in files if f.rel in entries})  # folder order
             report.skipped.extend(change.result.skipped)
             report.indexed = report.added + report.changed
-            _finish(ix, tmp, generation, Manifest(files=change.files), report, vocabulary, learned)
+            _finish(ix, tmp, generation, manifest, report, vocabulary, learned)
             _switch(index_dir, tmp, generation)
         _cleanup(index_dir, generation)
     report.elapsed_s = time.monotonic() - started
@@ -510,27 +517,17 @@ def _check_same_folder(live_meta: dict[str, Any], seeds: Path, index_dir: Path) 
         )
 
 
-def _check_removals(old: Manifest, files: list[SeedFile], seeds: Path, allow_mass_removal: bool) -> None:
-    """Refuse an update that would empty the index, or remove most of it unless the user says so."""
-    present = {f.rel for f in files}
-    removing = sum(len(entry["ids"]) for rel, entry in old.files.items() if rel not in present)
-    check_removals(len(old.ids()), removing, bool(files), seeds, allow_mass_removal)
-
-
 @dataclass
 class _Change:
-    """An update in progress: the old manifest, what was re-indexed, what was dropped."""
+    """An update being written: what was re-indexed, what was dropped (for the vocabulary's counts)."""
 
-    old: Manifest
     result: ChunkResult
     dropped: list[str] = field(default_factory=list)
-    files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def drop(self, writer: Any, ids: list[str]) -> None:
         """Delete these articles from the index being updated."""
         for article_id in ids:
             writer.delete_by_term("id", article_id)
-            self.result.seen.pop(article_id, None)
             self.dropped.append(article_id)
 
     def vocabulary(self, ix: whoosh_index.Index, live: Path) -> Counter[str]:
@@ -546,39 +543,6 @@ class _Change:
                     counts.subtract(article_words(from_stored(fields)))
         counts.update(self.result.vocabulary)
         return counts
-
-
-def _update_file(writer: Any, file: SeedFile, change: _Change, max_bytes: int, report: BuildReport,
-                 conventions: dict[str, str]) -> None:
-    """Bring one file's articles up to date: skip if its bytes are unchanged, else re-index them."""
-    previous = change.old.files.get(file.rel)
-    stamp = file_stamp(file)
-    if previous and stamp is not None and previous.get("stamp") == stamp:  # untouched since it was indexed
-        change.files[file.rel] = previous
-        report.unchanged += len(previous["ids"])
-        return
-    try:
-        data = read_file(file, max_bytes)
-    except SkipFile as skip:
-        report.skipped.append(Skipped(file.rel, skip.reason))
-        if previous:  # an unreadable file keeps its last good articles rather than losing them
-            change.files[file.rel] = previous
-            report.unchanged += len(previous["ids"])
-        return
-    if previous and previous["hash"] == content_hash(data):
-        change.files[file.rel] = {**previous, "stamp": stamp}  # same bytes (touched or copied): a fresh stamp
-        report.unchanged += len(previous["ids"])
-        return
-    old_ids = set(previous["ids"]) if previous else set()
-    change.drop(writer, sorted(old_ids))
-    add_file(writer, file, max_bytes, change.result, data, stamp, conventions)
-    entry = change.result.files.get(file.rel)
-    new_ids = set(entry["ids"]) if entry else set()
-    report.added += len(new_ids - old_ids)
-    report.changed += len(new_ids & old_ids)
-    report.removed += len(old_ids - new_ids)
-    if entry is not None:
-        change.files[file.rel] = entry
 
 
 def _link_copy(source: Path, target: Path) -> None:

@@ -18,17 +18,15 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from whoosh.analysis import STOP_WORDS
 
-from .gazetteer import cities, city_names, fold
-from .models import SearchRequest
-from .query import Group, Node, Not, Phrase, Word, parse
-from .schema import HAN_CHARACTER
-
-if TYPE_CHECKING:
-    from .backends.base import SearchBackend
+from search_app.ingest.gazetteer import cities, city_names, fold
+from search_app.models import SearchRequest
+from search_app.query.analysis import HAN_CHARACTER
+from search_app.query.engine import SearchBackend
+from search_app.query.parser import Group, Node, Not, Phrase, Word, parse
 
 MIN_LENGTH = 3
 MAX_LENGTH = 30

@@ -1,6 +1,6 @@
 """Feeding Typesense from the seeds folder: the ingester's records for a build, content-hash diffs for an update.
 
-Kept apart from typesense.py (which talks to the cluster) because this half only walks files
+Kept apart from backend.py (which talks to the cluster) because this half only walks files
 and compares hashes; it needs the backend for three calls: batch upsert, delete, export.
 """
 
@@ -13,22 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..ingest import (
-    SeedFile,
-    SkipFile,
-    check_removals,
-    claim_id,
-    content_hash,
-    discover,
-    parse_file,
-    parse_unique,
-    read_file,
-)
-from ..models import Article, BuildReport, Skipped
-from .base import Progress
+from search_app.ingest.changes import Held, UpdatePlan
+from search_app.ingest.files import discover
+from search_app.ingest.records import claim_id, parse_file, parse_unique
+from search_app.models import Article, BuildReport, Skipped
+from search_app.query.engine import Progress
 
 if TYPE_CHECKING:
-    from .typesense import TypesenseBackend
+    from search_app.backends.typesense.backend import TypesenseBackend
 
 BATCH = 500  # documents per import request: large enough to amortise the round trip, small enough to retry
 
@@ -69,89 +61,53 @@ def stored_documents(backend: TypesenseBackend, collection: str) -> Stored:
     return stored
 
 
-@dataclass
-class _Diff:
-    """An update being worked out: what to upsert and delete, and the counts for the report."""
-
-    stored: Stored
-    report: BuildReport
-    upserts: list[Article] = field(default_factory=list)
-    deletes: list[str] = field(default_factory=list)
-    seen: dict[str, str] = field(default_factory=dict)
-
-    def keep(self, ids: list[str]) -> None:
-        """Articles left as they are (unchanged file, or an unreadable one keeping its last good version)."""
-        for article_id in ids:
-            self.seen[article_id] = self.stored.by_id[article_id][0]
-        self.report.unchanged += len(ids)
-
-    def file(self, file: SeedFile, max_bytes: int) -> None:
-        """Compare one file with what is stored for it."""
-        previous = self.stored.by_path.get(file.rel, [])
-        try:
-            data = read_file(file, max_bytes)
-        except SkipFile as skip:
-            self.report.skipped.append(Skipped(file.rel, skip.reason))
-            self.keep(previous)
-            return
-        digest = content_hash(data)
+def held_files(stored: Stored) -> dict[str, Held]:
+    """Per file, the ids the collection holds and, when all its articles carry it, the hash of the file's bytes."""
+    held: dict[str, Held] = {}
+    for rel, ids in stored.by_path.items():
+        digests = {stored.by_id[i][1] for i in ids}
         # A .txt/.json article carries its file's hash; a .jsonl line has its own, so those files are always parsed.
-        if previous and not file.rel.endswith(".jsonl") and all(self.stored.by_id[i][1] == digest for i in previous):
-            self.keep(previous)
-            return
-        new_ids: set[str] = set()
-        for item in parse_file(file, max_bytes, data=data):
-            if isinstance(item, Skipped):
-                self.report.skipped.append(item)
-            elif duplicate := claim_id(item, self.seen):
-                self.report.skipped.append(duplicate)
-            else:
-                new_ids.add(item.id)
-                self._article(item)
-        gone = sorted(set(previous) - new_ids)
-        self.deletes.extend(gone)
-        self.report.removed += len(gone)
-
-    def _article(self, article: Article) -> None:
-        old = self.stored.by_id.get(article.id)
-        if old is None:
-            self.report.added += 1
-            self.upserts.append(article)
-        elif old[1] != article.content_hash or old[0] != article.path:
-            self.report.changed += 1
-            self.upserts.append(article)
-        else:
-            self.report.unchanged += 1
+        whole = len(digests) == 1 and not rel.endswith(".jsonl")
+        held[rel] = Held(ids=ids, hash=digests.pop() if whole else None)
+    return held
 
 
 def update(backend: TypesenseBackend, seeds: Path, max_bytes: int, progress: Progress | None = None,
            allow_mass_removal: bool = False) -> BuildReport:
     """Upsert new and changed articles, delete those whose files are gone; the collection stays the same.
 
-    Refused, as on Whoosh, when the folder holds nothing or most of the collection would go.
+    The plan is the embedded engine's (ingest.changes): refused when the folder holds nothing or
+    most of the collection would go, an unreadable file keeps its articles, an id stays with the
+    file that holds it.
     """
     started = time.monotonic()
     collection = backend.collection_name()
     stored = stored_documents(backend, collection)
     files, skipped = discover(seeds)
     report = BuildReport(action="update", generation=collection, skipped=list(skipped))
-    diff = _Diff(stored, report)
-    present = {f.rel for f in files}
-    gone = sorted(set(stored.by_path) - present)
-    check_removals(len(stored.by_id), sum(len(stored.by_path[rel]) for rel in gone), bool(files), seeds,
-                   allow_mass_removal)
-    for rel in gone:  # files deleted from the seeds folder
-        diff.deletes.extend(stored.by_path[rel])
-        report.removed += len(stored.by_path[rel])
-    for number, file in enumerate(files, start=1):
-        diff.file(file, max_bytes)
-        if progress:
-            progress(number, len(files))
+    plan = UpdatePlan(held_files(stored), files, seeds, report, allow_mass_removal)
+    deletes = plan.gone_ids()
+    upserts: list[Article] = []
+    for reread in plan.rereads(max_bytes, progress):
+        new_ids: list[str] = []
+        same: set[str] = set()
+        for item in parse_file(reread.file, max_bytes, data=reread.data):
+            if isinstance(item, Skipped):
+                report.skipped.append(item)
+            elif duplicate := claim_id(item, plan.seen):
+                report.skipped.append(duplicate)
+            else:
+                new_ids.append(item.id)
+                if stored.by_id.get(item.id) == (item.path, item.content_hash):
+                    same.add(item.id)  # a .jsonl line that did not change: nothing to send
+                else:
+                    upserts.append(item)
+        deletes.extend(plan.settle(reread, new_ids, same))
     seq = stored.max_seq + 1  # re-indexed articles go last among equals, as in a Whoosh update
-    for start in range(0, len(diff.upserts), BATCH):
-        seq += backend.index_batch(diff.upserts[start:start + BATCH], collection, start_seq=seq)
+    for start in range(0, len(upserts), BATCH):
+        seq += backend.index_batch(upserts[start:start + BATCH], collection, start_seq=seq)
     # An id that moved to another file is both upserted and listed under its old file: keep it.
-    backend.delete(sorted(set(diff.deletes) - {a.id for a in diff.upserts}), collection)
+    backend.delete(sorted(set(deletes) - {a.id for a in upserts}), collection)
     report.indexed = report.added + report.changed
     report.total = len(stored.by_id) + report.added - report.removed
     if report.indexed or report.removed:

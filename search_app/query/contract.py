@@ -8,10 +8,10 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
-from .errors import BadRequest
-from .gazetteer import canonical_city, city_label, city_names
-from .models import MAX_PER_PAGE, SORTS, Article, SearchRequest
-from .sources import UNKNOWN_SOURCE
+from search_app.errors import BadRequest
+from search_app.ingest.gazetteer import canonical_city, city_label, city_names
+from search_app.ingest.sources import UNKNOWN_SOURCE
+from search_app.models import MAX_PER_PAGE, SORTS, Article, SearchRequest
 
 SUGGEST_BELOW = 3  # a query with fewer results than this gets a spelling check
 MAX_PAGE = 1000

@@ -9,13 +9,13 @@ from typing import Any
 
 from whoosh import query as wq
 
-from .. import indexer
-from .. import search as core
-from ..ingest import DEFAULT_MAX_BYTES
-from ..models import BuildReport, SearchRequest
-from ..query import analyse
-from ..reader import IndexHandle
-from .base import Progress
+from search_app.backends.whoosh import indexer
+from search_app.backends.whoosh import search as core
+from search_app.backends.whoosh.reader import IndexHandle
+from search_app.ingest.files import DEFAULT_MAX_BYTES
+from search_app.models import BuildReport, SearchRequest
+from search_app.query.analysis import analyse
+from search_app.query.engine import Progress
 
 MAX_CANDIDATES = 1000  # words of a prefix looked at for one field's completions (the most frequent first)
 

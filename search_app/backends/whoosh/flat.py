@@ -33,7 +33,7 @@ from zlib import crc32
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader
 
-from .blocks import blocks, leaf_postings
+from search_app.backends.whoosh.blocks import blocks, leaf_postings
 
 FIELDS = ("title", "body")  # the ranked text fields; other fields are small or read by facets
 SUFFIX = ".fpl"

@@ -12,8 +12,8 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS
 
-from .gazetteer import by_name
-from .schema import HAN_CHARACTER, TOKEN_PATTERN, stem, text_analyzer
+from search_app.ingest.gazetteer import by_name
+from search_app.query.analysis import HAN_CHARACTER, TOKEN_PATTERN, stem, text_analyzer
 
 FRAGMENT_CHARS = 220
 MAX_FRAGMENTS = 2
@@ -81,7 +81,7 @@ def _joined_han(words: Iterable[str]) -> list[str]:
 
 @lru_cache(maxsize=100_000)
 def _stem(word: str) -> str:
-    return str(stem(word))  # the index's stemmer (schema.text_analyzer)
+    return str(stem(word))  # the index's stemmer (analysis.text_analyzer)
 
 
 @lru_cache(maxsize=64)

@@ -1,4 +1,4 @@
-"""The backend interface: what the web app and the CLI may ask of a search engine, whichever runs."""
+"""What every engine offers (the SearchBackend protocol): what the web app and the CLI may ask, whichever runs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from ..models import BuildReport, SearchRequest
+from search_app.models import BuildReport, SearchRequest
 
 NAMES = ("whoosh", "typesense")
 
@@ -17,7 +17,7 @@ Progress = Callable[[int, int], None]  # (files done, files in all)
 class SearchBackend(Protocol):
     """A search engine holding the articles: fed by the ingester, asked with SearchRequest.
 
-    Every method answers with the core's plain shapes (see search_app.search) and raises
+    Every method answers with the contract's plain shapes (search_app.query.contract) and raises
     SearchAppError subclasses with a message a user can act on.
     """
 

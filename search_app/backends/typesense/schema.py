@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..contract import EPOCH, date_sort_keys
-from ..gazetteer import cities, city_names, fold
-from ..models import Article
-from ..sources import UNKNOWN_SOURCE, known_source
+from search_app.ingest.gazetteer import cities, city_names, fold
+from search_app.ingest.sources import UNKNOWN_SOURCE, known_source
+from search_app.models import Article
+from search_app.query.contract import EPOCH, date_sort_keys
 
 
 def collection_fields() -> list[dict[str, Any]]:

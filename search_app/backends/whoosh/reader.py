@@ -17,13 +17,13 @@ from typing import Any
 
 from whoosh import query as wq
 
-from .contract import UNDATED_KEY
-from .errors import IndexCorrupt
-from .flat import open_all as open_flat_postings
-from .indexer import CURRENT, VOCABULARY, current_generation, open_generation, read_meta
-from .postings import phrase_docs, read_postings
-from .ranking import FIELD_B, length_norms
-from .suggest import Vocabulary
+from search_app.backends.whoosh.flat import open_all as open_flat_postings
+from search_app.backends.whoosh.indexer import CURRENT, VOCABULARY, current_generation, open_generation, read_meta
+from search_app.backends.whoosh.postings import phrase_docs, read_postings
+from search_app.backends.whoosh.ranking import FIELD_B, length_norms
+from search_app.errors import IndexCorrupt
+from search_app.query.contract import UNDATED_KEY
+from search_app.query.suggest import Vocabulary
 
 FACET_FIELDS = ("city", "source", "year")
 

@@ -23,12 +23,14 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
-from .dates import AMBIGUOUS, DateReading, convention_key
-from .flat import write_segment as write_flat
-from .ingest import SeedFile, SkipFile, apply_convention, claim_id, content_hash, file_stamp, parse_file, read_file
-from .models import Article, Skipped
-from .schema import HAN, to_document
-from .suggest import cased_forms
+from search_app.backends.whoosh.flat import write_segment as write_flat
+from search_app.backends.whoosh.schema import to_document
+from search_app.ingest.dates import AMBIGUOUS, DateReading, convention_key
+from search_app.ingest.files import SeedFile, SkipFile, file_stamp, read_file
+from search_app.ingest.records import apply_convention, claim_id, content_hash, parse_file
+from search_app.models import Article, Skipped
+from search_app.query.analysis import HAN
+from search_app.query.suggest import cased_forms
 
 # Segments stay as separate files: a compound segment file is read into memory (a BytesIO copy)
 # by every searcher that opens it, so a server with 8 threads held 8 copies of the index.

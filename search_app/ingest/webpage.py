@@ -17,10 +17,10 @@ from dataclasses import replace
 import lxml.html
 from lxml import etree
 
-from .dates import PAGE_METADATA, DateReading
-from .extract import Extracted, extract, normalise_text
-from .sources import known_outlet, normalise_source
-from .textfile import decode, decode_as
+from search_app.ingest.dates import PAGE_METADATA, DateReading
+from search_app.ingest.decoding import decode, decode_as
+from search_app.ingest.extract import Extracted, extract, normalise_text
+from search_app.ingest.sources import known_outlet, normalise_source
 
 SUFFIXES = {".html", ".htm"}
 

@@ -1,0 +1,128 @@
+"""An incremental update worked out once for every engine: which files are gone, untouched or to be read again.
+
+An engine gives what its index holds per file (the ids, and the hash and stamp of the bytes they
+came from); the plan walks the seeds folder against it, refuses an update that looks like a
+missing folder, keeps an unreadable file's last good articles, and counts what changed. The
+engine applies the answers: deletes, re-indexing, its own bookkeeping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from search_app.errors import UpdateRefused
+from search_app.ingest.files import SeedFile, SkipFile, file_stamp, read_file
+from search_app.ingest.records import content_hash
+from search_app.models import BuildReport, Skipped
+
+MASS_REMOVAL = 10  # an update may always remove this many articles
+
+
+def check_removals(total: int, removing: int, any_files: bool, seeds: Path, allow_mass_removal: bool) -> None:
+    """Refuse (UpdateRefused) an update that would empty an index, or remove most of it unless allowed.
+
+    A folder that is empty, unmounted or the wrong one looks to a diff like every article deleted.
+    """
+    if not any_files and total:
+        raise UpdateRefused(
+            f"The seeds folder {seeds} holds no article files; an update would remove all {total} articles. "
+            "Nothing was changed: check the folder (or --seeds), or run `search-app build` to index it as it is."
+        )
+    if not allow_mass_removal and removing > MASS_REMOVAL and removing * 2 > total:
+        raise UpdateRefused(
+            f"This update would remove {removing} of the index's {total} articles (their files are gone from {seeds}). "
+            "Nothing was changed: pass --allow-mass-removal if that is intended, or --seeds with the right folder."
+        )
+
+
+@dataclass(frozen=True)
+class Held:
+    """What an index holds for one file of the seeds folder."""
+
+    ids: list[str]
+    hash: str | None = None  # of the file's bytes; None when not known (a .jsonl line has its own): always read again
+    stamp: list[int] | None = None  # file_stamp() when it was read; None when not known
+
+
+@dataclass(frozen=True)
+class Reread:
+    """A file whose articles must be indexed again: its bytes, their stamp, and the ids the file gave before."""
+
+    file: SeedFile
+    data: bytes
+    stamp: list[int] | None
+    old_ids: list[str]
+
+
+class UpdatePlan:
+    """The diff between the seeds folder and an index, worked out file by file; counts go into report."""
+
+    def __init__(self, held: dict[str, Held], files: list[SeedFile], seeds: Path, report: BuildReport,
+                 allow_mass_removal: bool = False) -> None:
+        present = {f.rel for f in files}
+        self.files = files
+        self.report = report
+        self.held = held
+        self.gone = {rel: held[rel].ids for rel in sorted(set(held) - present)}  # files deleted from the folder
+        total = sum(len(entry.ids) for entry in held.values())
+        check_removals(total, sum(len(ids) for ids in self.gone.values()), bool(files), seeds, allow_mass_removal)
+        self.seen = {i: rel for rel, entry in held.items() for i in entry.ids}  # id -> the file that holds it
+        self.kept: dict[str, Held] = {}  # files whose articles stay as they are
+
+    def gone_ids(self) -> list[str]:
+        """The articles of files deleted from the folder (counted as removed; their ids free to claim)."""
+        ids = [i for rel_ids in self.gone.values() for i in rel_ids]
+        self._release(ids)
+        self.report.removed += len(ids)
+        return ids
+
+    def rereads(self, max_bytes: int, progress: Callable[[int, int], None] | None = None) -> Iterator[Reread]:
+        """The files to index again, in folder order; the others are kept (and counted unchanged)."""
+        for number, file in enumerate(self.files, start=1):
+            reread = self._judge(file, max_bytes)
+            if reread is not None:
+                self._release(reread.old_ids)  # the file's articles are re-read: their ids are its again to claim
+                yield reread
+            if progress:
+                progress(number, len(self.files))
+
+    def settle(self, reread: Reread, new_ids: list[str], same: set[str] | None = None) -> list[str]:
+        """Count a re-read file's articles; the ids it no longer gives (to delete) are returned.
+
+        same: ids whose article came out identical (counted unchanged rather than changed).
+        """
+        old, new = set(reread.old_ids), set(new_ids)
+        kept = new & old & (same or set())
+        self.report.added += len(new - old)
+        self.report.changed += len((new & old) - kept)
+        self.report.unchanged += len(kept)
+        self.report.removed += len(old - new)
+        return sorted(old - new)
+
+    def _judge(self, file: SeedFile, max_bytes: int) -> Reread | None:
+        previous = self.held.get(file.rel)
+        stamp = file_stamp(file)
+        if previous and stamp is not None and previous.stamp == stamp:  # untouched since it was indexed
+            self._keep(file.rel, previous)
+            return None
+        try:
+            data = read_file(file, max_bytes)
+        except SkipFile as skip:
+            self.report.skipped.append(Skipped(file.rel, skip.reason))
+            if previous:  # an unreadable file keeps its last good articles rather than losing them
+                self._keep(file.rel, previous)
+            return None
+        if previous and previous.hash is not None and previous.hash == content_hash(data):
+            self._keep(file.rel, replace(previous, stamp=stamp))  # same bytes (touched or copied): a fresh stamp
+            return None
+        return Reread(file, data, stamp, list(previous.ids) if previous else [])
+
+    def _keep(self, rel: str, held: Held) -> None:
+        self.kept[rel] = held
+        self.report.unchanged += len(held.ids)
+
+    def _release(self, ids: list[str]) -> None:
+        for article_id in ids:
+            self.seen.pop(article_id, None)
