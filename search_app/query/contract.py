@@ -1,12 +1,16 @@
 """What both engines, the web pages and the CLI agree on: the limits and checks of a search request,
-the date sort keys, and the shapes of a result and a facet. Engine-neutral: no Whoosh, no
-Typesense, no Flask."""
+the date sort keys, the typed shapes of a search response and an article view, and the one set
+of builders every engine answers with. Engine-neutral: no Whoosh, no Typesense, no Flask.
+
+The web layer adds links to these shapes (the keys marked NotRequired); the OpenAPI document is
+checked against the same TypedDicts (web/openapi.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import replace
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from search_app.errors import BadRequest
 from search_app.ingest.gazetteer import canonical_city, city_label, city_names
@@ -19,6 +23,90 @@ RELATED = 5
 # Dates beyond these sort keys never occur; undated articles sort after every dated one.
 UNDATED_KEY = 10**7
 EPOCH = dt.date(1, 1, 1)
+
+
+class Result(TypedDict):
+    """One hit of a results page."""
+
+    id: str
+    title: str
+    title_html: str  # escaped, matches in <mark>
+    date: str | None
+    source: str | None
+    author: str | None
+    cities: list[str]
+    score: float | None
+    snippet: str  # escaped, matches in <mark>
+    url: NotRequired[str]  # the web layer's link to the article page
+
+
+class FacetValue(TypedDict):
+    """One value of a facet, as the filter panel lists it."""
+
+    value: str
+    label: str
+    count: int
+    selected: bool
+    toggle_url: NotRequired[str]  # the web layer's link with this value ticked or unticked
+
+
+class Suggestion(TypedDict):
+    """A "did you mean" with its own count."""
+
+    query: str
+    total: int
+    url: NotRequired[str]
+
+
+class Related(TypedDict):
+    """An article like the one being read."""
+
+    id: str
+    title: str
+    date: str | None
+    source: str | None
+    cities: list[str]
+    url: NotRequired[str]
+
+
+class SearchResponse(TypedDict):
+    """One results page, as every engine answers SearchBackend.search."""
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    sort: str
+    order: str  # models.ORDERS: the sort, or "city" for a city searched alone
+    results: list[Result]
+    facets: dict[str, list[FacetValue]]  # city, source, year; {} when not asked for
+    suggestion: Suggestion | None
+    relaxed: bool
+    timed_out: bool
+    notices: list[str]
+    generation: str
+    took_ms: float
+
+
+class ArticleView(TypedDict):
+    """One article with its highlighted text and related articles (SearchBackend.get_article)."""
+
+    id: str
+    path: str
+    title: str
+    body: str
+    date: str | None
+    source: str | None
+    author: str | None
+    cities: list[str]
+    dated_by: str | None  # the rule that dated the article (see ingest.dates)
+    title_html: str
+    paragraphs_html: list[str]
+    city_labels: list[str]
+    related: list[Related]
+    generation: str
+
 
 
 def validate(req: SearchRequest) -> tuple[SearchRequest, list[str]]:
@@ -49,22 +137,14 @@ def date_sort_keys(date: dt.date | None) -> dict[str, int]:
     return {"sort_newest": UNDATED_KEY - days, "sort_oldest": days}
 
 
-def result(article: Article, *, title_html: str, score: float | None, snippet: str) -> dict[str, Any]:
+def result(article: Article, *, title_html: str, score: float | None, snippet: str) -> Result:
     """One hit as every engine answers it: the article's fields, its marked headline, score and snippet."""
-    return {
-        "id": article.id,
-        "title": article.title,
-        "title_html": title_html,
-        "date": article.date.isoformat() if article.date else None,
-        "source": article.source,
-        "author": article.author,
-        "cities": list(article.cities),
-        "score": round(float(score), 4) if score is not None else None,
-        "snippet": snippet,
-    }
+    return Result(id=article.id, title=article.title, title_html=title_html, date=_iso(article), source=article.source,
+                  author=article.author, cities=list(article.cities),
+                  score=round(float(score), 4) if score is not None else None, snippet=snippet)
 
 
-def facet(name: str, counts: dict[str, int], selected: list[str]) -> list[dict[str, Any]]:
+def facet(name: str, counts: dict[str, int], selected: list[str]) -> list[FacetValue]:
     """One facet's values as the page lists them: each value with articles, each selected one, and every
     city (so a reader sees where the archive is thin); years newest first, others most articles first,
     the articles that name no source last whatever their count."""
@@ -74,8 +154,45 @@ def facet(name: str, counts: dict[str, int], selected: list[str]) -> list[dict[s
     if name == "city":
         for city in city_names():
             values.setdefault(city, 0)
-    out = [{"value": v, "label": city_label(v) if name == "city" else v, "count": n, "selected": v in selected}
+    out = [FacetValue(value=v, label=city_label(v) if name == "city" else v, count=n, selected=v in selected)
            for v, n in values.items()]
     if name == "year":
         return sorted(out, key=lambda v: v["value"], reverse=True)
     return sorted(out, key=lambda v: (v["value"] == UNKNOWN_SOURCE, -v["count"], v["value"]))
+
+
+def related(article: Article) -> Related:
+    """An article listed as related to another."""
+    return Related(id=article.id, title=article.title, date=_iso(article), source=article.source, cities=list(article.cities))
+
+
+def suggestion(query: str, total: int) -> Suggestion:
+    """A corrected query and how many articles it finds."""
+    return Suggestion(query=query, total=total)
+
+
+def response(req: SearchRequest, *, query: str, total: int, sort: str, by_city: bool, results: list[Result],
+             facets: dict[str, list[FacetValue]], suggested: Suggestion | None, relaxed: bool, timed_out: bool,
+             notices: list[str], generation: str, started: float) -> SearchResponse:
+    """The envelope of a results page; started is the time.perf_counter() the search began at."""
+    return SearchResponse(
+        query=query, total=total, page=req.page, per_page=req.per_page, pages=max(1, -(-total // req.per_page)),
+        sort=sort, order="city" if by_city else sort, results=results, facets=facets, suggestion=suggested,
+        relaxed=relaxed, timed_out=timed_out, notices=list(dict.fromkeys(notices)), generation=generation,
+        took_ms=round((time.perf_counter() - started) * 1000, 2),
+    )
+
+
+def article_view(article: Article, *, title_html: str, paragraphs_html: list[str], related: list[Related],
+                 generation: str) -> ArticleView:
+    """One article as the article page and /api/articles/<id> show it."""
+    return ArticleView(
+        id=article.id, path=article.path, title=article.title, body=article.body, date=_iso(article),
+        source=article.source, author=article.author, cities=list(article.cities), dated_by=article.dated_by,
+        title_html=title_html, paragraphs_html=paragraphs_html, city_labels=[city_label(c) for c in article.cities],
+        related=related, generation=generation,
+    )
+
+
+def _iso(article: Article) -> str | None:
+    return article.date.isoformat() if article.date else None

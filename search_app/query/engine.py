@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from search_app.models import BuildReport, SearchRequest
+from search_app.query.contract import ArticleView, Related, SearchResponse
 
 NAMES = ("whoosh", "typesense")
 
@@ -35,15 +36,15 @@ class SearchBackend(Protocol):
         """True when a build from seeds would change what is served (`build --if-stale`)."""
         ...
 
-    def search(self, req: SearchRequest) -> dict[str, Any]:
+    def search(self, req: SearchRequest) -> SearchResponse:
         """One results page with facets, suggestion and the relaxed flag (the core's response)."""
         ...
 
-    def get_article(self, article_id: str, q: str = "") -> dict[str, Any]:
+    def get_article(self, article_id: str, q: str = "") -> ArticleView:
         """One article with highlighted paragraphs and related articles; NotFound when unknown."""
         ...
 
-    def related(self, article_id: str) -> list[dict[str, Any]]:
+    def related(self, article_id: str) -> list[Related]:
         """Articles most like this one (id, title, date, source, cities)."""
         ...
 

@@ -25,6 +25,7 @@ from whoosh.analysis import STOP_WORDS
 from search_app.ingest.gazetteer import cities, city_names, fold
 from search_app.models import SearchRequest
 from search_app.query.analysis import HAN_CHARACTER
+from search_app.query.contract import Result
 from search_app.query.engine import SearchBackend
 from search_app.query.parser import Group, Node, Not, Phrase, Word, parse
 
@@ -284,11 +285,11 @@ def _quoted(value: str) -> str:
     return value if _BARE_VALUE.fullmatch(value) else '"' + value.replace('"', "") + '"'
 
 
-def _hits(backend: SearchBackend, q: str) -> list[dict[str, Any]]:
+def _hits(backend: SearchBackend, q: str) -> list[Result]:
     """The first articles q finds; none for a relaxed answer, which matches only some of the words."""
     req = SearchRequest(q=q, per_page=MAX_TITLES, highlight=False, facets=False, suggest=False)
     data = backend.search(req)
-    return [] if data.get("relaxed") else list(data["results"])
+    return [] if data["relaxed"] else data["results"]
 
 
 def _searches_something(q: str) -> bool:

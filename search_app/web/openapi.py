@@ -5,7 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from search_app.models import DEFAULT_PER_PAGE, MAX_PER_PAGE, ORDERS, SORTS
-from search_app.query.contract import MAX_PAGE
+from search_app.query.contract import (
+    MAX_PAGE,
+    ArticleView,
+    FacetValue,
+    Related,
+    Result,
+    SearchResponse,
+    Suggestion,
+)
+
+# What web/page.py adds to the engine's SearchResponse for a page (links, panels, the echoed request).
+PAGE_KEYS = ("without_filters", "pagination", "timeline", "params", "filtered", "active_filters", "clear_filters_url",
+             "feed_url", "api_url")
 
 NULLABLE_STRING = {"type": ["string", "null"]}
 DATE_OR_NULL = {"type": ["string", "null"], "format": "date"}
@@ -20,6 +32,18 @@ def _obj(properties: dict[str, Any], required: list[str] | None = None) -> dict[
             "required": list(properties) if required is None else required}
 
 
+def _shaped(shape: Any, properties: dict[str, Any], page_keys: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The schema of one of the contract's TypedDicts (plus page_keys the web layer adds); every key required.
+
+    Written by hand for the descriptions, checked against the TypedDict so the two cannot drift.
+    """
+    keys = set(shape.__required_keys__ | shape.__optional_keys__) | set(page_keys)
+    if set(properties) != keys:
+        raise RuntimeError(f"OpenAPI schema for {shape.__name__} drifted from search_app.query.contract: "
+                           f"missing {sorted(keys - set(properties))}, extra {sorted(set(properties) - keys)}")
+    return _obj(properties)
+
+
 def _array(items: dict[str, Any]) -> dict[str, Any]:
     return {"type": "array", "items": items}
 
@@ -28,13 +52,13 @@ def _schemas() -> dict[str, Any]:
     string_list = _array({"type": "string"})
     return {
         "Error": _obj({"error": _obj({"status": {"type": "integer"}, "message": {"type": "string"}})}),
-        "FacetValue": _obj({
+        "FacetValue": _shaped(FacetValue, {
             "value": {"type": "string"},
             "label": {"type": "string", "description": "Display label; cities carry the Chinese name."},
             "count": {"type": "integer", "minimum": 0}, "selected": {"type": "boolean"},
             "toggle_url": {"type": "string", "description": "Search page URL with this value ticked or unticked."},
         }),
-        "Result": _obj({
+        "Result": _shaped(Result, {
             "id": {"type": "string"}, "title": {"type": "string"},
             "title_html": {"type": "string", "description": "Escaped title; matches wrapped in <mark>."},
             "date": DATE_OR_NULL, "source": NULLABLE_STRING, "author": NULLABLE_STRING,
@@ -48,7 +72,8 @@ def _schemas() -> dict[str, Any]:
             "label": {"type": "string"},
             "remove_url": {"type": "string", "description": "Search page URL without this filter."},
         }),
-        "Suggestion": _obj({"query": {"type": "string"}, "total": {"type": "integer"}, "url": {"type": "string"}}),
+        "Suggestion": _shaped(Suggestion, {"query": {"type": "string"}, "total": {"type": "integer"},
+                                           "url": {"type": "string"}}),
         "PageLink": _obj({"number": {"type": "integer"}, "url": {"type": "string"}, "current": {"type": "boolean"}}),
         "Bar": _obj({
             "key": {"type": "string"}, "label": {"type": "string"}, "count": {"type": "integer"},
@@ -65,7 +90,7 @@ def _schemas() -> dict[str, Any]:
             "from": DATE_OR_NULL, "to": DATE_OR_NULL, "sort": {"enum": list(SORTS)},
             "page": {"type": "integer"}, "per_page": {"type": "integer"},
         }),
-        "SearchPage": _obj({
+        "SearchPage": _shaped(SearchResponse, {
             "query": {"type": "string"}, "total": {"type": "integer", "minimum": 0},
             "page": {"type": "integer", "minimum": 1}, "per_page": {"type": "integer", "minimum": 1},
             "pages": {"type": "integer", "minimum": 1},
@@ -87,14 +112,15 @@ def _schemas() -> dict[str, Any]:
             "active_filters": _array(_ref("ActiveFilter")),
             "clear_filters_url": {"type": "string", "description": "Search page URL with the query and no filters."},
             "feed_url": {"type": "string"}, "api_url": {"type": "string"},
-        }),
-        "Related": _obj({"id": {"type": "string"}, "title": {"type": "string"}, "date": DATE_OR_NULL,
+        }, PAGE_KEYS),
+        "Related": _shaped(Related, {"id": {"type": "string"}, "title": {"type": "string"}, "date": DATE_OR_NULL,
                          "source": NULLABLE_STRING, "cities": string_list, "url": {"type": "string"}}),
-        "Article": _obj({
+        "Article": _shaped(ArticleView, {
             "id": {"type": "string"},
             "path": {"type": "string", "description": "The original file, relative to the seeds folder."},
             "title": {"type": "string"}, "body": {"type": "string"}, "date": DATE_OR_NULL,
             "source": NULLABLE_STRING, "author": NULLABLE_STRING, "cities": string_list,
+            "dated_by": {"type": ["string", "null"], "description": "The rule that dated the article (the date's source)."},
             "title_html": {"type": "string"}, "paragraphs_html": string_list, "city_labels": string_list,
             "related": _array(_ref("Related")), "generation": {"type": "string"},
         }),

@@ -100,7 +100,7 @@ def build_page(backend: SearchBackend, req: SearchRequest) -> dict[str, Any]:
     """Run the search and add what a page needs: toggle links, page links, timeline, fallbacks."""
 
     def run(r: SearchRequest) -> dict[str, Any]:
-        return backend.search(r)
+        return dict(backend.search(r))  # the page adds its links and panels to the engine's response
 
     # The request as the core reads it (dates the wrong way round swapped), so the form, chips
     # and links show what was searched; the core's notices say what it changed.

@@ -46,10 +46,27 @@ from search_app.backends.typesense.plan import RELAX_THRESHOLD, TITLE_WEIGHT, TO
 from search_app.backends.typesense.schema import centrality_field, collection_fields, from_document, synonym_sets, to_document
 from search_app.errors import BadRequest, BuildFailed, NotFound, SearchAppError
 from search_app.ingest.files import DEFAULT_MAX_BYTES
-from search_app.ingest.gazetteer import canonical_city, city_label, fold
+from search_app.ingest.gazetteer import canonical_city, fold
 from search_app.ingest.sources import normalise_source
 from search_app.models import Article, BuildReport, SearchRequest
-from search_app.query.contract import RELATED, SUGGEST_BELOW, UNDATED_KEY, facet, result, validate
+from search_app.query.contract import (
+    RELATED,
+    SUGGEST_BELOW,
+    UNDATED_KEY,
+    ArticleView,
+    FacetValue,
+    Related,
+    Result,
+    SearchResponse,
+    Suggestion,
+    article_view,
+    facet,
+    related,
+    response,
+    result,
+    suggestion,
+    validate,
+)
 from search_app.query.engine import Progress
 from search_app.query.parser import ParsedQuery, corrected_text, parse
 from search_app.query.plan import searched_cities
@@ -337,7 +354,7 @@ class TypesenseBackend:
         """Always: the cluster keeps no record of the files a collection was built from."""
         return True
 
-    def search(self, req: SearchRequest) -> dict[str, Any]:
+    def search(self, req: SearchRequest) -> SearchResponse:
         """Answer one search request with the core's response shape."""
         started = time.perf_counter()
         req, request_notices = validate(req)
@@ -394,28 +411,14 @@ class TypesenseBackend:
         if req.facets:
             selected = {"city": city_sel, "source": source_sel, "year": [str(y) for y in req.years]}
             facets = {name: _facet(name, answer, selected[name]) for name, answer in zip(selected, results[1:])}
-        suggestion = None
+        suggested = None
         if req.suggest and parsed.words() and not plan.impossible:
-            suggestion = self._suggest(parsed, plan, hits, filter_by())
-        return {
-            "query": parsed.text,
-            "total": total,
-            "page": req.page,
-            "per_page": req.per_page,
-            "pages": max(1, -(-total // req.per_page)),
-            "sort": sort,
-            "order": "city" if by_city else sort,
-            "results": out_results,
-            "facets": facets,
-            "suggestion": suggestion,
-            "relaxed": relaxed,
-            "timed_out": bool(main.get("search_cutoff")),
-            "notices": request_notices + parsed.notices + plan.notices,
-            "generation": collection,
-            "took_ms": round((time.perf_counter() - started) * 1000, 2),
-        }
+            suggested = self._suggest(parsed, plan, hits, filter_by())
+        return response(req, query=parsed.text, total=total, sort=sort, by_city=bool(by_city), results=out_results,
+                        facets=facets, suggested=suggested, relaxed=relaxed, timed_out=bool(main.get("search_cutoff")),
+                        notices=request_notices + parsed.notices + plan.notices, generation=collection, started=started)
 
-    def _suggest(self, parsed: ParsedQuery, plan: Plan, hits: list[dict[str, Any]], filters: str) -> dict[str, Any] | None:
+    def _suggest(self, parsed: ParsedQuery, plan: Plan, hits: list[dict[str, Any]], filters: str) -> Suggestion | None:
         """When Typesense corrected a word (typo tolerance), the corrected query and its exact count."""
         seen = Counter(t.lower() for hit in hits for t in _matched_tokens(hit))
 
@@ -435,7 +438,7 @@ class TypesenseBackend:
         before, after = self._multi([strict_orig, strict_fixed])
         if before["found"] >= SUGGEST_BELOW or after["found"] <= before["found"]:
             return None
-        return {"query": parse(text).text, "total": int(after["found"])}
+        return suggestion(parse(text).text, int(after["found"]))
 
     # ------------------------------------------------------------ articles, related, stats
 
@@ -445,7 +448,7 @@ class TypesenseBackend:
         except ts_errors.ObjectNotFound:
             raise NotFound(f"No article with id {article_id!r}. Search for it from the home page.") from None
 
-    def get_article(self, article_id: str, q: str = "") -> dict[str, Any]:
+    def get_article(self, article_id: str, q: str = "") -> ArticleView:
         """One article with highlighted paragraphs and related articles (the core's shape)."""
         doc = self._document(article_id)
         article = from_document(doc)
@@ -457,16 +460,11 @@ class TypesenseBackend:
                 res = self._multi([{**plan.params(True), "filter_by": f"id:={quote(article_id)}", "per_page": 1,
                                     "highlight_fields": "title,body"}])[0]
                 words |= frozenset(t.lower() for hit in res.get("hits", []) for t in _matched_tokens(hit))
-        data = article.to_json()
-        data.pop("content_hash", None)
-        data["title_html"] = mark(article.title, _find(article.title, words))
-        data["paragraphs_html"] = [mark(p, _find(p, words)) for p in article.body.split("\n\n")]
-        data["city_labels"] = [city_label(c) for c in article.cities]
-        data["related"] = self.related(article_id, doc=doc)
-        data["generation"] = self.collection_name()
-        return data
+        return article_view(article, title_html=mark(article.title, _find(article.title, words)),
+                            paragraphs_html=[mark(p, _find(p, words)) for p in article.body.split("\n\n")],
+                            related=self.related(article_id, doc=doc), generation=self.collection_name())
 
-    def related(self, article_id: str, top: int = RELATED, doc: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def related(self, article_id: str, top: int = RELATED, doc: dict[str, Any] | None = None) -> list[Related]:
         """Articles sharing this one's key terms (title words count triple), itself excluded."""
         doc = doc or self._document(article_id)
         counts: Counter[str] = Counter()
@@ -480,14 +478,8 @@ class TypesenseBackend:
         res = self._multi([{"q": " ".join(terms), "query_by": "title,body", "query_by_weights": f"{TITLE_WEIGHT},1",
                             "drop_tokens_threshold": RELAX_THRESHOLD, "num_typos": 0, "prefix": "false",
                             "per_page": top + 1, "exclude_fields": "body"}])[0]
-        out = []
-        for hit in res.get("hits", []):
-            other = from_document(hit["document"])
-            if other.id == article_id:
-                continue
-            out.append({"id": other.id, "title": other.title, "date": other.date.isoformat() if other.date else None,
-                        "source": other.source, "cities": list(other.cities)})
-        return out[:top]
+        others = (from_document(hit["document"]) for hit in res.get("hits", []))
+        return [related(other) for other in others if other.id != article_id][:top]
 
     def city_counts(self, collection: str | None = None) -> dict[str, int]:
         """Articles per city in a collection (default: the live one)."""
@@ -578,7 +570,7 @@ def _find(text: str, words: frozenset[str]) -> list[Match]:
     return [Match(m.start(), m.end(), m.group(0).lower()) for m in TOKEN.finditer(text) if fold(m.group(0)) in folded]
 
 
-def _result(hit: dict[str, Any], words: frozenset[str], scored: bool) -> dict[str, Any]:
+def _result(hit: dict[str, Any], words: frozenset[str], scored: bool) -> Result:
     article = from_document(hit["document"])
     marked = words | {t.lower() for t in _matched_tokens(hit)}
     info = hit.get("text_match_info") or {}
@@ -588,7 +580,7 @@ def _result(hit: dict[str, Any], words: frozenset[str], scored: bool) -> dict[st
                   snippet=snippet_of_matches(article.body, _find(article.body, marked)))
 
 
-def _facet(name: str, answer: dict[str, Any], selected: list[str]) -> list[dict[str, Any]]:
+def _facet(name: str, answer: dict[str, Any], selected: list[str]) -> list[FacetValue]:
     """One facet's values (contract.facet) from a faceted search's counts."""
     counts = {str(c["value"]): int(c["count"]) for f in answer.get("facet_counts", []) for c in f["counts"]}
     return facet(name, counts, selected)

@@ -15,6 +15,7 @@ from search_app.backends.whoosh.reader import IndexHandle
 from search_app.ingest.files import DEFAULT_MAX_BYTES
 from search_app.models import BuildReport, SearchRequest
 from search_app.query.analysis import analyse
+from search_app.query.contract import ArticleView, Related, SearchResponse
 from search_app.query.engine import Progress
 
 MAX_CANDIDATES = 1000  # words of a prefix looked at for one field's completions (the most frequent first)
@@ -53,17 +54,17 @@ class WhooshBackend:
         """No index, an older format, or a seed file changed since the live generation was built."""
         return indexer.is_stale(self.index_dir, seeds)
 
-    def search(self, req: SearchRequest) -> dict[str, Any]:
+    def search(self, req: SearchRequest) -> SearchResponse:
         """The core search with this backend's time limit."""
         return core.search(self.handle, req, self.time_limit)
 
-    def get_article(self, article_id: str, q: str = "") -> dict[str, Any]:
+    def get_article(self, article_id: str, q: str = "") -> ArticleView:
         """One article, highlighted, with related articles."""
         return core.get_article(self.handle, article_id, q)
 
-    def related(self, article_id: str) -> list[dict[str, Any]]:
+    def related(self, article_id: str) -> list[Related]:
         """Related articles of one article (Whoosh's more_like over title and body)."""
-        return core.get_article(self.handle, article_id)["related"]  # type: ignore[no-any-return]
+        return core.get_article(self.handle, article_id)["related"]
 
     def complete(self, prefix: str, limit: int = 8) -> list[str]:
         """Words of the live generation's spelling vocabulary that start with prefix, as the articles write them."""

@@ -15,11 +15,28 @@ from search_app.backends.whoosh.ranking import Scored, pair_terms, rank, scorabl
 from search_app.backends.whoosh.reader import Generation, IndexHandle
 from search_app.backends.whoosh.schema import from_stored
 from search_app.errors import NotFound
-from search_app.ingest.gazetteer import canonical_city, city_label
+from search_app.ingest.gazetteer import canonical_city
 from search_app.ingest.sources import normalise_source
-from search_app.models import Article, SearchRequest
+from search_app.models import SearchRequest
 from search_app.query.analysis import analyse
-from search_app.query.contract import EPOCH, RELATED, SUGGEST_BELOW, facet, result, validate
+from search_app.query.contract import (
+    EPOCH,
+    RELATED,
+    SUGGEST_BELOW,
+    ArticleView,
+    FacetValue,
+    Related,
+    Result,
+    SearchResponse,
+    Suggestion,
+    article_view,
+    facet,
+    related,
+    response,
+    result,
+    suggestion,
+    validate,
+)
 from search_app.query.parser import ParsedQuery, corrected_text, is_restriction, parse
 from search_app.query.plan import is_description, searched_cities, topic_tree, word_pairs
 from search_app.query.snippets import find_matches, highlight_all, mark, query_terms, snippet
@@ -64,7 +81,7 @@ class _Filters:
         return docs
 
 
-def _facet(name: str, gen: Generation, base: frozenset[int], selected: list[str]) -> list[dict[str, Any]]:
+def _facet(name: str, gen: Generation, base: frozenset[int], selected: list[str]) -> list[FacetValue]:
     """One facet's values (contract.facet) counted over base."""
     counts = {value: len(base & docs) if len(base) < len(docs) else len(docs & base)
               for value, docs in gen.facet_docs[name].items()}
@@ -153,7 +170,7 @@ def _has_phrase(q: wq.Query) -> bool:
     return isinstance(q, wq.Phrase) or any(_has_phrase(c) for c in q.children())
 
 
-def _result(fields: dict[str, Any], score: float | None, terms: frozenset[str]) -> dict[str, Any]:
+def _result(fields: dict[str, Any], score: float | None, terms: frozenset[str]) -> Result:
     article = from_stored(fields)
     return result(article, title_html=mark(article.title, find_matches(article.title, terms)), score=score,
                   snippet=snippet(article.body, terms))
@@ -186,7 +203,7 @@ class _Found:
     timed_out: bool = False
 
 
-def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> dict[str, Any]:
+def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> SearchResponse:
     """Answer one search request: parse, plan, filter, match, relax, rank, page, shape, suggest."""
     started = time.perf_counter()
     req, request_notices = validate(req)
@@ -207,28 +224,13 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
         facets = _facets(gen, filters, found.text_docs, cities, sources, req) if req.facets else {}
         # A relaxed keyword query found no article with every word: it is checked for spelling as one finding none.
         strict_total = 0 if found.relaxed and not plan.described else len(found.matched)
-        suggestion = None
+        suggested = None
         if req.suggest and strict_total < SUGGEST_BELOW and parsed.words():
-            suggestion = _suggest(gen, searcher, parsed, filters, strict_total)
-    notices = _notices(request_notices, plan, compiler.notices, timed_out)
-    total = len(found.matched)
-    return {
-        "query": parsed.text,
-        "total": total,
-        "page": req.page,
-        "per_page": req.per_page,
-        "pages": max(1, -(-total // req.per_page)),
-        "sort": plan.sort,
-        "order": "city" if plan.by_city else plan.sort,
-        "results": results,
-        "facets": facets,
-        "suggestion": suggestion,
-        "relaxed": found.relaxed,
-        "timed_out": timed_out,
-        "notices": notices,
-        "generation": gen.name,
-        "took_ms": round((time.perf_counter() - started) * 1000, 2),
-    }
+            suggested = _suggest(gen, searcher, parsed, filters, strict_total)
+    return response(req, query=parsed.text, total=len(found.matched), sort=plan.sort, by_city=bool(plan.by_city),
+                    results=results, facets=facets, suggested=suggested, relaxed=found.relaxed, timed_out=timed_out,
+                    notices=_notices(request_notices, plan, compiler.notices, timed_out), generation=gen.name,
+                    started=started)
 
 
 def _plan(parsed: ParsedQuery, compiler: Compiler, req: SearchRequest) -> _Plan:
@@ -296,7 +298,7 @@ def _order(gen: Generation, searcher: Any, plan: _Plan, found: _Found, filters: 
 
 
 def _facets(gen: Generation, filters: _Filters, text_docs: frozenset[int], cities: list[str], sources: list[str],
-            req: SearchRequest) -> dict[str, list[dict[str, Any]]]:
+            req: SearchRequest) -> dict[str, list[FacetValue]]:
     """Each facet's values counted over the matches as every other filter narrows them."""
     return {
         "city": _facet("city", gen, filters.apply(text_docs, skip="city"), cities),
@@ -313,7 +315,7 @@ def _notices(request_notices: list[str], plan: _Plan, compiler_notices: list[str
                        "'the' and punctuation are not indexed. Try other words.")
     if timed_out:
         notices.append("The search took too long and was cut short: results may be incomplete. Try more specific words.")
-    return list(dict.fromkeys(notices))  # a relaxed second compile repeats the first one's notices
+    return notices  # each once: contract.response drops a relaxed second compile's repeats
 
 
 def _ranked(gen: Generation, searcher: Any, terms: list[Scored], matched: frozenset[int], wanted: int,
@@ -329,7 +331,7 @@ def _relaxable(parsed: ParsedQuery) -> bool:
     return sum(1 for c in parsed.tree.children if not is_restriction(c)) >= 2
 
 
-def _suggest(gen: Generation, searcher: Any, parsed: ParsedQuery, filters: _Filters, total: int) -> dict[str, Any] | None:
+def _suggest(gen: Generation, searcher: Any, parsed: ParsedQuery, filters: _Filters, total: int) -> Suggestion | None:
     """A corrected query with more results than this one, or None."""
     vocabulary = gen.vocabulary()
     text = corrected_text(parsed, vocabulary.correct)
@@ -340,10 +342,10 @@ def _suggest(gen: Generation, searcher: Any, parsed: ParsedQuery, filters: _Filt
     if q is None:
         return None
     count = len(filters.apply(gen.docs(searcher, q)))
-    return {"query": corrected.text, "total": count} if count > total else None
+    return suggestion(corrected.text, count) if count > total else None
 
 
-def get_article(handle: IndexHandle, article_id: str, q: str = "") -> dict[str, Any]:
+def get_article(handle: IndexHandle, article_id: str, q: str = "") -> ArticleView:
     """One article with its body as highlighted paragraphs and its related articles."""
     with handle.session() as (gen, searcher):
         docnum = searcher.document_number(id=article_id)
@@ -355,33 +357,15 @@ def get_article(handle: IndexHandle, article_id: str, q: str = "") -> dict[str, 
             parsed = parse(q)
             compiled = Compiler(searcher, gen.sources).compile(parsed.tree) if not parsed.is_empty else None
             terms = query_terms(compiled)
-        related = _related(searcher, docnum)
-    data = article_json(article)
-    data["title_html"] = mark(article.title, find_matches(article.title, terms))
-    data["paragraphs_html"] = [highlight_all(p, terms) for p in article.body.split("\n\n")]
-    data["city_labels"] = [city_label(c) for c in article.cities]
-    data["related"] = related
-    data["generation"] = gen.name
-    return data
+        similar = _related(searcher, docnum)
+    return article_view(article, title_html=mark(article.title, find_matches(article.title, terms)),
+                        paragraphs_html=[highlight_all(p, terms) for p in article.body.split("\n\n")],
+                        related=similar, generation=gen.name)
 
 
-def article_json(article: Article) -> dict[str, Any]:
-    """The public fields of an article."""
-    data = article.to_json()
-    data.pop("content_hash", None)
-    return data
-
-
-def _related(searcher: Any, docnum: int, top: int = RELATED) -> list[dict[str, Any]]:
+def _related(searcher: Any, docnum: int, top: int = RELATED) -> list[Related]:
     """Articles most like this one, by the key terms of its body and title."""
     fields = searcher.stored_fields(docnum)
     text = f"{fields.get('title', '')}\n{fields.get('title', '')}\n{fields.get('body', '')}"
     hits = searcher.more_like(docnum, "body", text=text, top=top, numterms=25)
-    out = []
-    for hit in hits:
-        other = from_stored(hit.fields())
-        out.append({"id": other.id, "title": other.title,
-                    "date": other.date.isoformat() if other.date else None,
-                    "source": other.source, "cities": list(other.cities)})
-    return out
-
+    return [related(from_stored(hit.fields())) for hit in hits]
