@@ -39,7 +39,7 @@ test: $(TEST_STAMP)
 
 # The edit loop: no browser, no Typesense cluster, no kill -9 and load tests (`make test` runs all).
 test-fast: $(TEST_STAMP)
-	$(BIN)/python -m pytest -q -m "not slow" --ignore=tests/browser --ignore=tests/typesense
+	$(BIN)/python -m pytest -q -m "not slow and not cluster" --ignore=tests/browser
 
 # Lint (ruff), types (mypy) and the layer contracts (import-linter), configured in pyproject.toml.
 lint: $(VENV)/.dev-stamp

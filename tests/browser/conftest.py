@@ -139,7 +139,7 @@ def browser() -> Iterator[Any]:
     """One headless Debian Chromium, for the one browser test module.
 
     Module scope, not session: Chromium and Playwright's driver are child processes of the
-    test run, and tests that run after this module (tests/test_index.py counts the children
+    test run, and tests that run after this module (tests/backends/whoosh/test_indexer.py counts the children
     of the pytest process) must not see them.
     """
     try:

@@ -1,4 +1,4 @@
-"""Issue 8: configuration, the CLI and the web app on either backend; /healthz when the cluster is gone."""
+"""configuration, the CLI and the web app on either backend; /healthz when the cluster is gone."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Shared helpers of the hardening tests (issue 7): generated seeds, processes, a live server."""
+"""Shared helpers of the file, load and path tests: generated seeds, processes, a live server."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 8: the same search-core behaviours through the backend interface, on Whoosh and on Typesense.
+"""The search behaviour, specified once through the backend interface and run on Whoosh and on Typesense.
 
 Every case runs on both backends (the `backend` fixture). Where Typesense cannot behave as
 Whoosh does, the case is listed in DIFFERENCES with each backend's answer and the reason: the
@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from seed_facts import A0, A1, A2, A3, A4, KEYS, RESULT_KEYS
+from seed_facts import CITIES as CITY_COUNTS
 
 from search_app.errors import BadRequest, NotFound
 from search_app.models import SearchRequest
@@ -228,3 +229,47 @@ def test_field_word_completions(backend: Any, field: str, prefix: str, whoosh: l
 ])
 def test_search_box_words(backend: Any, typed: str, words: list[str]) -> None:
     assert completions(backend, typed)["words"] == words
+
+
+def test_facets_without_filters(backend: Any) -> None:
+    response = backend.search(SearchRequest())
+    assert facets(response)["city"] == {c: (n, False) for c, n in CITY_COUNTS.items()}
+    # The articles that name no source are counted too, and listed last whatever their count.
+    assert [(v["value"], v["count"]) for v in response["facets"]["source"]] == [
+        ("China Daily", 2), ("Shanxi Daily", 1), ("Unknown source", 2)]
+    assert response["facets"]["year"] == [
+        {"value": "2022", "label": "2022", "count": 2, "selected": False},
+        {"value": "2021", "label": "2021", "count": 1, "selected": False},
+        {"value": "2019", "label": "2019", "count": 1, "selected": False},
+    ]
+    assert response["facets"]["city"][0] == {"value": "Taiyuan", "label": "Taiyuan 太原", "count": 4, "selected": False}
+
+
+@pytest.mark.parametrize("city", ["Taiyuan", "太原"])
+def test_a_city_facet_ignores_its_own_filter(backend: Any, city: str) -> None:
+    response = backend.search(SearchRequest(cities=(city,)))
+    assert facets(response)["city"] == {**{c: (n, False) for c, n in CITY_COUNTS.items()}, "Taiyuan": (4, True)}
+    assert facets(response)["year"] == {"2022": (1, False), "2021": (1, False), "2019": (1, False)}
+
+
+def test_unknown_city_is_a_notice(backend: Any) -> None:
+    response = backend.search(SearchRequest(q="city:atlantis"))
+    assert (response["total"], response["notices"]) == (0, ["Unknown city 'atlantis': try a Shanxi city such as Taiyuan or 太原."])
+
+
+def test_a_snippet_without_a_match_opens_the_article(backend: Any) -> None:
+    hit = backend.search(SearchRequest(q="metropolises"))["results"][0]
+    assert "<mark>" not in hit["snippet"] and "<mark>metropolises</mark>" in hit["title_html"]
+
+
+@pytest.mark.parametrize(("q", "expected"), [
+    ("city:datong OR city:jinzhong", [A0, A2]),
+    ("晋城", [A1, A4]),
+    ("Jincheng", [A1, A4]),
+    ("city:Lvliang", []),
+    ("kyrgyzstan", [A3]),
+    ("metropolises", [A0]),
+])
+def test_found_on_both_engines(backend: Any, q: str, expected: list[str]) -> None:
+    response = backend.search(SearchRequest(q=q, per_page=100))
+    assert (sorted(r["id"] for r in response["results"]), response["total"]) == (expected, len(expected))

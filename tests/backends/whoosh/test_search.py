@@ -1,4 +1,4 @@
-"""Issue 4: the search core on the seed index: ranking, query language, facets, snippets, suggestions."""
+"""the search core on the seed index: ranking, query language, facets, snippets, suggestions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 7, hostile input: property tests over the search request (core and /api/search),
+"""Hostile input: property tests over the search request (core and /api/search),
 schemathesis against the OpenAPI document, injection through articles and queries, resource limits."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 import pytest
 import schemathesis
-from hardening_helpers import article_text, copy_seeds
+from helpers import article_text, copy_seeds
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -36,7 +36,7 @@ HYPO = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCh
 @pytest.fixture(scope="module")
 def openapi(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The document the running app serves (not the Python function behind it)."""
-    from hardening_helpers import SEEDS
+    from helpers import SEEDS
 
     from search_app.backends.whoosh.indexer import build as build_index
 

@@ -1,4 +1,4 @@
-"""Issue 7, paths: article ids that try to leave the index (../, encoded slashes, NUL bytes) reach
+"""Hostile paths: article ids that try to leave the index (../, encoded slashes, NUL bytes) reach
 no file and answer 404, in the Flask app and through the real server (raw request lines)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import shutil
 from typing import Any
 
 import pytest
-from hardening_helpers import article_text, copy_seeds, running_server
+from helpers import article_text, copy_seeds, running_server
 
 from search_app.backends.whoosh.indexer import build
 from search_app.config import Settings

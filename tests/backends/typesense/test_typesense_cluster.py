@@ -1,4 +1,4 @@
-"""Issue 8: the three-node cluster under failure and under a rebuild.
+"""the three-node cluster under failure and under a rebuild.
 
 Runs after test_typesense_backend.py (same session cluster); every test leaves the cluster as it
 found it: three healthy nodes, the five seeds behind the alias.

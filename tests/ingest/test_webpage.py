@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench import extraction
 from search_app.cli import main
@@ -308,7 +308,7 @@ def test_headline_lines_split_by_br_keep_a_space(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- real pages
 
-PAGES = Path(__file__).resolve().parents[1].parent / "shared/corpora/news-pages"
+PAGES = Path(__file__).resolve().parents[3] / "shared/corpora/news-pages"
 ARTICLES = [page for page in extraction.load_truth() if page["kind"] == "article"]
 
 # What search_app gets wrong on the real pages today (bench/extraction.py --show); anything else is a regression.

@@ -1,4 +1,4 @@
-"""Issue 7, load and rebuilds: a live server under concurrent searches while the index is rebuilt,
+"""Load and rebuilds: a live server under concurrent searches while the index is rebuilt,
 `kill -9` of a build at several points, concurrent writers, and a read-only or full disk."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from hardening_helpers import (
+from helpers import (
     AIRPORT_IDS,
     PYTHON,
     add_generated,

@@ -1,4 +1,4 @@
-"""Issue 3: building, updating and reading index generations, and the index commands."""
+"""building, updating and reading index generations, and the index commands."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hardening_helpers import alive_in_group, proc_table
+from helpers import alive_in_group, proc_table
 from seed_facts import CITIES, DATES, IDS, IDS_TXT, SOURCES
 
 import search_app.backends.whoosh.buildpool as buildpool

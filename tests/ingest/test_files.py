@@ -1,4 +1,4 @@
-"""Issue 7, files: odd entries in the seeds folder (symlinks out, symlinked folders, unreadable files,
+"""Reading the seeds folder safely: odd entries in the seeds folder (symlinks out, symlinked folders, unreadable files,
 folders named like articles, FIFOs, files that change while read, oversize and very many files) are
 reported in the build report's skipped list with a reason, and nothing outside the seeds folder is read."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hardening_helpers import article_text, copy_seeds, ids_for
+from helpers import article_text, copy_seeds, ids_for
 
 import search_app.backends.whoosh.indexer as indexer
 import search_app.ingest.files as ingest_files

@@ -1,4 +1,4 @@
 """The Typesense fixtures (ts_cluster, ts_backend, seed_articles, backend) live in tests/conftest.py.
 
-Every test that starts the cluster is in this folder, which pytest runs after the others (see there).
+Every test that starts the cluster runs after the others (tests/conftest.py says why).
 """

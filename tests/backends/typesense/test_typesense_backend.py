@@ -1,0 +1,57 @@
+"""What only the Typesense backend does: its three-node cluster, typo tolerance, and a clear error when the
+cluster cannot be reached. Every other search behaviour is specified once for both engines, in
+tests/backends/test_behaviour.py (differences asserted there, never skipped).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from search_app.errors import SearchAppError
+from search_app.models import SearchRequest
+
+
+def run(backend: Any, q: str = "", **kw: Any) -> dict[str, Any]:
+    return backend.search(SearchRequest(q=q, **kw))
+
+
+def test_cluster_has_one_leader_and_two_followers(ts_cluster: Any, ts_backend: Any) -> None:
+    states = sorted(ts_cluster.state(i) for i in range(3))
+    assert states == [1, 4, 4]
+    assert ts_cluster.version() == "0.24.1"
+    assert run(ts_backend, "airport")["generation"].startswith("articles_")  # the collection behind the alias
+    health = ts_backend.health()
+    assert health["ok"] and [n["ok"] for n in health["nodes"]] == [True, True, True]
+
+
+@pytest.mark.parametrize(
+    ("q", "suggestion"),
+    [
+        ("logistcs", {"query": "logistics", "total": 3}),
+        ("Taiyaun", {"query": "Taiyuan", "total": 4}),
+        ("kyrgystan", {"query": "kyrgyzstan", "total": 1}),
+        ("logistics", None),
+        ("taiyuan", None),
+        ("nonexistentword", None),
+    ],
+)
+def test_typo_tolerance_and_suggestion(ts_backend: Any, q: str, suggestion: dict[str, Any] | None) -> None:
+    """Difference: Typesense answers the misspelling with the corrected results and names the correction."""
+    response = run(ts_backend, q)
+    assert response["suggestion"] == suggestion
+    if suggestion:
+        assert response["total"] == suggestion["total"]
+
+
+def test_unreachable_cluster_is_a_clear_error() -> None:
+    from bench.typesense_cluster import free_ports
+    from search_app.backends.typesense.backend import TypesenseBackend, TypesenseUnavailable
+
+    backend = TypesenseBackend([f"http://127.0.0.1:{p}" for p in free_ports(2)], "k", num_retries=1,
+                               retry_interval_seconds=0.05, connection_timeout_seconds=0.5)
+    with backend, pytest.raises(TypesenseUnavailable) as info:
+        run(backend, "airport")
+    assert isinstance(info.value, SearchAppError) and "cannot be reached" in info.value.message
+    assert backend.health()["ok"] is False
