@@ -24,7 +24,7 @@ from search_app.errors import SearchAppError
 from search_app.ingest.files import check_seeds
 from search_app.ingest.records import IdReplaced, inspect_paths
 from search_app.models import SORTS, BuildReport, SearchRequest
-from search_app.query.contract import validate
+from search_app.query.contract import ORDER_TEXT, validate
 
 
 def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -293,8 +293,8 @@ def search_command(ctx: click.Context, query: tuple[str, ...], cities: tuple[str
         _emit_json(response)
         return
     color = sys.stdout.isatty()
-    order = {"city": ", most about the city first (named in the headline, then most often in the text, then newest)",
-             "newest": ", newest first", "oldest": ", oldest first"}.get(response["order"], "")
+    said, rule = ORDER_TEXT[response["order"]]
+    order = (f", {said}" if said else "") + (f" ({rule})" if rule else "")
     click.echo(f"{response['total']} result(s) in {response['took_ms']} ms{order}"
                + (" (relaxed: not every word matched)" if response["relaxed"] else ""))
     for notice in response["notices"]:

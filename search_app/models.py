@@ -83,7 +83,7 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
-    highlight: bool = True
+    highlight: bool = True  # False: titles unmarked, no snippets (for callers that show neither: cheaper)
     suggest: bool = True
     facets: bool = True
 

@@ -23,6 +23,14 @@ RELATED = 5
 # Dates beyond these sort keys never occur; undated articles sort after every dated one.
 UNDATED_KEY = 10**7
 EPOCH = dt.date(1, 1, 1)
+# How each order of results (SearchResponse.order) is told to a reader, by the page and the CLI
+# alike: what comes first, and the rule behind it when it is not obvious.
+ORDER_TEXT: dict[str, tuple[str, str]] = {
+    "relevance": ("", ""),
+    "newest": ("newest first", ""),
+    "oldest": ("oldest first", ""),
+    "city": ("most about the city first", "named in the headline, then most often in the text, then newest"),
+}
 
 
 class Result(TypedDict):

@@ -13,6 +13,7 @@ from search_app.backends import open_backend
 from search_app.config import Settings, settings_from_env
 from search_app.errors import SearchAppError
 from search_app.ingest.gazetteer import city_label
+from search_app.query.contract import ORDER_TEXT
 from search_app.web.api import bp as api_bp
 from search_app.web.errors import app_error, http_error, unexpected
 from search_app.web.views import bp as views_bp
@@ -54,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Which engine answers is the settings' choice; the routes only see the backend interface.
     app.extensions[EXTENSION] = open_backend(settings)
     app.jinja_env.globals["city_label"] = city_label
+    app.jinja_env.globals["order_text"] = ORDER_TEXT
 
     app.register_blueprint(views_bp)
     app.register_blueprint(api_bp)

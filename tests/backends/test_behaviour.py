@@ -273,3 +273,11 @@ def test_a_snippet_without_a_match_opens_the_article(backend: Any) -> None:
 def test_found_on_both_engines(backend: Any, q: str, expected: list[str]) -> None:
     response = backend.search(SearchRequest(q=q, per_page=100))
     assert (sorted(r["id"] for r in response["results"]), response["total"]) == (expected, len(expected))
+
+
+def test_without_highlighting_titles_are_plain_and_snippets_empty(backend: Any) -> None:
+    marked = backend.search(SearchRequest(q="transfers"))["results"][0]
+    plain = backend.search(SearchRequest(q="transfers", highlight=False))["results"][0]
+    assert (plain["title_html"], plain["snippet"]) == ("Province calls for industrial transfers", "")
+    assert {k: v for k, v in plain.items() if k not in ("title_html", "snippet")} == {
+        k: v for k, v in marked.items() if k not in ("title_html", "snippet")}

@@ -403,7 +403,7 @@ class TypesenseBackend:
         total = int(main["found"])
         words = plan.highlight_words()
         hits = main.get("hits", [])
-        out_results = [_result(hit, words, plan.q != "*") for hit in hits]
+        out_results = [_result(hit, words, plan.q != "*", req.highlight) for hit in hits]
         if by_city:  # the score shown is what ordered them
             for shaped, hit in zip(out_results, hits):
                 shaped["score"] = float(sum(int(hit["document"].get(centrality_field(c)) or 0) for c in by_city))
@@ -570,13 +570,15 @@ def _find(text: str, words: frozenset[str]) -> list[Match]:
     return [Match(m.start(), m.end(), m.group(0).lower()) for m in TOKEN.finditer(text) if fold(m.group(0)) in folded]
 
 
-def _result(hit: dict[str, Any], words: frozenset[str], scored: bool) -> Result:
+def _result(hit: dict[str, Any], words: frozenset[str], scored: bool, highlight: bool) -> Result:
     article = from_document(hit["document"])
-    marked = words | {t.lower() for t in _matched_tokens(hit)}
     info = hit.get("text_match_info") or {}
     score = info.get("score", hit.get("text_match"))
-    return result(article, title_html=mark(article.title, _find(article.title, marked)),
-                  score=float(score) if scored and score is not None else None,
+    score = float(score) if scored and score is not None else None
+    if not highlight:
+        return result(article, title_html=mark(article.title, []), score=score, snippet="")
+    marked = words | {t.lower() for t in _matched_tokens(hit)}
+    return result(article, title_html=mark(article.title, _find(article.title, marked)), score=score,
                   snippet=snippet_of_matches(article.body, _find(article.body, marked)))
 
 

@@ -8,12 +8,9 @@ contents, with no merge. Workers are forked with PR_SET_PDEATHSIG, so killing th
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
-import os
 import queue
 import re
-import signal
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +21,7 @@ from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
 from search_app.backends.whoosh.flat import write_segment as write_flat
+from search_app.backends.whoosh.forks import FORKS
 from search_app.backends.whoosh.schema import to_document
 from search_app.ingest.dates import AMBIGUOUS, DateReading, convention_key
 from search_app.ingest.files import SeedFile, SkipFile, file_stamp, read_file
@@ -36,23 +34,6 @@ from search_app.query.suggest import cased_forms
 # by every searcher that opens it, so a server with 8 threads held 8 copies of the index.
 COMPOUND = False
 _WORD = re.compile(rf"(?:(?![{HAN}])[^\W\d_]){{3,30}}")  # letters, not Han: spelling is corrected for words only
-_PR_SET_PDEATHSIG = 1
-_hook_installed = False
-_fork_parent = 0  # pid of the process that last forked, recorded before the fork
-# Descriptors of write locks this process holds (indexer.write_lock): process state by nature, as a
-# forked worker must close them (_die_with_parent); changed only through hold_lock/release_lock.
-_held_locks: set[int] = set()
-
-
-def hold_lock(fd: int) -> None:
-    """Record a write lock's descriptor, so that a worker forked while it is held closes it."""
-    install_fork_hook()
-    _held_locks.add(fd)
-
-
-def release_lock(fd: int) -> None:
-    """Forget a write lock's descriptor (its holder closes it)."""
-    _held_locks.discard(fd)
 
 
 def article_words(article: Article) -> set[str]:
@@ -132,38 +113,6 @@ def add_file(writer: Any, file: SeedFile, max_bytes: int, result: ChunkResult, d
     result.files[file.rel] = {"hash": content_hash(data), "ids": ids, "stamp": stamp}
 
 
-def _record_parent() -> None:
-    """Before a fork: remember who the parent is, so the child can tell if it already died."""
-    global _fork_parent
-    _fork_parent = os.getpid()
-
-
-def _die_with_parent() -> None:
-    """In a forked worker: drop inherited write locks and arm SIGKILL for when the build process dies."""
-    for fd in list(_held_locks):  # an orphaned worker must never keep the lock held
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-    _held_locks.clear()
-    parent = _fork_parent or os.getppid()
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: nothing to arm
-        return
-    if os.getppid() != parent:  # the parent died (even mid-fork) before the signal was armed
-        os._exit(1)
-
-
-def install_fork_hook() -> None:
-    """Make every process forked from now on die with its parent."""
-    global _hook_installed
-    if not _hook_installed:
-        os.register_at_fork(before=_record_parent, after_in_child=_die_with_parent)
-        _hook_installed = True
-
-
 def _worker(index_dir: str, files: list[SeedFile], limitmb: int, max_bytes: int, results: Any, ticks: Any) -> None:
     """Worker process: index files into a new segment and send the segment back."""
     ix = whoosh_index.open_dir(index_dir)
@@ -201,7 +150,7 @@ def index_parallel(
     progress: Callable[[int, int], None] | None = None,
 ) -> ChunkResult:
     """Index files into the empty index at index_dir with `procs` worker processes."""
-    install_fork_hook()
+    FORKS.install()
     ctx = multiprocessing.get_context("fork")
     results, ticks = ctx.Queue(), ctx.Queue()
     chunks = split(files, procs)

@@ -30,11 +30,10 @@ from search_app.backends.whoosh.buildpool import (
     ChunkResult,
     add_file,
     article_words,
-    hold_lock,
     index_parallel,
-    release_lock,
 )
 from search_app.backends.whoosh.flat import write_missing as write_flat_missing
+from search_app.backends.whoosh.forks import FORKS
 from search_app.backends.whoosh.schema import INDEX_FORMAT, build_schema, from_stored, to_document
 from search_app.errors import BuildFailed, BuildLocked, ConfigError, IndexCorrupt, IndexMissing, SearchAppError, UpdateRefused
 from search_app.ingest.changes import Held, UpdatePlan
@@ -163,10 +162,10 @@ def write_lock(index_dir: Path, action: str) -> Iterator[None]:
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{action} by pid {os.getpid()}".encode(), 0)
-        hold_lock(fd)
+        FORKS.hold_lock(fd)
         yield
     finally:
-        release_lock(fd)
+        FORKS.release_lock(fd)
         os.close(fd)  # closing the descriptor releases the flock, as a crash does
 
 

@@ -170,8 +170,10 @@ def _has_phrase(q: wq.Query) -> bool:
     return isinstance(q, wq.Phrase) or any(_has_phrase(c) for c in q.children())
 
 
-def _result(fields: dict[str, Any], score: float | None, terms: frozenset[str]) -> Result:
+def _result(fields: dict[str, Any], score: float | None, terms: frozenset[str], highlight: bool) -> Result:
     article = from_stored(fields)
+    if not highlight:
+        return result(article, title_html=mark(article.title, []), score=score, snippet="")
     return result(article, title_html=mark(article.title, find_matches(article.title, terms)), score=score,
                   snippet=snippet(article.body, terms))
 
@@ -220,7 +222,7 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
             found = _relax(gen, searcher, compiler, parsed, filters, memo) or found
         hits, timed_out = _order(gen, searcher, plan, found, filters, req, memo, started + time_limit)
         terms = query_terms(found.q)
-        results = [_result(searcher.stored_fields(docnum), score, terms) for docnum, score in hits]
+        results = [_result(searcher.stored_fields(docnum), score, terms, req.highlight) for docnum, score in hits]
         facets = _facets(gen, filters, found.text_docs, cities, sources, req) if req.facets else {}
         # A relaxed keyword query found no article with every word: it is checked for spelling as one finding none.
         strict_total = 0 if found.relaxed and not plan.described else len(found.matched)

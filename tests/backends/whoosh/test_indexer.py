@@ -19,6 +19,7 @@ from seed_facts import CITIES, DATES, IDS, IDS_TXT, SOURCES
 
 import search_app.backends.whoosh.buildpool as buildpool
 import search_app.backends.whoosh.indexer as indexer
+from search_app.backends.whoosh.forks import FORKS
 from search_app.backends.whoosh.indexer import build, current_generation, index_stats, update, write_lock
 from search_app.backends.whoosh.reader import IndexHandle
 from search_app.backends.whoosh.schema import INDEX_FORMAT
@@ -496,16 +497,16 @@ def _fork_and_wait(child: Any) -> int:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux only")
-def test_worker_forked_while_its_parent_dies_exits(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_forked_while_its_parent_dies_exits() -> None:
     """The child compares its parent with the pid recorded before the fork, not after it."""
-    buildpool.install_fork_hook()
+    FORKS.install()
 
     def pretend_parent_died() -> None:
-        monkeypatch.setattr(buildpool, "_fork_parent", os.getppid() + 1_000_000)
-        buildpool._die_with_parent()
+        FORKS.set_parent(os.getppid() + 1_000_000)
+        FORKS.arm_child()
 
     assert _fork_and_wait(pretend_parent_died) == 1
-    assert _fork_and_wait(buildpool._die_with_parent) == 0
+    assert _fork_and_wait(FORKS.arm_child) == 0
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
