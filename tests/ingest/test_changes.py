@@ -1,4 +1,5 @@
-"""`update` cannot wipe the index by accident: another folder, an empty one, or a mass removal is refused."""
+"""An update's plan (ingest.changes), and `update` cannot wipe the index by accident: another folder, an
+empty one, or a mass removal is refused."""
 
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ from click.testing import CliRunner, Result
 
 from search_app.backends.whoosh.indexer import current_generation, index_stats
 from search_app.cli import main
+from search_app.errors import UpdateRefused
+from search_app.ingest.changes import Held, UpdatePlan
+from search_app.ingest.files import discover
+from search_app.ingest.records import claim_id, content_hash, parse_file
+from search_app.models import Article, BuildReport
 
 ARTICLE = "Taiyuan report {n}\nSource: Shanxi Daily\nTime: 2021-05-{day:02d}\nThe city of Taiyuan opened library number {n}.\n"
 
@@ -105,3 +111,65 @@ def test_a_missing_folder_is_refused_before_anything(cli: CliRunner, tmp_path: P
     shutil.rmtree(seeds)
     message = refused(run(cli, seeds, index, "update"), index, generation)
     assert message == f"Error: Seeds folder {str(seeds)!r} does not exist: create it or pass --seeds DIR."
+
+
+def _plan_for(seeds: Path, held: dict[str, Held], allow_mass_removal: bool = False) -> tuple[UpdatePlan, BuildReport]:
+    files, skipped = discover(seeds)
+    report = BuildReport(action="update", generation="g", skipped=skipped)
+    return UpdatePlan(held, files, seeds, report, allow_mass_removal), report
+
+
+def test_the_plan_keeps_same_bytes_rereads_changed_files_and_drops_gone_ones(tmp_path: Path) -> None:
+    seeds = folder(tmp_path / "seeds", 3)
+    same = content_hash((seeds / "a00.txt").read_bytes())
+    held = {"a00.txt": Held(["a00"], same), "a01.txt": Held(["a01"], "stale"), "gone.txt": Held(["gone"], "x")}
+    plan, report = _plan_for(seeds, held)
+    assert plan.gone_ids() == ["gone"]
+    rereads = list(plan.rereads(1 << 20))
+    assert [(r.file.rel, r.old_ids) for r in rereads] == [("a01.txt", ["a01"]), ("a02.txt", [])]
+    assert plan.settle(rereads[0], ["a01"]) == [] and plan.settle(rereads[1], ["a02"]) == []
+    assert list(plan.kept) == ["a00.txt"] and plan.kept["a00.txt"].ids == ["a00"]
+    assert (report.added, report.changed, report.removed, report.unchanged) == (1, 1, 1, 1)
+
+
+def test_an_id_stays_with_the_file_that_holds_it(tmp_path: Path) -> None:
+    """A new file cannot take an id from a file the index keeps; the id is free once its file is re-read or gone."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.json").write_text('{"id": "x", "title": "Taiyuan", "body": "Taiyuan text."}', encoding="utf-8")
+    (seeds / "b.json").write_text('{"id": "x", "title": "Datong", "body": "Datong text."}', encoding="utf-8")
+    kept = content_hash((seeds / "b.json").read_bytes())
+    plan, _report = _plan_for(seeds, {"b.json": Held(["x"], kept)})
+    (reread,) = plan.rereads(1 << 20)
+    article = next(a for a in parse_file(reread.file, data=reread.data) if isinstance(a, Article))
+    duplicate = claim_id(article, plan.seen)
+    assert duplicate is not None and duplicate.reason == "duplicate id 'x' (already used by b.json)"
+
+
+def test_an_unreadable_file_keeps_its_articles(tmp_path: Path) -> None:
+    seeds = folder(tmp_path / "seeds", 2)
+    (seeds / "a01.txt").write_bytes(b"x" * 1000)
+    plan, report = _plan_for(seeds, {"a00.txt": Held(["a00"], "old"), "a01.txt": Held(["a01"], "old")})
+    assert [r.file.rel for r in plan.rereads(500)] == ["a00.txt"]  # a01 is over the 500-byte limit: kept
+    assert list(plan.kept) == ["a01.txt"]
+    assert [(s.path, s.reason) for s in report.skipped] == [("a01.txt", "file too large (1000 bytes; the limit is 500)")]
+
+
+@pytest.mark.parametrize(("files", "gone", "allowed", "refused"), [
+    (0, 30, False, True),  # an empty folder: every article would go
+    (1, 30, False, True),  # most of the index would go
+    (1, 30, True, False),  # ... unless the user says so
+    (20, 5, False, False),  # a few files deleted: fine
+])
+def test_the_plan_refuses_what_looks_like_a_missing_folder(tmp_path: Path, files: int, gone: int, allowed: bool,
+                                                           refused: bool) -> None:
+    seeds = folder(tmp_path / "seeds", files) if files else tmp_path / "seeds"
+    seeds.mkdir(exist_ok=True)
+    held = {f"a{n:02d}.txt": Held([f"a{n:02d}"], "h") for n in range(files)}
+    held |= {f"old{n}.txt": Held([f"old{n}"], "h") for n in range(gone)}
+    if refused:
+        with pytest.raises(UpdateRefused):
+            _plan_for(seeds, held, allowed)
+    else:
+        plan, _ = _plan_for(seeds, held, allowed)
+        assert sorted(plan.gone) == sorted(f"old{n}.txt" for n in range(gone))

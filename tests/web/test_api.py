@@ -442,3 +442,12 @@ def test_dates_the_wrong_way_round_are_swapped_not_refused(client) -> None:
     expected = client.get("/api/search?from=2021-01-01&to=2022-12-31").get_json()
     assert [r["id"] for r in data["results"]] == [r["id"] for r in expected["results"]] != []
     assert data["notices"] == ["The dates were the wrong way round: searched from 2021-01-01 to 2022-12-31."]
+
+
+def test_the_openapi_schemas_follow_the_contract_typeddicts() -> None:
+    from search_app.query.contract import Related
+    from search_app.web.openapi import _shaped
+
+    assert set(_shaped(Related, {k: {} for k in Related.__annotations__})["required"]) == set(Related.__annotations__)
+    with pytest.raises(RuntimeError, match=r"Related drifted .* missing \['url'\], extra \['link'\]"):
+        _shaped(Related, {**{k: {} for k in Related.__annotations__ if k != "url"}, "link": {}})
