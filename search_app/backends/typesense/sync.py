@@ -1,6 +1,6 @@
 """Feeding Typesense from the seeds folder: the ingester's records for a build, content-hash diffs for an update.
 
-Kept apart from backend.py (which talks to the cluster) because this half only walks files
+Kept apart from client.py (which talks to the cluster) because this half only walks files
 and compares hashes; it needs the backend for three calls: batch upsert, delete, export.
 """
 
@@ -11,16 +11,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from search_app.backends.typesense.client import TypesenseClient
 from search_app.ingest.changes import Held, UpdatePlan
 from search_app.ingest.files import discover
 from search_app.ingest.records import claim_id, parse_file, parse_unique
 from search_app.models import Article, BuildReport, Skipped
 from search_app.query.engine import Progress
-
-if TYPE_CHECKING:
-    from search_app.backends.typesense.backend import TypesenseBackend
 
 BATCH = 500  # documents per import request: large enough to amortise the round trip, small enough to retry
 
@@ -46,7 +44,7 @@ class Stored:
     max_seq: int = -1
 
 
-def stored_documents(backend: TypesenseBackend, collection: str) -> Stored:
+def stored_documents(backend: TypesenseClient, collection: str) -> Stored:
     """Read id, path, content_hash and seq of every document (one export request, JSON lines)."""
     lines = backend.export(collection, "id,path,content_hash,seq")
     stored = Stored()
@@ -72,7 +70,7 @@ def held_files(stored: Stored) -> dict[str, Held]:
     return held
 
 
-def update(backend: TypesenseBackend, seeds: Path, max_bytes: int, progress: Progress | None = None,
+def update(backend: TypesenseClient, seeds: Path, max_bytes: int, progress: Progress | None = None,
            allow_mass_removal: bool = False) -> BuildReport:
     """Upsert new and changed articles, delete those whose files are gone; the collection stays the same.
 
@@ -117,7 +115,7 @@ def update(backend: TypesenseBackend, seeds: Path, max_bytes: int, progress: Pro
     return report
 
 
-def build(backend: TypesenseBackend, seeds: Path, max_bytes: int, progress: Progress | None = None) -> BuildReport:
+def build(backend: TypesenseClient, seeds: Path, max_bytes: int, progress: Progress | None = None) -> BuildReport:
     """Full rebuild into a new collection from the ingester's records, then the alias switch."""
     started = time.monotonic()
     report = BuildReport(action="build", generation="")
