@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from seed_facts import CITIES, DATES, IDS_TXT, SOURCES
 
-from search_app.backends.whoosh.indexer import current_generation, write_lock
+from search_app.backends.whoosh.generations import current_generation, write_lock
 from search_app.cli import main
 
 A1 = "001_0b108123ccd7e2b3"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from search_app.backends.whoosh.indexer import current_generation, index_stats
+from search_app.backends.whoosh.generations import current_generation, index_stats
 from search_app.cli import main
 from search_app.errors import UpdateRefused
 from search_app.ingest.changes import Held, UpdatePlan

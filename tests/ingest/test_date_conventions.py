@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from search_app.backends.whoosh.indexer import build, index_stats, update
+from search_app.backends.whoosh.generations import index_stats
+from search_app.backends.whoosh.indexer import build, update
 from search_app.backends.whoosh.reader import IndexHandle
 from search_app.backends.whoosh.schema import from_stored
 from search_app.cli import main

@@ -9,7 +9,7 @@ from typing import Any
 
 from whoosh import query as wq
 
-from search_app.backends.whoosh import indexer
+from search_app.backends.whoosh import generations, indexer
 from search_app.backends.whoosh import search as core
 from search_app.backends.whoosh.reader import IndexHandle
 from search_app.ingest.files import DEFAULT_MAX_BYTES
@@ -52,7 +52,7 @@ class WhooshBackend:
 
     def is_stale(self, seeds: Path) -> bool:
         """No index, an older format, or a seed file changed since the live generation was built."""
-        return indexer.is_stale(self.index_dir, seeds)
+        return generations.is_stale(self.index_dir, seeds)
 
     def search(self, req: SearchRequest) -> SearchResponse:
         """The core search with this backend's time limit."""
@@ -101,7 +101,7 @@ class WhooshBackend:
 
     def stats(self) -> dict[str, Any]:
         """The live generation's meta plus its size on disk."""
-        return indexer.index_stats(self.index_dir)
+        return generations.index_stats(self.index_dir)
 
     def health(self) -> dict[str, Any]:
         """ok with the article count and generation; IndexMissing/IndexCorrupt (503) when unreadable."""

@@ -1,24 +1,16 @@
-"""Index generations on disk: the write lock, atomic full builds, incremental updates, cleanup.
-
-Layout of an index folder:
-    CURRENT          name of the live generation (replaced atomically)
-    .lock            flock held by the one build or update allowed at a time
-    g-<stamp>/       a complete Whoosh index plus manifest.json and meta.json
-    .tmp-g-<stamp>/  a generation being written; never read, removed by the next writer
+"""Full builds and incremental updates of the Whoosh index, each into a new generation (generations.py)
+that goes live at once: the files indexed (in worker processes for a large folder), the dates
+settled by each source's learned convention, the manifest, the metadata and the vocabulary.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
 import json
-import os
-import secrets
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,225 +25,72 @@ from search_app.backends.whoosh.buildpool import (
     index_parallel,
 )
 from search_app.backends.whoosh.flat import write_missing as write_flat_missing
-from search_app.backends.whoosh.forks import FORKS
+from search_app.backends.whoosh.generations import (
+    MANIFEST,
+    META,
+    VOCABULARY,
+    Manifest,
+    cleanup,
+    current_generation,
+    is_current_format,
+    link_copy,
+    new_generation_name,
+    read_manifest,
+    read_meta,
+    staging,
+    switch,
+    write_lock,
+)
 from search_app.backends.whoosh.schema import INDEX_FORMAT, build_schema, from_stored, to_document
-from search_app.errors import BuildFailed, BuildLocked, ConfigError, IndexCorrupt, IndexMissing, SearchAppError, UpdateRefused
-from search_app.ingest.changes import Held, UpdatePlan
+from search_app.errors import BuildFailed, UpdateRefused
+from search_app.ingest.changes import UpdatePlan
 from search_app.ingest.dates import AMBIGUOUS, learn_conventions
 from search_app.ingest.files import DEFAULT_MAX_BYTES, SeedFile, check_seeds, discover
 from search_app.ingest.records import apply_convention
 from search_app.models import BuildReport
 from search_app.query.contract import EPOCH, UNDATED_KEY
 
-CURRENT = "CURRENT"
-LOCK = ".lock"
-TMP_PREFIX = ".tmp-"
-GEN_PREFIX = "g-"
-MANIFEST = "manifest.json"
-META = "meta.json"
-VOCABULARY = "vocabulary.json"
-OWN_FILES = (MANIFEST, META, VOCABULARY)
 PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
-KEEP_PREVIOUS = 1  # generations kept besides the live one, for searchers still reading them
 
 Progress = Callable[[int, int], None]
 
 
 # ---------------------------------------------------------------- reading the live generation
 
-def current_generation(index_dir: Path) -> str:
-    """Name of the live generation, or IndexMissing with the command to run."""
-    try:
-        name = (index_dir / CURRENT).read_text("utf-8").strip()
-    except FileNotFoundError:
-        raise IndexMissing(f"No index in {str(index_dir)!r}: run `search-app build` first.") from None
-    except NotADirectoryError:
-        raise IndexMissing(_not_a_folder(index_dir)) from None
-    except OSError as exc:
-        raise IndexCorrupt(f"Cannot read the index in {str(index_dir)!r} ({exc.strerror}): check its permissions.") from exc
-    if not name.startswith(GEN_PREFIX) or "/" in name or not (index_dir / name).is_dir():
-        raise IndexCorrupt(f"The index in {str(index_dir)!r} is damaged: run `search-app build` to rebuild it.")
-    return name
 
 
-def open_generation(index_dir: Path, generation: str) -> whoosh_index.Index:
-    """Open one generation's Whoosh index."""
-    try:
-        return whoosh_index.open_dir(str(index_dir / generation))
-    except (OSError, whoosh_index.EmptyIndexError, ValueError, EOFError) as exc:
-        raise IndexCorrupt(
-            f"The index generation {generation!r} cannot be opened: run `search-app build` to rebuild it."
-        ) from exc
 
 
-def read_meta(index_dir: Path, generation: str) -> dict[str, Any]:
-    """The meta.json written with a generation (counts, dates, build time)."""
-    try:
-        return json.loads((index_dir / generation / META).read_text("utf-8"))  # type: ignore[no-any-return]
-    except (OSError, ValueError) as exc:
-        raise IndexCorrupt(f"The index generation {generation!r} has no readable meta.json: run `search-app build`.") from exc
 
 
-def is_current_format(index_dir: Path, generation: str) -> bool:
-    """True when the generation was built with this version's analysis and fields (INDEX_FORMAT)."""
-    return read_meta(index_dir, generation).get("format") == INDEX_FORMAT
 
 
-def is_stale(index_dir: Path, seeds: Path) -> bool:
-    """True when there is no index, it is of an older format, or some seed file changed after it was built."""
-    try:
-        generation = current_generation(index_dir)
-        if not is_current_format(index_dir, generation):  # built by an older version: rebuild
-            return True
-    except SearchAppError:
-        return True
-    built = (index_dir / generation).stat().st_mtime
-    for dirpath, _dirs, files in os.walk(seeds):
-        if os.stat(dirpath).st_mtime > built:
-            return True
-        if any(os.stat(os.path.join(dirpath, f)).st_mtime > built for f in files):
-            return True
-    return False
 
 
-def index_stats(index_dir: Path) -> dict[str, Any]:
-    """Articles, counts per city and source, date range, size on disk, build time of the live index."""
-    generation = current_generation(index_dir)
-    meta = read_meta(index_dir, generation)
-    size = sum(f.stat().st_size for f in (index_dir / generation).iterdir() if f.is_file())
-    return {**meta, "generation": generation, "size_bytes": size}
 
 
 # ---------------------------------------------------------------- the write lock
 
-def _not_a_folder(index_dir: Path) -> str:
-    return (f"The index path {str(index_dir)!r} is not a folder (or lies under a file): "
-            "pass --index DIR with a folder.")
 
 
-def _make_index_folder(index_dir: Path) -> None:
-    """Create the index folder if missing; a path that is a file (or lies under one) is a ConfigError."""
-    if os.path.lexists(index_dir) and not index_dir.is_dir():
-        raise ConfigError(_not_a_folder(index_dir))
-    try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):  # a file on the way, or one created meanwhile
-        raise ConfigError(_not_a_folder(index_dir)) from None
-    except OSError as exc:
-        raise BuildFailed(f"Cannot create the index folder {str(index_dir)!r} ({exc.strerror}): "
-                          "pass --index DIR with a folder you can write to.") from exc
 
 
-@contextlib.contextmanager
-def write_lock(index_dir: Path, action: str) -> Iterator[None]:
-    """Hold the index's exclusive write lock, or refuse at once with BuildLocked."""
-    _make_index_folder(index_dir)
-    path = index_dir / LOCK
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    except OSError as exc:
-        raise BuildFailed(f"Cannot write to the index folder {str(index_dir)!r} ({exc.strerror}).") from exc
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
-            raise BuildLocked(
-                f"Another build or update is running on {str(index_dir)!r} ({holder}); "
-                "wait for it to finish, then try again."
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{action} by pid {os.getpid()}".encode(), 0)
-        FORKS.hold_lock(fd)
-        yield
-    finally:
-        FORKS.release_lock(fd)
-        os.close(fd)  # closing the descriptor releases the flock, as a crash does
 
 
 # ---------------------------------------------------------------- generations
 
-def _new_generation_name() -> str:
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
-    return f"{GEN_PREFIX}{stamp}-{secrets.token_hex(3)}"
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
-def _switch(index_dir: Path, tmp: Path, generation: str) -> None:
-    """Publish a finished temporary generation and make it the live one, atomically."""
-    for name in os.listdir(tmp):
-        with open(tmp / name, "rb") as handle:
-            os.fsync(handle.fileno())
-    final = index_dir / generation
-    os.rename(tmp, final)
-    pointer = index_dir / f"{TMP_PREFIX}{CURRENT}"
-    try:
-        with open(pointer, "w", encoding="utf-8") as handle:
-            handle.write(generation + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(pointer, index_dir / CURRENT)
-    except BaseException:
-        # Not switched: the published folder would be an orphan newer than the live generation.
-        shutil.rmtree(final, ignore_errors=True)
-        pointer.unlink(missing_ok=True)
-        raise
-    _fsync_dir(index_dir)
 
 
-def _cleanup(index_dir: Path, live: str) -> None:
-    """Remove temporary folders of dead builds, generations newer than the live one, and old ones beyond the kept."""
-    for entry in index_dir.iterdir():
-        if entry.name.startswith(TMP_PREFIX) and entry.is_dir():
-            shutil.rmtree(entry, ignore_errors=True)
-        elif entry.name.startswith(TMP_PREFIX):
-            entry.unlink(missing_ok=True)
-    others = [e for e in index_dir.iterdir() if e.name.startswith(GEN_PREFIX) and e.is_dir() and e.name != live]
-    # Names sort by creation time: a newer one was never switched to (a crash between rename and switch).
-    older = sorted((e for e in others if e.name < live), key=lambda e: e.name, reverse=True)
-    for stale in [e for e in others if e.name > live] + older[KEEP_PREVIOUS:]:
-        shutil.rmtree(stale, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- manifest
 
-@dataclass
-class Manifest:
-    """Per file: the hash of its bytes and the ids of the articles it gave."""
-
-    files: dict[str, dict[str, Any]]
-
-    def ids(self) -> set[str]:
-        """Every article id in the generation."""
-        return {i for entry in self.files.values() for i in entry["ids"]}
-
-    def held(self) -> dict[str, Held]:
-        """Per file, what the generation holds, for an update's plan."""
-        return {rel: Held(ids=e["ids"], hash=e["hash"], stamp=e.get("stamp")) for rel, e in self.files.items()}
-
-    @staticmethod
-    def entry(held: Held) -> dict[str, Any]:
-        """A manifest entry for a file an update kept."""
-        return {"hash": held.hash, "ids": held.ids, "stamp": held.stamp}
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-ready data."""
-        return {"version": 1, "files": self.files}
 
 
-def _read_manifest(path: Path) -> Manifest:
-    try:
-        data = json.loads((path / MANIFEST).read_text("utf-8"))
-        return Manifest(files=data["files"])
-    except (OSError, ValueError, KeyError) as exc:
-        raise IndexCorrupt("The live index has no readable manifest: run `search-app build` for a full rebuild.") from exc
 
 
 def _live_counts(reader: Any, fieldname: str, deleted: list[int]) -> dict[str, int]:
@@ -368,9 +207,9 @@ def build(
     check_seeds(seeds)  # bad arguments leave nothing behind: checked before the folder and its lock exist
     with write_lock(index_dir, "build"):
         files, skipped = discover(seeds)
-        generation = _new_generation_name()
+        generation = new_generation_name()
         report = BuildReport(action="build", generation=generation, skipped=list(skipped))
-        with _staging(index_dir, generation, "build") as tmp:
+        with staging(index_dir, generation, "build") as tmp:
             tmp.mkdir()
             ix = whoosh_index.create_in(str(tmp), build_schema())
             if procs > 1 and len(files) >= PARALLEL_MIN_FILES:
@@ -385,31 +224,14 @@ def build(
                     _learned(seeds, conventions, generation))
             if _before_switch:
                 _before_switch()
-            _switch(index_dir, tmp, generation)
-        _cleanup(index_dir, generation)
+            switch(index_dir, tmp, generation)
+        cleanup(index_dir, generation)
     report.elapsed_s = time.monotonic() - started
     return report
 
 
-@contextlib.contextmanager
-def _staging(index_dir: Path, generation: str, action: str) -> Iterator[Path]:
-    """The temporary folder of a new generation: removed if anything fails, disk errors reported plainly."""
-    tmp = index_dir / f"{TMP_PREFIX}{generation}"
-    try:
-        _cleanup_tmp_only(index_dir)
-        yield tmp
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise BuildFailed(f"The {action} failed ({exc.strerror or exc}); the previous index is still serving.") from exc
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
-def _cleanup_tmp_only(index_dir: Path) -> None:
-    for entry in index_dir.iterdir():
-        if entry.name.startswith(TMP_PREFIX) and entry.is_dir():
-            shutil.rmtree(entry, ignore_errors=True)
 
 
 def _index_serial(ix: whoosh_index.Index, files: list[SeedFile], limitmb: int, max_bytes: int,
@@ -460,7 +282,7 @@ def update(
         if not is_current_format(index_dir, live):
             raise BuildFailed(f"The index in {index_dir} was built by an older version of search-app and cannot be "
                               "updated: run `search-app build` to rebuild it (the old index keeps serving meanwhile).")
-        old = _read_manifest(index_dir / live)
+        old = read_manifest(index_dir / live)
         live_meta = read_meta(index_dir, live)
         _check_same_folder(live_meta, seeds, index_dir)
         files, skipped = discover(seeds)
@@ -469,9 +291,9 @@ def update(
         conventions: dict[str, str] = live_meta.get("date_conventions") or {}
         learned: dict[str, Any] = {key: live_meta[key] for key in ("seeds", "date_conventions", "conventions_from")
                                    if key in live_meta}
-        generation = report.generation = _new_generation_name()
-        with _staging(index_dir, generation, "update") as tmp:
-            _link_copy(index_dir / live, tmp)
+        generation = report.generation = new_generation_name()
+        with staging(index_dir, generation, "update") as tmp:
+            link_copy(index_dir / live, tmp)
             ix = whoosh_index.open_dir(str(tmp))
             writer = ix.writer(limitmb=limitmb, compound=COMPOUND)
             change = _Change(result=ChunkResult(seen=plan.seen))  # ids are claimed against the whole index
@@ -500,8 +322,8 @@ def update(
             report.skipped.extend(change.result.skipped)
             report.indexed = report.added + report.changed
             _finish(ix, tmp, generation, manifest, report, vocabulary, learned)
-            _switch(index_dir, tmp, generation)
-        _cleanup(index_dir, generation)
+            switch(index_dir, tmp, generation)
+        cleanup(index_dir, generation)
     report.elapsed_s = time.monotonic() - started
     return report
 
@@ -544,17 +366,3 @@ class _Change:
         return counts
 
 
-def _link_copy(source: Path, target: Path) -> None:
-    """Copy a generation's Whoosh files by hard links: Whoosh never rewrites a file, it only adds and deletes.
-
-    Our own JSON files are rewritten by an update and lock files must not be shared, so
-    neither is linked: the new generation writes fresh ones.
-    """
-    target.mkdir()
-    for entry in source.iterdir():
-        if not entry.is_file() or entry.name in OWN_FILES or entry.name.endswith("WRITELOCK"):
-            continue
-        try:
-            os.link(entry, target / entry.name)
-        except OSError:
-            shutil.copy2(entry, target / entry.name)

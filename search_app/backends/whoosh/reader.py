@@ -18,7 +18,7 @@ from typing import Any
 from whoosh import query as wq
 
 from search_app.backends.whoosh.flat import open_all as open_flat_postings
-from search_app.backends.whoosh.indexer import CURRENT, VOCABULARY, current_generation, open_generation, read_meta
+from search_app.backends.whoosh.generations import CURRENT, VOCABULARY, current_generation, open_generation, read_meta
 from search_app.backends.whoosh.postings import phrase_docs, read_postings
 from search_app.backends.whoosh.ranking import FIELD_B, length_norms
 from search_app.errors import IndexCorrupt

@@ -10,7 +10,8 @@ import pytest
 from whoosh import index as whoosh_index
 
 from search_app.backends.whoosh import flat, indexer, postings
-from search_app.backends.whoosh.indexer import build, current_generation, update
+from search_app.backends.whoosh.generations import current_generation
+from search_app.backends.whoosh.indexer import build, update
 from search_app.backends.whoosh.postings import read_positions, read_postings
 from search_app.backends.whoosh.reader import IndexHandle
 from search_app.backends.whoosh.search import search

@@ -20,7 +20,8 @@ from seed_facts import CITIES, DATES, IDS, IDS_TXT, SOURCES
 import search_app.backends.whoosh.buildpool as buildpool
 import search_app.backends.whoosh.indexer as indexer
 from search_app.backends.whoosh.forks import FORKS
-from search_app.backends.whoosh.indexer import build, current_generation, index_stats, update, write_lock
+from search_app.backends.whoosh.generations import current_generation, index_stats, write_lock
+from search_app.backends.whoosh.indexer import build, update
 from search_app.backends.whoosh.reader import IndexHandle
 from search_app.backends.whoosh.schema import INDEX_FORMAT
 from search_app.backends.whoosh.search import search
@@ -532,7 +533,7 @@ def test_forked_worker_does_not_keep_the_lock(tmp_path: Path) -> None:
 
 
 def test_an_index_of_an_older_format_is_rebuilt_not_updated(fresh_index: Path, seeds_copy: Path, runner: Any) -> None:
-    from search_app.backends.whoosh.indexer import META
+    from search_app.backends.whoosh.generations import META
     from search_app.cli import main
     from search_app.errors import BuildFailed
 

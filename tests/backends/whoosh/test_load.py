@@ -35,7 +35,8 @@ from helpers import (
 )
 from whoosh.filedb.filestore import FileStorage
 
-from search_app.backends.whoosh.indexer import build, update, write_lock
+from search_app.backends.whoosh.generations import write_lock
+from search_app.backends.whoosh.indexer import build, update
 from search_app.backends.whoosh.reader import IndexHandle
 from search_app.backends.whoosh.search import search
 from search_app.errors import BuildFailed, BuildLocked
@@ -279,11 +280,11 @@ elif point == "mid-switch":
         return real_replace(src, dst, *args, **kwargs)
     os.replace = replace
 elif point == "update-switch":
-    real_switch = indexer._switch
-    def _switch(*args, **kwargs):
+    real_switch = indexer.switch
+    def switch(*args, **kwargs):
         pause()
         return real_switch(*args, **kwargs)
-    indexer._switch = _switch
+    indexer.switch = switch
 elif point == "update-finish":
     real_finish = indexer._finish
     def _finish(*args, **kwargs):
