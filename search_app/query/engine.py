@@ -37,7 +37,7 @@ class SearchBackend(Protocol):
         ...
 
     def search(self, req: SearchRequest) -> SearchResponse:
-        """One results page with facets, suggestion and the relaxed flag (the core's response)."""
+        """One results page with facets, suggestion and the relaxed flag (contract.SearchResponse)."""
         ...
 
     def get_article(self, article_id: str, q: str = "") -> ArticleView:

@@ -95,7 +95,7 @@ class TypesenseBackend(TypesenseClient):
         return True
 
     def search(self, req: SearchRequest) -> SearchResponse:
-        """Answer one search request with the core's response shape."""
+        """Answer one search request with the contract's SearchResponse."""
         started = time.perf_counter()
         req, request_notices = validate(req)
         parsed = parse(req.q)
@@ -189,7 +189,7 @@ class TypesenseBackend(TypesenseClient):
             raise NotFound(f"No article with id {article_id!r}. Search for it from the home page.") from None
 
     def get_article(self, article_id: str, q: str = "") -> ArticleView:
-        """One article with highlighted paragraphs and related articles (the core's shape)."""
+        """One article with highlighted paragraphs and related articles (contract.ArticleView)."""
         doc = self._document(article_id)
         article = from_document(doc)
         words: frozenset[str] = frozenset()

@@ -1,4 +1,4 @@
-"""The one entry point of searching: a SearchRequest in, a plain response dict out."""
+"""The one entry point of searching the Whoosh index: a SearchRequest in, the contract's SearchResponse out."""
 
 from __future__ import annotations
 
