@@ -9,8 +9,9 @@ engine applies the answers: deletes, re-indexing, its own bookkeeping.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from search_app.errors import UpdateRefused
 from search_app.ingest.files import SeedFile, SkipFile, file_stamp, read_file
@@ -37,13 +38,12 @@ def check_removals(total: int, removing: int, any_files: bool, seeds: Path, allo
         )
 
 
-@dataclass(frozen=True)
-class Held:
-    """What an index holds for one file of the seeds folder."""
+class Held(TypedDict):
+    """What an index holds for one file of the seeds folder (the Whoosh manifest's entries are these as they are)."""
 
     ids: list[str]
-    hash: str | None = None  # of the file's bytes; None when not known (a .jsonl line has its own): always read again
-    stamp: list[int] | None = None  # file_stamp() when it was read; None when not known
+    hash: str | None  # of the file's bytes; None when not known (a .jsonl line has its own): always read again
+    stamp: list[int] | None  # file_stamp() when it was read; None when not known
 
 
 @dataclass(frozen=True)
@@ -65,10 +65,10 @@ class UpdatePlan:
         self.files = files
         self.report = report
         self.held = held
-        self.gone = {rel: held[rel].ids for rel in sorted(set(held) - present)}  # files deleted from the folder
-        total = sum(len(entry.ids) for entry in held.values())
+        self.gone = {rel: held[rel]["ids"] for rel in sorted(set(held) - present)}  # files deleted from the folder
+        total = sum(len(entry["ids"]) for entry in held.values())
         check_removals(total, sum(len(ids) for ids in self.gone.values()), bool(files), seeds, allow_mass_removal)
-        self.seen = {i: rel for rel, entry in held.items() for i in entry.ids}  # id -> the file that holds it
+        self.seen = {i: rel for rel, entry in held.items() for i in entry["ids"]}  # id -> the file that holds it
         self.kept: dict[str, Held] = {}  # files whose articles stay as they are
 
     def gone_ids(self) -> list[str]:
@@ -104,7 +104,7 @@ class UpdatePlan:
     def _judge(self, file: SeedFile, max_bytes: int) -> Reread | None:
         previous = self.held.get(file.rel)
         stamp = file_stamp(file)
-        if previous and stamp is not None and previous.stamp == stamp:  # untouched since it was indexed
+        if previous and stamp is not None and previous.get("stamp") == stamp:  # untouched since it was indexed
             self._keep(file.rel, previous)
             return None
         try:
@@ -114,14 +114,14 @@ class UpdatePlan:
             if previous:  # an unreadable file keeps its last good articles rather than losing them
                 self._keep(file.rel, previous)
             return None
-        if previous and previous.hash is not None and previous.hash == content_hash(data):
-            self._keep(file.rel, replace(previous, stamp=stamp))  # same bytes (touched or copied): a fresh stamp
+        if previous and previous["hash"] is not None and previous["hash"] == content_hash(data):
+            self._keep(file.rel, {**previous, "stamp": stamp})  # same bytes (touched or copied): a fresh stamp
             return None
-        return Reread(file, data, stamp, list(previous.ids) if previous else [])
+        return Reread(file, data, stamp, list(previous["ids"]) if previous else [])
 
     def _keep(self, rel: str, held: Held) -> None:
         self.kept[rel] = held
-        self.report.unchanged += len(held.ids)
+        self.report.unchanged += len(held["ids"])
 
     def _release(self, ids: list[str]) -> None:
         for article_id in ids:

@@ -122,13 +122,14 @@ def _plan_for(seeds: Path, held: dict[str, Held], allow_mass_removal: bool = Fal
 def test_the_plan_keeps_same_bytes_rereads_changed_files_and_drops_gone_ones(tmp_path: Path) -> None:
     seeds = folder(tmp_path / "seeds", 3)
     same = content_hash((seeds / "a00.txt").read_bytes())
-    held = {"a00.txt": Held(["a00"], same), "a01.txt": Held(["a01"], "stale"), "gone.txt": Held(["gone"], "x")}
+    held = {"a00.txt": Held(ids=["a00"], hash=same, stamp=None), "a01.txt": Held(ids=["a01"], hash="stale", stamp=None),
+            "gone.txt": Held(ids=["gone"], hash="x", stamp=None)}
     plan, report = _plan_for(seeds, held)
     assert plan.gone_ids() == ["gone"]
     rereads = list(plan.rereads(1 << 20))
     assert [(r.file.rel, r.old_ids) for r in rereads] == [("a01.txt", ["a01"]), ("a02.txt", [])]
     assert plan.settle(rereads[0], ["a01"]) == [] and plan.settle(rereads[1], ["a02"]) == []
-    assert list(plan.kept) == ["a00.txt"] and plan.kept["a00.txt"].ids == ["a00"]
+    assert list(plan.kept) == ["a00.txt"] and plan.kept["a00.txt"]["ids"] == ["a00"]
     assert (report.added, report.changed, report.removed, report.unchanged) == (1, 1, 1, 1)
 
 
@@ -139,7 +140,7 @@ def test_an_id_stays_with_the_file_that_holds_it(tmp_path: Path) -> None:
     (seeds / "a.json").write_text('{"id": "x", "title": "Taiyuan", "body": "Taiyuan text."}', encoding="utf-8")
     (seeds / "b.json").write_text('{"id": "x", "title": "Datong", "body": "Datong text."}', encoding="utf-8")
     kept = content_hash((seeds / "b.json").read_bytes())
-    plan, _report = _plan_for(seeds, {"b.json": Held(["x"], kept)})
+    plan, _report = _plan_for(seeds, {"b.json": Held(ids=["x"], hash=kept, stamp=None)})
     (reread,) = plan.rereads(1 << 20)
     article = next(a for a in parse_file(reread.file, data=reread.data) if isinstance(a, Article))
     duplicate = claim_id(article, plan.seen)
@@ -149,7 +150,8 @@ def test_an_id_stays_with_the_file_that_holds_it(tmp_path: Path) -> None:
 def test_an_unreadable_file_keeps_its_articles(tmp_path: Path) -> None:
     seeds = folder(tmp_path / "seeds", 2)
     (seeds / "a01.txt").write_bytes(b"x" * 1000)
-    plan, report = _plan_for(seeds, {"a00.txt": Held(["a00"], "old"), "a01.txt": Held(["a01"], "old")})
+    plan, report = _plan_for(seeds, {"a00.txt": Held(ids=["a00"], hash="old", stamp=None),
+                                     "a01.txt": Held(ids=["a01"], hash="old", stamp=None)})
     assert [r.file.rel for r in plan.rereads(500)] == ["a00.txt"]  # a01 is over the 500-byte limit: kept
     assert list(plan.kept) == ["a01.txt"]
     assert [(s.path, s.reason) for s in report.skipped] == [("a01.txt", "file too large (1000 bytes; the limit is 500)")]
@@ -165,8 +167,8 @@ def test_the_plan_refuses_what_looks_like_a_missing_folder(tmp_path: Path, files
                                                            refused: bool) -> None:
     seeds = folder(tmp_path / "seeds", files) if files else tmp_path / "seeds"
     seeds.mkdir(exist_ok=True)
-    held = {f"a{n:02d}.txt": Held([f"a{n:02d}"], "h") for n in range(files)}
-    held |= {f"old{n}.txt": Held([f"old{n}"], "h") for n in range(gone)}
+    held = {f"a{n:02d}.txt": Held(ids=[f"a{n:02d}"], hash="h", stamp=None) for n in range(files)}
+    held |= {f"old{n}.txt": Held(ids=[f"old{n}"], hash="h", stamp=None) for n in range(gone)}
     if refused:
         with pytest.raises(UpdateRefused):
             _plan_for(seeds, held, allowed)

@@ -66,7 +66,7 @@ def held_files(stored: Stored) -> dict[str, Held]:
         digests = {stored.by_id[i][1] for i in ids}
         # A .txt/.json article carries its file's hash; a .jsonl line has its own, so those files are always parsed.
         whole = len(digests) == 1 and not rel.endswith(".jsonl")
-        held[rel] = Held(ids=ids, hash=digests.pop() if whole else None)
+        held[rel] = Held(ids=ids, hash=digests.pop() if whole else None, stamp=None)
     return held
 
 

@@ -23,6 +23,7 @@ from whoosh.writing import SegmentWriter
 from search_app.backends.whoosh.flat import write_segment as write_flat
 from search_app.backends.whoosh.forks import FORKS
 from search_app.backends.whoosh.schema import to_document
+from search_app.ingest.changes import Held
 from search_app.ingest.dates import AMBIGUOUS, DateReading, convention_key
 from search_app.ingest.files import SeedFile, SkipFile, file_stamp, read_file
 from search_app.ingest.records import apply_convention, claim_id, content_hash, parse_file
@@ -50,7 +51,7 @@ class ChunkResult:
 
     added: int = 0
     skipped: list[Skipped] = field(default_factory=list)
-    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    files: dict[str, Held] = field(default_factory=dict)
     vocabulary: Counter[str] = field(default_factory=Counter)
     seen: dict[str, str] = field(default_factory=dict)
     # Day/month order shown by unambiguous numeric dates, per (source, style) key, and the articles
@@ -110,7 +111,7 @@ def add_file(writer: Any, file: SeedFile, max_bytes: int, result: ChunkResult, d
         result.vocabulary.update(article_words(item))
         ids.append(item.id)
         result.added += 1
-    result.files[file.rel] = {"hash": content_hash(data), "ids": ids, "stamp": stamp}
+    result.files[file.rel] = Held(ids=ids, hash=content_hash(data), stamp=stamp)
 
 
 def _worker(index_dir: str, files: list[SeedFile], limitmb: int, max_bytes: int, results: Any, ticks: Any) -> None:

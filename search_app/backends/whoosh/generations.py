@@ -202,20 +202,11 @@ def cleanup(index_dir: Path, live: str) -> None:
 class Manifest:
     """Per file: the hash of its bytes and the ids of the articles it gave."""
 
-    files: dict[str, dict[str, Any]]
+    files: dict[str, Held]  # rel -> {"hash", "ids", "stamp"}: what an update's plan reads as it is
 
     def ids(self) -> set[str]:
         """Every article id in the generation."""
         return {i for entry in self.files.values() for i in entry["ids"]}
-
-    def held(self) -> dict[str, Held]:
-        """Per file, what the generation holds, for an update's plan."""
-        return {rel: Held(ids=e["ids"], hash=e["hash"], stamp=e.get("stamp")) for rel, e in self.files.items()}
-
-    @staticmethod
-    def entry(held: Held) -> dict[str, Any]:
-        """A manifest entry for a file an update kept."""
-        return {"hash": held.hash, "ids": held.ids, "stamp": held.stamp}
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready data."""

@@ -287,7 +287,7 @@ def update(
         _check_same_folder(live_meta, seeds, index_dir)
         files, skipped = discover(seeds)
         report = BuildReport(action="update", generation="", skipped=list(skipped))
-        plan = UpdatePlan(old.held(), files, seeds, report, allow_mass_removal)
+        plan = UpdatePlan(old.files, files, seeds, report, allow_mass_removal)
         conventions: dict[str, str] = live_meta.get("date_conventions") or {}
         learned: dict[str, Any] = {key: live_meta[key] for key in ("seeds", "date_conventions", "conventions_from")
                                    if key in live_meta}
@@ -317,8 +317,7 @@ def update(
             except BaseException:
                 _cancel(writer)
                 raise
-            entries = {rel: Manifest.entry(held) for rel, held in plan.kept.items()} | change.result.files
-            manifest = Manifest(files={f.rel: entries[f.rel] for f in files if f.rel in entries})  # folder order
+            manifest = Manifest(files={**plan.kept, **change.result.files})
             report.skipped.extend(change.result.skipped)
             report.indexed = report.added + report.changed
             _finish(ix, tmp, generation, manifest, report, vocabulary, learned)
