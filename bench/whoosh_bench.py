@@ -161,8 +161,8 @@ def measure_http(index: Path, seeds: Path, queries: Sequence[dict[str, Any]], ro
                  seconds: float = 20.0) -> dict[str, Any]:
     """Latency with one client, then requests/s with 8 concurrent clients, against `search-app serve`."""
     port = _free_port()
-    server = subprocess.Popen([str(CLI), "--seeds", str(seeds), "--index", str(index), "serve", "--port", str(port),
-                               "--threads", "4"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen([str(CLI), "--seeds", str(seeds), "--index", str(index), "serve", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import itertools
@@ -16,11 +17,11 @@ from typing import Any
 
 import click
 
-from search_app import export
+from search_app import export, querylog
 from search_app.backends import NAMES as BACKENDS
 from search_app.backends import SearchBackend, open_backend
-from search_app.config import Settings, settings_from_env
-from search_app.errors import SearchAppError
+from search_app.config import Settings, check_bind, settings_from_env
+from search_app.errors import BuildLocked, SearchAppError, UpdateRefused
 from search_app.ingest.files import check_seeds
 from search_app.ingest.records import IdReplaced, inspect_paths
 from search_app.models import SORTS, BuildReport, SearchRequest
@@ -176,6 +177,22 @@ def _convention(key: str, order: str) -> str:
     return f'{source or "(no source)"}, dates like "{style}": {order}'
 
 
+@contextlib.contextmanager
+def _counted(settings: Settings, action: str) -> Iterator[None]:
+    """Count a build or update by how it ended, for the service's /metrics (when SEARCH_APP_METRICS_DIR is set)."""
+    from search_app.web.telemetry import count_index_write
+
+    try:
+        yield
+    except (UpdateRefused, BuildLocked):
+        count_index_write(settings, action, "refused")
+        raise
+    except BaseException:
+        count_index_write(settings, action, "failed")
+        raise
+    count_index_write(settings, action, "ok")
+
+
 def _date_rules(counts: dict[str, int]) -> str:
     """"as written 4, reported events 1, undated 2": how many articles each dating rule settled."""
     return ", ".join(f"{rule} {n}" for rule, n in counts.items())
@@ -196,7 +213,8 @@ def build(ctx: click.Context, as_json: bool, procs: int | None, if_stale: bool) 
         click.echo(f"The index in {settings.index} is up to date.")
         return
     procs = procs or min(2, os.cpu_count() or 1)
-    report = _backend(ctx).build(settings.seeds, procs=procs, progress=None if as_json else _Progress("Indexing"))
+    with _counted(settings, "build"):
+        report = _backend(ctx).build(settings.seeds, procs=procs, progress=None if as_json else _Progress("Indexing"))
     _print_report(report, as_json)
 
 
@@ -210,8 +228,9 @@ def build(ctx: click.Context, as_json: bool, procs: int | None, if_stale: bool) 
 def update(ctx: click.Context, as_json: bool, allow_mass_removal: bool) -> None:
     """Index new and changed articles and drop deleted ones, without a full rebuild."""
     check_seeds(_settings(ctx).seeds)  # on every backend, before anything is touched
-    report = _backend(ctx).update(_settings(ctx).seeds, progress=None if as_json else _Progress("Checking"),
-                                  allow_mass_removal=allow_mass_removal)
+    with _counted(_settings(ctx), "update"):
+        report = _backend(ctx).update(_settings(ctx).seeds, progress=None if as_json else _Progress("Checking"),
+                                      allow_mass_removal=allow_mass_removal)
     _print_report(report, as_json)
 
 
@@ -342,27 +361,73 @@ def _check_port_free(host: str, port: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Worker processes [default: one per core, at most 4].")
-@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Threads per worker process.")
+@click.option("--access-log", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write one JSON line per request here [env SEARCH_APP_ACCESS_LOG; default: none].")
+@click.option("--metrics", "metrics_bind", default=None, metavar="HOST:PORT",
+              help="Serve Prometheus /metrics on this address, apart from the site [env SEARCH_APP_METRICS_BIND].")
 @click.option("--dev", is_flag=True, help="Flask's development server with the reloader.")
 @_folder_options
 @click.pass_context
 @_fail_cleanly
-def serve(ctx: click.Context, host: str, port: int, workers: int | None, threads: int, dev: bool) -> None:
-    """Serve the search page and the JSON API (gunicorn: worker processes with threads)."""
+def serve(ctx: click.Context, host: str, port: int, workers: int | None, access_log: Path | None,
+          metrics_bind: str | None, dev: bool) -> None:
+    """Serve the search page and the JSON API (gunicorn: one event-loop worker process per core)."""
     from search_app.web.app import create_app
 
-    settings = _settings(ctx)
+    settings = _settings(ctx).with_overrides(access_log=access_log,
+                                             metrics_bind=check_bind(metrics_bind) if metrics_bind else None)
     if dev:
         create_app({"SETTINGS": settings}).run(host=host, port=port, debug=True, use_reloader=True)
         return
+    from search_app.web.server import prepare_metrics
     from search_app.web.server import serve as serve_production
 
     workers = workers or max(1, min(4, os.cpu_count() or 1))
     _check_port_free(host, port)
+    if settings.metrics_bind:
+        metrics_host, _, metrics_port = settings.metrics_bind.rpartition(":")
+        _check_port_free(metrics_host, int(metrics_port))
     where = settings.index if settings.backend == "whoosh" else "Typesense at " + ", ".join(settings.typesense_nodes)
+    metrics = prepare_metrics(settings)  # before any app is built here: the workers inherit the choice
     create_app({"SETTINGS": settings}).extensions["search_app"].close()  # fail now, not in every worker
-    click.echo(f"Serving {where} on http://{host}:{port}/ with {workers} worker(s) x {threads} threads")
-    serve_production(lambda: create_app({"SETTINGS": settings}), host, port, workers, threads)
+    click.echo(f"Serving {where} on http://{host}:{port}/ with {workers} worker(s)"
+               + (f"; metrics on http://{settings.metrics_bind}/metrics" if settings.metrics_bind else ""))
+    serve_production(settings, host, port, workers, metrics)
+
+
+@main.command()
+@click.option("--days", type=click.IntRange(1, 100_000), default=None, help="Only the last N days [default: all the logs].")
+@click.option("--log", "log_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="The access log [env SEARCH_APP_ACCESS_LOG]; its rotated copies beside it are read too.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--top", type=click.IntRange(1, 1000), default=20, show_default=True, help="Rows of each list.")
+@click.pass_context
+@_fail_cleanly
+def queries(ctx: click.Context, days: int | None, log_path: Path | None, as_json: bool, top: int) -> None:
+    """What readers search for: the commonest queries, those that found nothing, the suggestions followed."""
+    path = log_path or _settings(ctx).access_log
+    if path is None:
+        raise click.ClickException("No access log given: pass --log FILE or set SEARCH_APP_ACCESS_LOG "
+                                   "(the file `search-app serve --access-log FILE` writes).")
+    summary = querylog.summarise(path, days)
+    if not summary.files:
+        raise click.ClickException(f"No access log at {path} (nor rotated copies beside it): check the path.")
+    if as_json:
+        _emit_json(summary.to_json(top))
+        return
+    data = summary.to_json(top)
+    span = f"the last {days} day(s)" if days else "all the logs"
+    click.echo(f"{summary.searches} searches in {span} ({len(summary.files)} file(s); "
+               f"{summary.malformed} malformed line(s) skipped)")
+    for title, rows in (("Most frequent queries", data["top_queries"]),
+                        ("Most frequent queries with no results", data["top_zero_results"])):
+        click.echo(f"\n{title}:")
+        click.echo("\n".join(f"  {row['count']:>6}  {row['q']}" for row in rows) or "  (none)")
+    click.echo("\n\"Did you mean\" followed:")
+    click.echo("\n".join(f"  {row['count']:>6}  {row['q']} -> {row['suggestion']}" for row in data["followed_suggestions"])
+               or "  (none)")
+    for problem in summary.unreadable:
+        click.echo(f"Note: could not read all of {problem}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

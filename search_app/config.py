@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -24,11 +24,15 @@ class Settings:
     typesense_nodes: tuple[str, ...] = ()  # http://host:port of each node
     typesense_api_key: str = ""
     typesense_alias: str = "articles"  # the alias searches go through; builds make collections <alias>_<time>
+    access_log: Path | None = None  # JSON Lines, one record per request (`search-app queries` reads it)
+    log_client_address: bool = False  # whether the access log records who asked
+    metrics_bind: str | None = None  # host:port where the master serves /metrics (off when None)
+    metrics_dir: Path | None = None  # where workers, build and update write their metric files
 
     def with_overrides(self, **values: object) -> Settings:
         """Return a copy with the given non-None values replaced."""
         clean = {k: v for k, v in values.items() if v is not None}
-        for key in ("seeds", "index"):
+        for key in ("seeds", "index", "access_log", "metrics_dir"):
             if key in clean:
                 clean[key] = Path(str(clean[key]))
         if isinstance(clean.get("typesense_nodes"), str):
@@ -43,26 +47,58 @@ def split_nodes(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
+def _seconds(name: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds: set it to e.g. 2.0.") from None
+
+
+def _text(_name: str, raw: str) -> str:
+    return raw
+
+
+def _bind(_name: str, raw: str) -> str:
+    return check_bind(raw)
+
+
+# Each environment variable (after SEARCH_APP_), the setting it gives and how its text is read.
+ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], object]]] = {
+    "SEEDS": ("seeds", _text),
+    "INDEX": ("index", _text),
+    "SEARCH_TIME_LIMIT": ("search_time_limit", _seconds),
+    "BACKEND": ("backend", lambda _name, raw: raw.strip().lower()),
+    "TYPESENSE_NODES": ("typesense_nodes", _text),
+    "TYPESENSE_API_KEY": ("typesense_api_key", _text),
+    "TYPESENSE_ALIAS": ("typesense_alias", _text),
+    "ACCESS_LOG": ("access_log", _text),
+    "LOG_CLIENT_ADDRESS": ("log_client_address", lambda name, raw: _flag(name, raw)),
+    "METRICS_BIND": ("metrics_bind", _bind),
+    "METRICS_DIR": ("metrics_dir", _text),
+}
+
+
 def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
-    """Build Settings from SEARCH_APP_SEEDS, _INDEX, _SEARCH_TIME_LIMIT, _BACKEND, _TYPESENSE_NODES, _API_KEY, _ALIAS."""
+    """Build Settings from the SEARCH_APP_* variables of ENVIRONMENT; an empty one counts as unset."""
     env = os.environ if environ is None else environ
     values: dict[str, object] = {}
-    if env.get(ENV_PREFIX + "SEEDS"):
-        values["seeds"] = env[ENV_PREFIX + "SEEDS"]
-    if env.get(ENV_PREFIX + "INDEX"):
-        values["index"] = env[ENV_PREFIX + "INDEX"]
-    if env.get(ENV_PREFIX + "SEARCH_TIME_LIMIT"):
-        raw = env[ENV_PREFIX + "SEARCH_TIME_LIMIT"]
-        try:
-            values["search_time_limit"] = float(raw)
-        except ValueError:
-            raise ConfigError(f"SEARCH_APP_SEARCH_TIME_LIMIT={raw!r} is not a number of seconds: set it to e.g. 2.0.") from None
-    if env.get(ENV_PREFIX + "BACKEND"):
-        values["backend"] = env[ENV_PREFIX + "BACKEND"].strip().lower()
-    if env.get(ENV_PREFIX + "TYPESENSE_NODES"):
-        values["typesense_nodes"] = env[ENV_PREFIX + "TYPESENSE_NODES"]
-    if env.get(ENV_PREFIX + "TYPESENSE_API_KEY"):
-        values["typesense_api_key"] = env[ENV_PREFIX + "TYPESENSE_API_KEY"]
-    if env.get(ENV_PREFIX + "TYPESENSE_ALIAS"):
-        values["typesense_alias"] = env[ENV_PREFIX + "TYPESENSE_ALIAS"]
+    for suffix, (field, read) in ENVIRONMENT.items():
+        raw = env.get(ENV_PREFIX + suffix)
+        if raw:
+            values[field] = read(ENV_PREFIX + suffix, raw)
     return Settings().with_overrides(**values)
+
+
+def _flag(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise ConfigError(f"{name}={raw!r} is not a yes or no: set it to 1 or 0.")
+    return value in ("1", "true", "yes", "on")
+
+
+def check_bind(text: str) -> str:
+    """'127.0.0.1:9108' or ':9108' as host:port, or ConfigError saying how to write it."""
+    host, sep, port = text.strip().rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"Cannot read the metrics address {text!r}: write it as HOST:PORT, e.g. 127.0.0.1:9108.")
+    return f"{host or '127.0.0.1'}:{int(port)}"

@@ -131,29 +131,29 @@ def kill_group(pgrp: int) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def run_cli(seeds: Path, index_dir: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """Run the installed search-app console script."""
+def run_cli(seeds: Path, index_dir: Path, *args: str, timeout: float = 60,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed search-app console script (env: settings on top of a clean environment)."""
     return subprocess.run([str(CLI), "--seeds", str(seeds), "--index", str(index_dir), *args],
-                          capture_output=True, text=True, timeout=timeout, env=clean_env())
+                          capture_output=True, text=True, timeout=timeout, env={**clean_env(), **(env or {})})
 
 
 def clean_env() -> dict[str, str]:
-    """The environment without SEARCH_APP_* settings."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("SEARCH_APP_")}
+    """The environment without SEARCH_APP_* settings (nor prometheus_client's folder)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("SEARCH_APP_") and k != "PROMETHEUS_MULTIPROC_DIR"}
 
 
 # ---------------------------------------------------------------- a live server
 
 class Server:
-    """`search-app serve` (waitress) running as a subprocess on a free port."""
+    """`search-app serve` (gunicorn) running as a subprocess on a free port; args are more serve options."""
 
-    def __init__(self, seeds: Path, index_dir: Path, threads: int = 8) -> None:
+    def __init__(self, seeds: Path, index_dir: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [str(CLI), "--seeds", str(seeds), "--index", str(index_dir), "serve", "--port", str(self.port),
-             "--threads", str(threads)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=clean_env(),
+            [str(CLI), "--seeds", str(seeds), "--index", str(index_dir), "serve", "--port", str(self.port), *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env={**clean_env(), **(env or {})},
         )
         deadline = time.monotonic() + 20
         while True:
@@ -192,9 +192,9 @@ class Server:
 
 
 @contextlib.contextmanager
-def running_server(seeds: Path, index_dir: Path, threads: int = 8) -> Iterator[Server]:
-    """A live server for the length of a with block."""
-    server = Server(seeds, index_dir, threads)
+def running_server(seeds: Path, index_dir: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """A live server for the length of a with block (args: more `serve` options)."""
+    server = Server(seeds, index_dir, *args, env=env)
     try:
         yield server
     finally:

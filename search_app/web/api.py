@@ -11,6 +11,7 @@ from search_app.web.errors import error_response
 from search_app.web.openapi import openapi_document
 from search_app.web.page import article_url, build_page
 from search_app.web.params import parse_search_args
+from search_app.web.telemetry import note_search
 from search_app.web.views import backend
 
 bp = Blueprint("api", __name__)
@@ -20,7 +21,9 @@ bp = Blueprint("api", __name__)
 def api_search() -> Response:
     """The search page's data as JSON."""
     req = parse_search_args(request.args)
-    return jsonify(build_page(backend(), req))
+    page = build_page(backend(), req)
+    note_search(page["query"], page["total"])
+    return jsonify(page)
 
 
 @bp.get("/api/export")

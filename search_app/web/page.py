@@ -112,8 +112,9 @@ def build_page(backend: SearchBackend, req: SearchRequest) -> dict[str, Any]:
             item["toggle_url"] = _toggle_url(req, facet, item)
     for hit in data["results"]:
         hit["url"] = article_url(hit["id"], req)
-    if data["suggestion"]:
-        data["suggestion"]["url"] = url("/", req, q=data["suggestion"]["query"])
+    if data["suggestion"]:  # the link says what was typed, so the access log can count suggestions followed
+        fixed = url("/", req, q=data["suggestion"]["query"])
+        data["suggestion"]["url"] = fixed + "&" + urlencode({"corrected_from": req.q})
     without = None
     if data["total"] == 0 and has_filters(req):
         # Say what the words alone would find rather than leave a blank page.

@@ -13,6 +13,7 @@ from search_app.models import DEFAULT_PER_PAGE, SearchRequest
 from search_app.web.apidocs import build_docs
 from search_app.web.page import article_url, build_page, results_url
 from search_app.web.params import parse_search_args, parse_search_state, url
+from search_app.web.telemetry import note_search
 
 bp = Blueprint("views", __name__)
 FEED_ENTRIES = 20
@@ -28,6 +29,7 @@ def search_page() -> str:
     """The search page: results, facets, timeline; an empty query lists the newest articles."""
     req = parse_search_args(request.args)
     page = build_page(backend(), req)
+    note_search(page["query"], page["total"])
     return render_template("search.html", page=page)
 
 

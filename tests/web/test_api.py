@@ -151,7 +151,7 @@ def test_timeline_per_year_then_per_month(client):
 def test_suggestion_and_no_results_fallback(client):
     data = client.get("/api/search?q=airprot").get_json()
     assert data["total"] == 0
-    assert data["suggestion"] == {"query": "airport", "total": 2, "url": "/?q=airport"}
+    assert data["suggestion"] == {"query": "airport", "total": 2, "url": "/?q=airport&corrected_from=airprot"}
     assert data["without_filters"] is None  # no filters to drop
     filtered = client.get("/api/search?q=airport&city=Datong").get_json()
     assert filtered["total"] == 0

@@ -92,7 +92,7 @@ def test_static_files_stay_in_their_folder(site: Any, path: str) -> None:
 
 def test_raw_request_lines_through_the_real_server(site: Any) -> None:
     """urllib and the test client normalise paths; http.client sends the request line as written."""
-    with running_server(site["seeds"], site["index"], threads=2) as server:
+    with running_server(site["seeds"], site["index"]) as server:
         results = {}
         for prefix in ("/article/", "/api/articles/"):
             for raw in HOSTILE_IDS + ["..%2F..%2F..%2F..%2F..%2F..%2Fetc%2Fpasswd", "%2e%2e%2f" * 12 + "etc/passwd"]:

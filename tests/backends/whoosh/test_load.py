@@ -148,7 +148,7 @@ def test_live_server_answers_every_search_while_build_and_update_run(tmp_path: P
         ("page", "/?q=airport"),
     ]
 
-    with running_server(seeds, index_dir, threads=8) as server:
+    with running_server(seeds, index_dir) as server:
         def hammer(number: int) -> None:
             i = number
             while not stop.is_set():
