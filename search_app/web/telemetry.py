@@ -1,8 +1,9 @@
 """What a running service tells its keeper: Prometheus metrics and the JSON Lines access log.
 
-Every response passes through `_after`: it is counted (route, status, duration; searches that
-found nothing) and, when an access log is set, written as one record (querylog.record). The
-views say what a request searched for through `note_search`.
+Every response passes through the after-request hook `install` adds: it is counted (route,
+status, duration; searches that found nothing) and, when an access log is set, written as one
+record (querylog.record). The views say what a request searched for through `note_search`. A
+log that cannot be written is reported in the error log, never turned into a failed request.
 
 Metrics use prometheus_client's multiprocess mode when `search-app serve` sets it up (each worker
 writes its own file; the scrape, served by the gunicorn master on its own address, adds them up);
@@ -75,8 +76,13 @@ def install(app: Flask, settings: Settings) -> None:
         if query is not None and total == 0:
             families.zero_results.inc()
         if log is not None:
-            log.write(record(route=route, status=response.status_code, ms=elapsed * 1000, query=query, results=total,
-                             corrected_from=_corrected_from(query), client=request.remote_addr if with_client else None))
+            line = record(route=route, status=response.status_code, ms=elapsed * 1000, query=query, results=total,
+                          corrected_from=_corrected_from(query), client=request.remote_addr if with_client else None)
+            try:
+                log.write(line)
+            except OSError as exc:  # a full disk or a removed folder: the reader still gets the answer
+                app.logger.warning("Cannot write the access log %s (%s): check the path and free space.",
+                                   log.path, exc.strerror or exc)
         return response
 
     app.before_request(before)

@@ -180,3 +180,12 @@ def test_queries_reads_the_logs_of_a_real_run_rotated_and_damaged(tmp_path: Path
     assert recent["searches"] == 8  # the January record is older than a week
     text = CliRunner().invoke(main, ["queries", "--log", str(log)])
     assert text.exit_code == 0 and "airprot -> airport" in text.output and "3 malformed line(s) skipped" in text.output
+
+
+def test_an_unwritable_access_log_never_fails_a_request(tmp_path: Path, built_index: Path) -> None:
+    from search_app.config import Settings
+    from search_app.web.app import create_app
+
+    app = create_app({"SETTINGS": Settings(index=built_index, access_log=tmp_path / "gone" / "access.log")})
+    response = app.test_client().get("/api/search?q=airport")
+    assert (response.status_code, response.get_json()["total"]) == (200, 2)
