@@ -187,5 +187,8 @@ def test_an_unwritable_access_log_never_fails_a_request(tmp_path: Path, built_in
     from search_app.web.app import create_app
 
     app = create_app({"SETTINGS": Settings(index=built_index, access_log=tmp_path / "gone" / "access.log")})
-    response = app.test_client().get("/api/search?q=airport")
-    assert (response.status_code, response.get_json()["total"]) == (200, 2)
+    try:
+        response = app.test_client().get("/api/search?q=airport")
+        assert (response.status_code, response.get_json()["total"]) == (200, 2)
+    finally:
+        app.extensions["search_app"].close()  # its searchers hold the shared index's files
