@@ -281,3 +281,18 @@ def test_without_highlighting_titles_are_plain_and_snippets_empty(backend: Any) 
     assert (plain["title_html"], plain["snippet"]) == ("Province calls for industrial transfers", "")
     assert {k: v for k, v in plain.items() if k not in ("title_html", "snippet")} == {
         k: v for k, v in marked.items() if k not in ("title_html", "snippet")}
+
+
+@pytest.mark.parametrize(("q", "expected"), [
+    ("commerce", [A0]),  # "e-commerce"
+    ("electro", [A4]),  # "optical-electro-mechanical"
+    ("mechanical", [A4]),
+    ("europe", [A0, A3]),  # "China-Europe"
+    ("quality", [A2, A3]),  # "high-quality"
+    ("people", [A1]),  # "People's"
+    ('"high quality"', [A2, A3]),  # "high-quality" is the phrase
+    ("high-quality", [A2, A3]),
+])
+def test_words_joined_by_punctuation_are_found_on_both_engines(backend: Any, q: str, expected: list[str]) -> None:
+    response = backend.search(SearchRequest(q=q, per_page=100))
+    assert (sorted(r["id"] for r in response["results"]), response["total"]) == (expected, len(expected))

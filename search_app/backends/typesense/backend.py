@@ -32,7 +32,7 @@ from search_app.backends.typesense import completions, sync
 from search_app.backends.typesense.client import TypesenseClient, TypesenseUnavailable
 from search_app.backends.typesense.plan import RELAX_THRESHOLD, TITLE_WEIGHT, TOKEN, Plan, date_filters, quote, sort_by
 from search_app.backends.typesense.results import facet_values, find_words, hit_result, matched_tokens
-from search_app.backends.typesense.schema import centrality_field, from_document
+from search_app.backends.typesense.schema import AS_WRITTEN, centrality_field, from_document
 from search_app.errors import NotFound
 from search_app.ingest.gazetteer import canonical_city
 from search_app.ingest.sources import normalise_source
@@ -217,7 +217,7 @@ class TypesenseBackend(TypesenseClient):
             return []
         res = self._multi([{"q": " ".join(terms), "query_by": "title,body", "query_by_weights": f"{TITLE_WEIGHT},1",
                             "drop_tokens_threshold": RELAX_THRESHOLD, "num_typos": 0, "prefix": "false",
-                            "per_page": top + 1, "exclude_fields": "body"}])[0]
+                            "per_page": top + 1, "exclude_fields": f"body,body{AS_WRITTEN}"}])[0]
         others = (from_document(hit["document"]) for hit in res.get("hits", []))
         return [related(other) for other in others if other.id != article_id][:top]
 

@@ -26,7 +26,7 @@ from typing import Any, cast
 import typesense
 from typesense import exceptions as ts_errors
 
-from search_app.backends.typesense.schema import collection_fields, synonym_sets, to_document
+from search_app.backends.typesense.schema import collection_schema, synonym_sets, to_document
 from search_app.errors import BadRequest, BuildFailed, SearchAppError
 from search_app.ingest.files import DEFAULT_MAX_BYTES
 from search_app.models import Article
@@ -153,8 +153,7 @@ class TypesenseClient:
 
     def create_collection(self, name: str) -> None:
         """A new empty collection with the schema and the city synonyms."""
-        self._guard(self.client.collections.create, {"name": name, "fields": collection_fields(),
-                                                     "default_sorting_field": "seq"})
+        self._guard(self.client.collections.create, collection_schema(name))
         for sid, words in synonym_sets().items():
             self._guard(self._collection(name).synonyms.upsert, sid, {"synonyms": words})
 

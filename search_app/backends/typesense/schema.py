@@ -10,6 +10,19 @@ from search_app.ingest.sources import UNKNOWN_SOURCE, known_source
 from search_app.models import Article
 from search_app.query.contract import EPOCH, date_sort_keys
 
+# Characters that part two words, as the embedded engine's analyser parts them (analysis.TOKEN_PATTERN
+# keeps runs of letters and digits): without them Typesense deletes the character and glues the
+# words ("coal-fired" -> "coalfired", "province's" -> "provinces"), so "coal" misses the article.
+# Left out: the dot ("U.S." stays one word in both engines), the comma and brackets (Typesense's own
+# query syntax reads them), the double quote (phrases). Typesense 0.24 takes one-byte characters
+# only: curly apostrophes and Unicode dashes are turned into these in the indexed text (to_document).
+TOKEN_SEPARATORS = ["-", "/", "'", "_", "+", "&", "@", "#", "~", "|", "\\", ":", ";", "=", "%", "$", "!", "?"]
+
+
+def collection_schema(name: str) -> dict[str, Any]:
+    """The collection's definition: fields, the ingestion order as default sort, word separators."""
+    return {"name": name, "fields": collection_fields(), "default_sorting_field": "seq", "token_separators": TOKEN_SEPARATORS}
+
 
 def collection_fields() -> list[dict[str, Any]]:
     """The collection schema: text fields, facets, sort keys, stored metadata."""
@@ -36,12 +49,23 @@ def centrality_field(city: str) -> str:
     return "centrality_" + "".join(ch for ch in fold(city) if ch.isalnum())
 
 
+# Typographic apostrophes and dashes, read as their one-byte forms (which TOKEN_SEPARATORS part words at).
+_TYPOGRAPHIC = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2010": "-", "\u2011": "-", "\u2012": "-",
+                              "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-"})
+AS_WRITTEN = "_as_written"  # suffix of a stored, unindexed copy of a text field whose indexed form was changed
+
+
+def indexed_text(text: str) -> str:
+    """Text as Typesense indexes it: typographic apostrophes and dashes as ASCII, so they part words too."""
+    return text.translate(_TYPOGRAPHIC)
+
+
 def to_document(article: Article, seq: int = 0) -> dict[str, Any]:
-    """The Typesense document for an article."""
+    """The Typesense document for an article (text fields as indexed_text makes them; the original kept beside)."""
     doc: dict[str, Any] = {
         "id": article.id,
-        "title": article.title,
-        "body": article.body,
+        "title": indexed_text(article.title),
+        "body": indexed_text(article.body),
         "cities": list(article.cities),
         "seq": seq,
         "path": article.path,
@@ -56,6 +80,9 @@ def to_document(article: Article, seq: int = 0) -> dict[str, Any]:
         doc.update(date=(article.date - EPOCH).days, year=article.date.year)
     weights = article.city_weights()
     doc.update({centrality_field(name): weights.get(name, 0) for name in city_names()})
+    for name, text in (("title", article.title), ("body", article.body)):
+        if doc[name] != text:  # not in the schema: stored on disk as written, never indexed
+            doc[name + AS_WRITTEN] = text
     return doc
 
 
@@ -65,8 +92,8 @@ def from_document(doc: dict[str, Any]) -> Article:
     return Article(
         id=doc["id"],
         path=doc.get("path", ""),
-        title=doc.get("title", ""),
-        body=doc.get("body", ""),
+        title=doc.get("title" + AS_WRITTEN) or doc.get("title", ""),
+        body=doc.get("body" + AS_WRITTEN) or doc.get("body", ""),
         date=EPOCH + dt.timedelta(days=int(days)) if days is not None else None,
         source=known_source(doc.get("source")),
         author=doc.get("author"),

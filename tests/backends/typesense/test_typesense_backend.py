@@ -55,3 +55,41 @@ def test_unreachable_cluster_is_a_clear_error() -> None:
         run(backend, "airport")
     assert isinstance(info.value, SearchAppError) and "cannot be reached" in info.value.message
     assert backend.health()["ok"] is False
+
+
+PUNCTUATED = {
+    "a.txt": "Coal–fired plants close\nSource: Shanxi Daily\nTime: 2021-01-01\nThe province’s coal–fired plants and a U.S. buyer.\n",
+    "b.txt": "Wheat fields\nSource: Shanxi Daily\nTime: 2021-01-02\nA wheat-producing county and the city's steel/iron works.\n",
+    "c.txt": "Quiet day\nSource: Shanxi Daily\nTime: 2021-01-03\nNothing joined by punctuation here, only plain words.\n",
+}
+
+
+def test_words_joined_by_punctuation_are_found_as_on_whoosh(ts_cluster: Any, tmp_path: Any) -> None:
+    """Hyphens, slashes, apostrophes (straight and curly), en dashes and dotted abbreviations part words as on Whoosh."""
+    from search_app.backends.typesense.backend import TypesenseBackend
+    from search_app.backends.whoosh.backend import WhooshBackend
+    from search_app.backends.whoosh.indexer import build
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for name, text in PUNCTUATED.items():
+        (seeds / name).write_text(text, encoding="utf-8")
+    build(seeds, tmp_path / "index")
+    typesense = TypesenseBackend(ts_cluster.client_nodes(), ts_cluster.api_key, alias="punctuation")
+    whoosh = WhooshBackend(tmp_path / "index")
+    try:
+        typesense.build(seeds)
+        found = {}
+        for q in ["coal", "fired", "province", "wheat", "producing", "steel", "iron", "city", "U.S.", '"coal fired"']:
+            answers = [sorted(r["id"] for r in engine.search(SearchRequest(q=q, suggest=False))["results"])
+                       for engine in (whoosh, typesense)]
+            found[q] = answers[1] if answers[0] == answers[1] else answers
+        assert found == {"coal": ["a"], "fired": ["a"], "province": ["a"], "wheat": ["b"], "producing": ["b"], "steel": ["b"],
+                         "iron": ["b"], "city": ["b"], "U.S.": ["a"], '"coal fired"': ["a"]}
+        shown = typesense.get_article("a")
+        assert (shown["title"], "province’s" in shown["body"]) == ("Coal–fired plants close", True)  # as written
+    finally:
+        typesense._drop(typesense.collection_name())
+        typesense.client.aliases["punctuation"].delete()
+        typesense.close()
+        whoosh.close()
