@@ -36,7 +36,7 @@ def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except SearchAppError as exc:
-            raise click.ClickException(exc.message) from exc
+            raise click.ClickException(exc.detail or exc.message) from exc  # the operator sees the addresses
 
     return wrapper
 

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 
 class SearchAppError(Exception):
-    """Base of every error search_app raises on purpose; `message` is shown to users."""
+    """Base of every error search_app raises on purpose; `message` is shown to users.
+
+    `detail`, when given, is what an operator needs besides (internal addresses, for one): the
+    command line shows it instead of the message, the server writes it to its log, and a
+    visitor never sees it.
+    """
 
     status = 500
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(detail or message)
         self.message = message
+        self.detail = detail
 
 
 class BadRequest(SearchAppError):

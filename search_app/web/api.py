@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 
 from search_app import export
 from search_app.query.contract import validate
@@ -60,6 +60,8 @@ def healthz() -> Response:
     """ok, the backend, the number of articles and the live generation (503 when there is no index or no cluster)."""
     health = backend().health()
     if health.get("status") != "ok":
+        if health.get("detail"):
+            current_app.logger.warning("/healthz: %s", health["detail"])  # the addresses, for the operator only
         return error_response(503, str(health.get("message") or "The search backend is unavailable."))
     data = {key: health.get(key) for key in ("status", "backend", "articles", "generation", "built_at")}
     if "nodes" in health:

@@ -35,7 +35,9 @@ def error_response(status: int, message: str) -> Response:
 
 
 def app_error(exc: SearchAppError) -> Response:
-    """A SearchAppError as its status and message."""
+    """A SearchAppError as its status and message; its detail (internal addresses...) goes to the log only."""
+    if exc.detail:
+        log.warning("%s %s: %s", exc.status, request.path, exc.detail)
     return error_response(exc.status, exc.message)
 
 

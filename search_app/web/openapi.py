@@ -129,7 +129,7 @@ def _schemas() -> dict[str, Any]:
                                                 "url": {"type": "string"}}))}),
         "Health": _obj({"status": {"const": "ok"}, "backend": {"enum": ["whoosh", "typesense"]},
                         "articles": {"type": "integer"}, "generation": {"type": "string"}, "built_at": NULLABLE_STRING,
-                        "nodes": _array(_obj({"node": {"type": "string"}, "ok": {"type": "boolean"}}))},
+                        "nodes": _obj({"healthy": {"type": "integer"}, "total": {"type": "integer"}})},
                        required=["status", "backend", "articles", "generation", "built_at"]),
     }
 

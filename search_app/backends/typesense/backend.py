@@ -255,14 +255,12 @@ class TypesenseBackend(TypesenseClient):
         return completions.complete(self, prefix, limit)
 
     def health(self) -> dict[str, Any]:
-        """Per node: GET /health; ok when a majority answers ok and the alias resolves; else a message why not."""
-        nodes: list[dict[str, Any]] = []
-        for node in self.nodes:
-            data = self._node_get(node, "/health")
-            address = f"{node['protocol']}://{node['host']}:{node['port']}"
-            nodes.append({"node": address, "ok": bool(data and data.get("ok") is True)})
-        healthy = sum(n["ok"] for n in nodes)
-        out: dict[str, Any] = {"status": "ok", "backend": self.name, "ok": healthy * 2 > len(nodes), "nodes": nodes}
+        """ok when a majority of nodes answer /health ok and the alias resolves; how many nodes are healthy (not
+        their addresses: the answer is public); a message why not, and an operator's detail with the addresses."""
+        answers = [self._node_get(node, "/health") for node in self.nodes]
+        healthy = sum(bool(data and data.get("ok") is True) for data in answers)
+        out: dict[str, Any] = {"status": "ok", "backend": self.name, "ok": healthy * 2 > len(answers),
+                               "nodes": {"healthy": healthy, "total": len(answers)}}
         if out["ok"]:
             try:
                 name = self.collection_name()
@@ -270,10 +268,11 @@ class TypesenseBackend(TypesenseClient):
                 out.update(collection=name, generation=name, articles=int(info.get("num_documents", 0)),
                            built_at=_created_at(info.get("created_at")))
             except TypesenseUnavailable as exc:
-                out.update(ok=False, message=exc.message)
+                out.update(ok=False, message=exc.message, detail=exc.detail)
         else:
-            out["message"] = (f"The Typesense cluster at {self._where()} is unavailable: only {healthy} of "
-                              f"{len(nodes)} nodes are healthy.")
+            out["message"] = f"The search cluster is unavailable: only {healthy} of {len(answers)} nodes are healthy."
+            out["detail"] = f"The Typesense cluster at {self._where()} is unavailable: only {healthy} of " \
+                            f"{len(answers)} nodes are healthy."
         if not out["ok"]:
             out["status"] = "unavailable"
         return out

@@ -111,8 +111,10 @@ class TypesenseClient:
     def _where(self) -> str:
         return ", ".join(f"{n['protocol']}://{n['host']}:{n['port']}" for n in self.nodes)
 
-    def _no_index(self) -> str:
-        return f"No index on Typesense at {self._where()}: run `search-app build --backend typesense`."
+    def _no_index(self) -> TypesenseUnavailable:
+        return TypesenseUnavailable(
+            "There is no index on the search cluster yet: run `search-app build --backend typesense`.",
+            f"No index on Typesense at {self._where()}: run `search-app build --backend typesense`.")
 
     def _guard(self, call: Any, *args: Any, **kwargs: Any) -> Any:
         """Run one client call; transport failures become TypesenseUnavailable with a clear message."""
@@ -123,11 +125,13 @@ class TypesenseClient:
             raise
         except ts_errors.RequestUnauthorized as exc:
             raise TypesenseUnavailable(
+                "The search cluster refused this service's key: the operator must check SEARCH_APP_TYPESENSE_API_KEY.",
                 f"Typesense at {self._where()} refused the API key: check SEARCH_APP_TYPESENSE_API_KEY.") from exc
         except Exception as exc:
             raise TypesenseUnavailable(
+                "The search cluster cannot be reached right now: please try again in a moment.",
                 f"The Typesense cluster at {self._where()} cannot be reached or has no leader "
-                f"({type(exc).__name__}: {exc}) after {self.num_retries} retries: check that it runs."
+                f"({type(exc).__name__}: {exc}) after {self.num_retries} retries: check that it runs.",
             ) from exc
 
     def _node_get(self, node: dict[str, Any], path: str) -> dict[str, Any] | None:
@@ -147,7 +151,7 @@ class TypesenseClient:
         try:
             return str(self._guard(self.client.aliases[self.alias].retrieve)["collection_name"])
         except ts_errors.ObjectNotFound:
-            raise TypesenseUnavailable(self._no_index()) from None
+            raise self._no_index() from None
 
     # ------------------------------------------------------------ writing
 
@@ -275,9 +279,10 @@ class TypesenseClient:
                 time.sleep(0.05)  # the old collection was dropped between alias lookup and search
                 continue
             if any(r.get("code") == 404 for r in errors):
-                raise TypesenseUnavailable(self._no_index())
+                raise self._no_index()
             if any(r.get("code", 500) >= 500 for r in errors):
-                raise TypesenseUnavailable(f"Typesense could not answer: {errors[0].get('error')}")
+                raise TypesenseUnavailable("The search cluster could not answer: please try again in a moment.",
+                                           f"Typesense could not answer: {errors[0].get('error')}")
             raise BadRequest(f"Typesense refused the search: {errors[0].get('error')}")
         raise AssertionError("unreachable")
 
