@@ -33,6 +33,7 @@ from search_app.backends.typesense.client import TypesenseClient, TypesenseUnava
 from search_app.backends.typesense.plan import RELAX_THRESHOLD, TITLE_WEIGHT, TOKEN, Plan, date_filters, quote, sort_by
 from search_app.backends.typesense.results import facet_values, find_words, hit_result, matched_tokens
 from search_app.backends.typesense.schema import AS_WRITTEN, centrality_field, from_document
+from search_app.backends.typesense.writelock import writer_lock
 from search_app.errors import NotFound
 from search_app.ingest.gazetteer import canonical_city
 from search_app.ingest.sources import normalise_source
@@ -70,12 +71,21 @@ class TypesenseBackend(TypesenseClient):
     name = "typesense"
 
     def build(self, seeds: Path, *, procs: int = 1, progress: Progress | None = None) -> BuildReport:
-        """Full rebuild from the seeds folder into a new collection, then the alias switch (procs: unused, the server indexes)."""
-        return sync.build(self, seeds, self.max_bytes, progress)
+        """Full rebuild from the seeds folder into a new collection, then the alias switch (procs: unused, the server indexes).
+
+        Refused at once (BuildLocked) while another build or update writes to the cluster."""
+        with writer_lock(self, "build"):
+            return sync.build(self, seeds, self.max_bytes, progress)
 
     def update(self, seeds: Path, *, progress: Progress | None = None, allow_mass_removal: bool = False) -> BuildReport:
-        """Upsert new and changed articles of the seeds folder and delete those of deleted files."""
-        return sync.update(self, seeds, self.max_bytes, progress, allow_mass_removal)
+        """Upsert new and changed articles of the seeds folder and delete those of deleted files (one writer at a time)."""
+        with writer_lock(self, "update") as lock:
+            def alive(done: int, total: int) -> None:
+                lock.renew()  # the diff reads every file: a long walk must not look like a dead writer
+                if progress:
+                    progress(done, total)
+
+            return sync.update(self, seeds, self.max_bytes, alive, allow_mass_removal)
 
     # ------------------------------------------------------------ searching
 

@@ -21,7 +21,7 @@ import urllib.error
 import urllib.request
 import warnings
 from collections.abc import Iterable, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import typesense
 from typesense import exceptions as ts_errors
@@ -30,6 +30,9 @@ from search_app.backends.typesense.schema import collection_schema, synonym_sets
 from search_app.errors import BadRequest, BuildFailed, SearchAppError
 from search_app.ingest.files import DEFAULT_MAX_BYTES
 from search_app.models import Article
+
+if TYPE_CHECKING:
+    from search_app.backends.typesense.writelock import WriterLock
 
 ALIAS = "articles"
 
@@ -85,6 +88,7 @@ class TypesenseClient:
         self._lock = threading.Lock()
         self._sources: tuple[str, float, list[str]] | None = None
         self._collections: dict[str, Any] = {}
+        self.writer: WriterLock | None = None  # the cluster's writer lock while a build or update holds it
 
     def close(self) -> None:
         """Close the client's pooled connections."""
@@ -167,6 +171,8 @@ class TypesenseClient:
         docs = [to_document(a, start_seq + i) for i, a in enumerate(records)]
         if not docs:
             return 0
+        if self.writer is not None:
+            self.writer.renew()
         for attempt in range(IMPORT_ATTEMPTS):
             try:
                 results = self._guard(self._collection(name).documents.import_, docs, {"action": "upsert"})

@@ -94,3 +94,33 @@ def test_words_joined_by_punctuation_are_found_as_on_whoosh(ts_cluster: Any, tmp
         typesense.client.aliases["punctuation"].delete()
         typesense.close()
         whoosh.close()
+
+
+def test_a_second_writer_is_refused_at_once_and_a_dead_writers_lock_expires(ts_cluster: Any, seeds_dir: Any) -> None:
+    import time
+
+    from search_app.backends.typesense.backend import TypesenseBackend
+    from search_app.backends.typesense.writelock import WriterLock, writer_lock
+    from search_app.errors import BuildLocked
+
+    first = TypesenseBackend(ts_cluster.client_nodes(), ts_cluster.api_key, alias="locking")
+    second = TypesenseBackend(ts_cluster.client_nodes(), ts_cluster.api_key, alias="locking")
+    try:
+        with writer_lock(first, "build"):
+            for write in (second.build, second.update):
+                started = time.monotonic()
+                with pytest.raises(BuildLocked, match=r"Another build by .* pid \d+ is writing to the search cluster"):
+                    write(seeds_dir)
+                assert time.monotonic() - started < 2  # refused at once, not after a wait
+        assert second.build(seeds_dir).total == 5  # released: the next writer goes ahead
+        dead = WriterLock(first, "update")
+        dead.acquire()  # a writer that then died: its lease ran out without a renewal
+        first._collection(dead.name).documents.upsert({"id": "lock", "holder": dead.holder, "expires": int(time.time()) - 1})
+        assert second.update(seeds_dir).total == 5
+        with writer_lock(first, "build"):  # the update released the lock it took over: the next writer gets it
+            pass
+    finally:
+        second._drop(second.collection_name())
+        second.client.aliases["locking"].delete()
+        first.close()
+        second.close()
