@@ -37,8 +37,8 @@ if TYPE_CHECKING:
 ALIAS = "articles"
 
 
-IMPORT_ATTEMPTS = 8
-IMPORT_WAIT_S = 30.0
+IMPORT_RETRY_S = 120.0  # how long a batch is retried while the cluster elects a leader or its followers catch up
+LEADER_POLL_S = 0.2
 
 
 class TypesenseUnavailable(SearchAppError):
@@ -161,9 +161,9 @@ class TypesenseClient:
 
     def create_collection(self, name: str) -> None:
         """A new empty collection with the schema and the city synonyms."""
-        self._guard(self.client.collections.create, collection_schema(name))
+        self.write(self.client.collections.create, collection_schema(name))
         for sid, words in synonym_sets().items():
-            self._guard(self._collection(name).synonyms.upsert, sid, {"synonyms": words})
+            self.write(self._collection(name).synonyms.upsert, sid, {"synonyms": words})
 
     def index_batch(self, records: Iterable[Article], collection: str | None = None, start_seq: int = 0) -> int:
         """Upsert articles into a collection (default: the live one); returns how many."""
@@ -173,28 +173,34 @@ class TypesenseClient:
             return 0
         if self.writer is not None:
             self.writer.renew()
-        for attempt in range(IMPORT_ATTEMPTS):
-            try:
-                results = self._guard(self._collection(name).documents.import_, docs, {"action": "upsert"})
-                break
-            except TypesenseUnavailable:
-                if attempt == IMPORT_ATTEMPTS - 1:
-                    raise
-                # A leader whose followers lag refuses writes ("Not Ready or Lagging", an empty import
-                # answer) until they catch up: wait for every node's health, then resend (upserts repeat safely).
-                self._wait_healthy(IMPORT_WAIT_S)
+        results = self.write(self._collection(name).documents.import_, docs, {"action": "upsert"})
         failed = [(d["id"], r.get("error")) for d, r in zip(docs, results) if not r.get("success")]
         if failed:
             raise BuildFailed(f"Typesense refused {len(failed)} articles, e.g. {failed[0][0]!r}: {failed[0][1]}")
         return len(docs)
 
-    def _wait_healthy(self, timeout: float) -> None:
-        """Poll every node's /health until all answer ok, for at most timeout seconds."""
-        deadline = time.monotonic() + timeout
+    def write(self, call: Any, *args: Any) -> Any:
+        """Run one write; while the cluster has no leader, or its followers lag, send it again (writes here repeat
+        safely) as soon as a live node reports a leader, for IMPORT_RETRY_S at most."""
+        deadline = time.monotonic() + IMPORT_RETRY_S
+        while True:
+            try:
+                return self._guard(call, *args)
+            except TypesenseUnavailable:
+                if time.monotonic() > deadline:
+                    raise
+                self._wait_leader(deadline)
+                time.sleep(LEADER_POLL_S)  # a node may report a leader a moment before it takes writes
+
+    def _wait_leader(self, deadline: float) -> None:
+        """Poll the nodes' /health until one that answers says ok (the cluster has a leader), or the deadline.
+
+        A node that refuses connections answers nothing at once and is passed over.
+        """
         while time.monotonic() < deadline:
-            if all((self._node_get(node, "/health") or {}).get("ok") for node in self.nodes):
+            if any((self._node_get(node, "/health") or {}).get("ok") is True for node in self.nodes):
                 return
-            time.sleep(0.5)
+            time.sleep(LEADER_POLL_S)
 
     def delete(self, ids: Iterable[str], collection: str | None = None) -> int:
         """Delete articles by id from the live collection; unknown ids are ignored. Returns how many went."""
@@ -202,7 +208,7 @@ class TypesenseClient:
         gone = 0
         for article_id in ids:
             try:
-                self._guard(self._collection(name).documents[article_id].delete)
+                self.write(self._collection(name).documents[article_id].delete)
                 gone += 1
             except ts_errors.ObjectNotFound:
                 pass
@@ -234,7 +240,7 @@ class TypesenseClient:
         except BaseException:
             self._drop(name)
             raise
-        self._guard(self.client.aliases.upsert, self.alias, {"collection_name": name})
+        self.write(self.client.aliases.upsert, self.alias, {"collection_name": name})
         self.wait_alias(name, timeout)
         if old and old != name:
             self._drop(old)
@@ -247,7 +253,7 @@ class TypesenseClient:
         with self._lock:
             self._collections.pop(name, None)
         try:
-            self._guard(self._collection(name).delete)
+            self.write(self._collection(name).delete)
         except ts_errors.ObjectNotFound:
             pass
 

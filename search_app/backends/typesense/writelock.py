@@ -42,8 +42,7 @@ class WriterLock:
         """Take the lock, or BuildLocked at once naming who holds it; an expired lock is taken over."""
         for _attempt in range(2):
             try:
-                self.client._guard(self.client.client.collections.create,
-                                   {"name": self.name, "fields": LOCK_SCHEMA_FIELDS})
+                self.client.write(self.client.client.collections.create, {"name": self.name, "fields": LOCK_SCHEMA_FIELDS})
             except ts_errors.ObjectAlreadyExists:
                 held = self._holder()
                 if held is None and self._age() < SETUP_S:  # just made: its writer is writing who it is
@@ -65,7 +64,7 @@ class WriterLock:
         if not force and now - self._renewed < 5:
             return
         document = {"id": "lock", "holder": self.holder, "expires": int(now + LEASE_S)}
-        self.client._guard(self.client._collection(self.name).documents.upsert, document)
+        self.client.write(self.client._collection(self.name).documents.upsert, document)
         self._renewed = now
 
     def release(self) -> None:

@@ -104,3 +104,47 @@ def test_rebuild_under_load_never_fails_or_comes_back_empty(ts_backend: Any, see
     assert counts["searches"] > 20
     assert ts_backend.collection_name() == names[-1] != before
     assert len(generations) >= 2  # the searches really ran across alias switches
+
+
+def test_an_update_started_as_the_leader_dies_finishes_soon_after_the_election(ts_cluster: Any, ts_backend: Any,
+                                                                                 seeds_dir: Any, tmp_path: Any) -> None:
+    import shutil
+
+    from search_app.backends.typesense.backend import TypesenseBackend
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(seeds_dir, seeds)
+    (seeds / "zz_failover.txt").write_text("Failover zeppelin report\nSource: Shanxi Daily\nTime: 2021-06-01\n"
+                                           "A zeppelin flew over Taiyuan during the election.\n", encoding="utf-8")
+    backend = TypesenseBackend(ts_cluster.client_nodes(), ts_cluster.api_key, num_retries=3,
+                               retry_interval_seconds=0.3, connection_timeout_seconds=1.0)
+    outcome: dict[str, Any] = {}
+
+    def run_update() -> None:
+        try:
+            outcome["report"] = backend.update(seeds)
+        except Exception as exc:  # reported by the assertion below
+            outcome["error"] = exc
+        outcome["done"] = time.monotonic()
+
+    with backend:
+        old_leader = ts_cluster.leader()
+        assert old_leader is not None
+        ts_cluster.kill_node(old_leader)
+        writer = threading.Thread(target=run_update)
+        writer.start()  # the moment the leader is lost
+        ts_cluster.wait_leader(timeout=60, exclude=old_leader)
+        elected = time.monotonic()
+        writer.join(timeout=180)
+        assert "error" not in outcome, outcome.get("error")
+        report = outcome["report"]
+        assert (report.added, report.unchanged, report.total) == (1, 5, 6)
+        late = outcome["done"] - elected
+        assert late <= 10, f"the update finished {late:.1f} s after the new leader's election"
+
+        ts_cluster.start_node(old_leader)  # leave the cluster as it was found
+        ts_cluster.wait_healthy(timeout=90)
+        backend.wait_replicated(backend.collection_name(), 6, timeout=60)
+        assert backend.delete(["zz_failover"]) == 1
+        backend.wait_replicated(backend.collection_name(), 5, timeout=30)
+        print(f"update done {late:.1f} s after the election")
