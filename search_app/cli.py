@@ -90,18 +90,21 @@ def _folder_options(func: Callable[..., Any]) -> Callable[..., Any]:
               help="Search engine [env SEARCH_APP_BACKEND; default whoosh].")
 @click.option("--typesense-nodes", default=None, metavar="URL,...",
               help="Typesense nodes as http://HOST:PORT, comma-separated [env SEARCH_APP_TYPESENSE_NODES].")
-@click.option("--typesense-api-key", default=None, help="Typesense API key [env SEARCH_APP_TYPESENSE_API_KEY].")
+@click.option("--typesense-api-key", default=None, help="Typesense admin API key [env SEARCH_APP_TYPESENSE_API_KEY].")
+@click.option("--typesense-search-key", default=None,
+              help="Search-only key the server uses; `build` creates it [env SEARCH_APP_TYPESENSE_SEARCH_KEY].")
 @click.version_option(package_name="search-app", prog_name="search-app")
 @click.pass_context
 def main(ctx: click.Context, seeds: Path | None, index: Path | None, backend: str | None,
-         typesense_nodes: str | None, typesense_api_key: str | None) -> None:
+         typesense_nodes: str | None, typesense_api_key: str | None, typesense_search_key: str | None) -> None:
     """Search news articles about the cities of Shanxi."""
     try:
         env_settings = settings_from_env()
     except SearchAppError as exc:
         raise click.ClickException(exc.message) from exc
     ctx.obj = env_settings.with_overrides(seeds=seeds, index=index, backend=backend,
-                                                 typesense_nodes=typesense_nodes, typesense_api_key=typesense_api_key)
+                                                 typesense_nodes=typesense_nodes, typesense_api_key=typesense_api_key,
+                                                 typesense_search_key=typesense_search_key)
 
 
 @main.command()

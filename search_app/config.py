@@ -22,7 +22,8 @@ class Settings:
     max_file_bytes: int = 5 * 1024 * 1024
     backend: str = "whoosh"  # or "typesense"
     typesense_nodes: tuple[str, ...] = ()  # http://host:port of each node
-    typesense_api_key: str = ""
+    typesense_api_key: str = ""  # the admin key: build and update (and the CLI)
+    typesense_search_key: str = ""  # the serving key: search only; `build` creates it on the cluster
     typesense_alias: str = "articles"  # the alias searches go through; builds make collections <alias>_<time>
     access_log: Path | None = None  # JSON Lines, one record per request (`search-app queries` reads it)
     log_client_address: bool = False  # whether the access log records who asked
@@ -70,6 +71,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "BACKEND": ("backend", lambda _name, raw: raw.strip().lower()),
     "TYPESENSE_NODES": ("typesense_nodes", _text),
     "TYPESENSE_API_KEY": ("typesense_api_key", _text),
+    "TYPESENSE_SEARCH_KEY": ("typesense_search_key", _text),
     "TYPESENSE_ALIAS": ("typesense_alias", _text),
     "ACCESS_LOG": ("access_log", _text),
     "LOG_CLIENT_ADDRESS": ("log_client_address", lambda name, raw: _flag(name, raw)),

@@ -9,8 +9,11 @@ from search_app.query.engine import NAMES, SearchBackend
 __all__ = ["NAMES", "SearchBackend", "open_backend"]
 
 
-def open_backend(settings: Settings) -> SearchBackend:
-    """The backend the settings choose, ready to search (the caller closes it)."""
+def open_backend(settings: Settings, serving: bool = False) -> SearchBackend:
+    """The backend the settings choose, ready to search (the caller closes it).
+
+    serving: for the web server, which on Typesense searches with the search-only key when there is one.
+    """
     if settings.backend == "whoosh":
         from search_app.backends.whoosh.backend import WhooshBackend
 
@@ -20,6 +23,8 @@ def open_backend(settings: Settings) -> SearchBackend:
             from search_app.backends.typesense.backend import TypesenseBackend
         except ImportError as exc:  # the client is an optional extra
             raise BadRequest(f"The Typesense backend needs its client ({exc}): pip install 'search-app[typesense]'.") from None
-        return TypesenseBackend(settings.typesense_nodes, settings.typesense_api_key, alias=settings.typesense_alias,
+        key = settings.typesense_search_key if serving and settings.typesense_search_key else settings.typesense_api_key
+        return TypesenseBackend(settings.typesense_nodes, key, alias=settings.typesense_alias,
+                                search_key="" if serving else settings.typesense_search_key,
                                 time_limit=settings.search_time_limit, max_bytes=settings.max_file_bytes)
     raise BadRequest(f"Unknown backend {settings.backend!r}: use one of {', '.join(NAMES)}.")

@@ -54,7 +54,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         settings = settings_from_env()
         app.config["SETTINGS"] = settings
     # Which engine answers is the settings' choice; the routes only see the backend interface.
-    app.extensions[EXTENSION] = open_backend(settings)
+    app.extensions[EXTENSION] = open_backend(settings, serving=True)
+    if settings.backend == "typesense" and not settings.typesense_search_key:
+        app.logger.warning("Serving with the Typesense admin key, which can write and delete: set "
+                           "SEARCH_APP_TYPESENSE_SEARCH_KEY (a search-only key `search-app build` creates).")
     app.jinja_env.globals["city_label"] = city_label
     app.jinja_env.globals["order_text"] = ORDER_TEXT
 

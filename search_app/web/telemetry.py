@@ -119,7 +119,7 @@ class IndexCollector:
 
         up = GaugeMetricFamily("search_app_index_up", "1 when the live index can be read")
         try:
-            backend = open_backend(self.settings)
+            backend = open_backend(self.settings, serving=True)
             try:
                 stats = backend.stats()
             finally:

@@ -75,7 +75,9 @@ class TypesenseBackend(TypesenseClient):
 
         Refused at once (BuildLocked) while another build or update writes to the cluster."""
         with writer_lock(self, "build"):
-            return sync.build(self, seeds, self.max_bytes, progress)
+            report = sync.build(self, seeds, self.max_bytes, progress)
+            self.ensure_search_key()  # the server's key, now that there is a collection to serve
+            return report
 
     def update(self, seeds: Path, *, progress: Progress | None = None, allow_mass_removal: bool = False) -> BuildReport:
         """Upsert new and changed articles of the seeds folder and delete those of deleted files (one writer at a time)."""

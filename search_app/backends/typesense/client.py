@@ -12,6 +12,7 @@ Configuration comes in as parameters (nodes, API key); nothing here reads the en
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -47,6 +48,14 @@ class TypesenseUnavailable(SearchAppError):
     status = 503
 
 
+class TypesenseKeyRefused(TypesenseUnavailable):
+    """The cluster refused the API key (wrong key, or a search-only key asked to write): never retried."""
+
+
+# What a serving key may do: search, read articles, and look up the alias and collection it reads.
+SEARCH_ACTIONS = ["documents:search", "documents:get", "collections:get", "aliases:get"]
+
+
 def parse_node(node: str | dict[str, Any]) -> dict[str, Any]:
     """'http://127.0.0.1:8108', '127.0.0.1:8108' or a client node dict -> a client node dict."""
     if isinstance(node, dict):
@@ -58,19 +67,22 @@ def parse_node(node: str | dict[str, Any]) -> dict[str, Any]:
 
 
 class TypesenseClient:
-    """One cluster's client, the collections behind the alias, and writes confirmed by every node."""
+    """One cluster's client, the collections behind the alias, and writes confirmed by every node.
 
-    """Index, search and fetch articles on a Typesense cluster (the SearchBackend interface)."""
+    api_key is the admin key for a writer, a search-only key for a server; search_key, given to a
+    writer, is the serving key `build` makes sure exists (SEARCH_ACTIONS on the alias's collections).
+    """
 
     def __init__(self, nodes: Sequence[str | dict[str, Any]], api_key: str, alias: str = ALIAS,
                  connection_timeout_seconds: float = 5.0, num_retries: int = 3,
                  retry_interval_seconds: float = 0.3, time_limit: float = 2.0,
-                 max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+                 max_bytes: int = DEFAULT_MAX_BYTES, search_key: str = "") -> None:
         if not nodes:
             raise BadRequest("No Typesense nodes configured: give at least one as http://HOST:PORT "
                              "(SEARCH_APP_TYPESENSE_NODES or --typesense-nodes).")
         self.nodes = [parse_node(n) for n in nodes]
         self.api_key = api_key
+        self.search_key = search_key
         self.alias = alias
         self.time_limit = time_limit
         self.max_bytes = max_bytes
@@ -127,8 +139,8 @@ class TypesenseClient:
         except (ts_errors.ObjectNotFound, ts_errors.ObjectAlreadyExists, ts_errors.RequestMalformed,
                 ts_errors.ObjectUnprocessable):
             raise
-        except ts_errors.RequestUnauthorized as exc:
-            raise TypesenseUnavailable(
+        except (ts_errors.RequestUnauthorized, ts_errors.RequestForbidden) as exc:
+            raise TypesenseKeyRefused(
                 "The search cluster refused this service's key: the operator must check SEARCH_APP_TYPESENSE_API_KEY.",
                 f"Typesense at {self._where()} refused the API key: check SEARCH_APP_TYPESENSE_API_KEY.") from exc
         except Exception as exc:
@@ -186,11 +198,22 @@ class TypesenseClient:
         while True:
             try:
                 return self._guard(call, *args)
+            except TypesenseKeyRefused:
+                raise  # no leader will change the key's rights
             except TypesenseUnavailable:
                 if time.monotonic() > deadline:
                     raise
                 self._wait_leader(deadline)
                 time.sleep(LEADER_POLL_S)  # a node may report a leader a moment before it takes writes
+
+    def ensure_search_key(self) -> None:
+        """Make sure the serving key (search_key) exists, allowed SEARCH_ACTIONS on the alias and its collections only."""
+        if not self.search_key:
+            return
+        spec = {"value": self.search_key, "description": f"search-app: serving {self.alias} (search only)",
+                "actions": SEARCH_ACTIONS, "collections": [self.alias, f"{self.alias}_.*"]}
+        with contextlib.suppress(ts_errors.ObjectAlreadyExists):  # made by an earlier build
+            self.write(self.client.keys.create, spec)
 
     def _wait_leader(self, deadline: float) -> None:
         """Poll the nodes' /health until one that answers says ok (the cluster has a leader), or the deadline.

@@ -125,3 +125,18 @@ def test_healthz_is_503_when_the_cluster_is_unreachable(caplog: pytest.LogCaptur
 def test_whoosh_healthz_names_its_backend(client: Any) -> None:
     assert client.get("/healthz").get_json()["backend"] == "whoosh"
 
+
+
+def test_the_server_searches_with_the_search_key_and_writers_with_the_admin_key() -> None:
+    pytest.importorskip("typesense")
+    from search_app.backends import open_backend
+
+    settings = Settings(backend="typesense", typesense_nodes=("http://127.0.0.1:1",), typesense_api_key="admin",
+                        typesense_search_key="search")
+    server, writer = open_backend(settings, serving=True), open_backend(settings)
+    try:
+        assert (server.api_key, server.search_key) == ("search", "")  # type: ignore[attr-defined]
+        assert (writer.api_key, writer.search_key) == ("admin", "search")  # type: ignore[attr-defined]
+    finally:
+        server.close()
+        writer.close()

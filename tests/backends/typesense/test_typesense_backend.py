@@ -124,3 +124,39 @@ def test_a_second_writer_is_refused_at_once_and_a_dead_writers_lock_expires(ts_c
         second.client.aliases["locking"].delete()
         first.close()
         second.close()
+
+
+def test_the_serving_key_searches_but_cannot_write_or_delete(ts_cluster: Any, seeds_dir: Any) -> None:
+    import time
+
+    from search_app.backends.typesense.backend import TypesenseBackend
+    from search_app.backends.typesense.client import TypesenseKeyRefused, TypesenseUnavailable
+    from search_app.ingest.records import ingest
+
+    nodes = ts_cluster.client_nodes()
+    writer = TypesenseBackend(nodes, ts_cluster.api_key, alias="keyed", search_key="keyed-serving-key")
+    server = TypesenseBackend(nodes, "keyed-serving-key", alias="keyed")
+    try:
+        writer.build(seeds_dir)
+        writer.build(seeds_dir)  # the key exists already: a second build keeps it
+        assert sorted(r["id"] for r in run(server, "airport")["results"]) == ["003_b8c9e442042d1bdf", "004_860ced496ef7d71d"]
+        assert server.get_article("003_b8c9e442042d1bdf")["id"] == "003_b8c9e442042d1bdf"
+        assert (server.health()["status"], server.stats()["articles"]) == ("ok", 5)
+        name = server.collection_name()
+        article = ingest(seeds_dir).articles[0]
+        for write in (lambda: server.index_batch([article], name), lambda: server.delete([article.id], name),
+                      lambda: server._drop(name), lambda: server.create_collection("keyed_intruder"),
+                      lambda: server.build(seeds_dir)):
+            started = time.monotonic()
+            with pytest.raises(TypesenseKeyRefused):
+                write()
+            assert time.monotonic() - started < 5  # refused, not retried as if the cluster were down
+        other = TypesenseBackend(nodes, "keyed-serving-key")  # the session's "articles" alias: not this key's
+        with other, pytest.raises(TypesenseUnavailable):  # to this key, it is not there
+            run(other, "airport")
+        assert (writer.stats()["articles"], writer.collection_name()) == (5, name)  # nothing changed
+    finally:
+        writer._drop(writer.collection_name())
+        writer.client.aliases["keyed"].delete()
+        writer.close()
+        server.close()
