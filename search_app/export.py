@@ -12,6 +12,7 @@ import html
 import io
 import json
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
@@ -59,6 +60,7 @@ def rows(backend: SearchBackend, req: SearchRequest, link: Callable[[str], str],
         if page_req.page >= answer["pages"] or not answer["results"]:
             return
         page_req = replace(page_req, page=page_req.page + 1)
+        time.sleep(0)  # between pages, other requests of the same worker get their turn (an event loop yields here)
 
 
 def plain(fragment: str) -> str:

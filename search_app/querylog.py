@@ -11,6 +11,7 @@ import datetime as dt
 import gzip
 import json
 import os
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -67,10 +68,10 @@ class LogFile:
         except FileNotFoundError:
             inode = -1
         if self._fd is None or inode != self._inode:  # first write, or the file was rotated away
-            if self._fd is not None:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o640)
+            if self._fd is not None:  # closed only once the new file is open: a failure keeps no stale number
                 os.close(self._fd)
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o640)
-            self._inode = os.fstat(self._fd).st_ino
+            self._fd, self._inode = fd, os.fstat(fd).st_ino
         return self._fd
 
     def close(self) -> None:
@@ -86,7 +87,14 @@ def log_files(path: Path) -> list[Path]:
         return []
     found = [p for p in path.parent.iterdir() if p.is_file() and (p.name == path.name or p.name.startswith(path.name + ".")
                                                                     or p.name.startswith(path.name + "-"))]
-    return sorted(found, key=lambda p: (p.stat().st_mtime, p.name), reverse=False)
+    return sorted(found, key=_mtime)
+
+
+def _mtime(path: Path) -> tuple[float, str]:
+    try:
+        return path.stat().st_mtime, path.name
+    except OSError:  # rotated away between listing and now: read (or skipped) last
+        return float("inf"), path.name
 
 
 def _open_text(path: Path) -> TextIO:
@@ -126,7 +134,7 @@ def _lines(paths: Iterable[Path], summary: Summary) -> Iterator[str]:
             with _open_text(path) as handle:
                 summary.files.append(str(path))
                 yield from handle
-        except (OSError, EOFError) as exc:  # a truncated .gz ends early: what was read still counts
+        except (OSError, EOFError, zlib.error) as exc:  # a cut or damaged .gz ends early: what was read still counts
             summary.unreadable.append(f"{path}: {exc}")
 
 

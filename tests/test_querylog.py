@@ -57,3 +57,28 @@ def test_summary_over_rotated_compressed_and_damaged_logs(tmp_path: Path) -> Non
     assert {r["q"]: r["count"] for r in data["top_queries"]}["coal"] == 2
     week = summarise(path, days=7, now=NOW)
     assert "datong" not in week.queries and week.queries["coal"] == 2
+
+
+def test_a_log_that_cannot_be_reopened_keeps_no_stale_descriptor(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    log = LogFile(folder / "access.log")
+    log.write(record(route="/", status=200, ms=1, now=NOW))
+    (folder / "access.log").unlink()
+    folder.rmdir()  # the folder is gone: the write fails, and the old descriptor stays the log's own
+    try:
+        log.write(record(route="/", status=200, ms=1, now=NOW))
+    except OSError:
+        pass
+    folder.mkdir()
+    log.write(record(route="/", status=201, ms=1, now=NOW))
+    log.close()
+    assert [json.loads(x)["status"] for x in (folder / "access.log").read_text().splitlines()] == [201]
+
+
+def test_a_damaged_gzip_is_named_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "access.log"
+    path.write_text(_line("coal", 1), encoding="utf-8")
+    (tmp_path / "access.log.2.gz").write_bytes(b"\x1f\x8b\x08\x00" + b"\x00" * 6 + b"not deflate data at all")
+    summary = summarise(path, now=NOW)
+    assert (summary.searches, len(summary.unreadable)) == (1, 1)

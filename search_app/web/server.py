@@ -26,6 +26,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from search_app.config import Settings
+from search_app.errors import SearchAppError
 from search_app.web.telemetry import MULTIPROC_ENV
 
 HEAD_TIMEOUT = 5  # seconds a client has to send a request head; also how long an idle connection stays open
@@ -50,6 +51,9 @@ def _fresh_app_modules() -> None:
     """
     for name in [m for m in sys.modules if m.startswith("search_app.") and m not in KEEP_MODULES]:
         del sys.modules[name]
+        parent, _, leaf = name.rpartition(".")
+        if parent in sys.modules and getattr(sys.modules[parent], leaf, None) is not None:
+            delattr(sys.modules[parent], leaf)  # else `from search_app import export` finds the old module
 
 
 class _Server(BaseApplication):
@@ -72,7 +76,10 @@ class _Server(BaseApplication):
         from search_app.web.app import EXTENSION, create_app
 
         app = create_app({"SETTINGS": self.settings})
-        app.extensions[EXTENSION].health()  # open the index now, not on the first visitor's request (nor counted)
+        try:
+            app.extensions[EXTENSION].health()  # open the index now, not on the first visitor's request (nor counted)
+        except SearchAppError as exc:  # no index yet, or a damaged one: the pages say so (503), the worker stays up
+            app.logger.warning("The index cannot be opened yet: %s", exc.detail or exc.message)
         return app
 
 

@@ -13,6 +13,7 @@ elsewhere they are kept in memory and go nowhere.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -22,7 +23,6 @@ from flask import Flask, Response, g, request
 
 from search_app.backends import open_backend
 from search_app.config import Settings
-from search_app.errors import SearchAppError
 from search_app.querylog import LogFile, record
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's own setting, written here, read by it
@@ -124,7 +124,9 @@ class IndexCollector:
                 stats = backend.stats()
             finally:
                 backend.close()
-        except SearchAppError:
+        except Exception as exc:
+            logging.getLogger(__name__).warning("/metrics: the index cannot be read: %s",
+                                                getattr(exc, "detail", None) or exc)
             up.add_metric([], 0)
             yield up
             return
@@ -146,9 +148,12 @@ def count_index_write(settings: Settings, action: str, outcome: str) -> None:
     """Count a build or update and how it ended ("ok", "refused", "failed") where the service's scrape sees it."""
     if settings.metrics_dir is None:
         return
-    settings.metrics_dir.mkdir(parents=True, exist_ok=True)
-    os.environ[MULTIPROC_ENV] = str(settings.metrics_dir)  # before prometheus_client is imported in this process
-    from prometheus_client import Counter
+    try:
+        settings.metrics_dir.mkdir(parents=True, exist_ok=True)
+        os.environ[MULTIPROC_ENV] = str(settings.metrics_dir)  # before prometheus_client is imported in this process
+        from prometheus_client import Counter
 
-    Counter("search_app_index_writes", "Builds and updates of the index, by how they ended", ["action", "outcome"],
-            registry=None).labels(action, outcome).inc()
+        Counter("search_app_index_writes", "Builds and updates of the index, by how they ended", ["action", "outcome"],
+                registry=None).labels(action, outcome).inc()
+    except OSError as exc:  # the count is lost, never the build's own outcome
+        logging.getLogger(__name__).warning("Cannot count the %s in %s: %s", action, settings.metrics_dir, exc)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import socket
 import time
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from search_app.backends.typesense.client import TypesenseClient
 
 LEASE_S = 300.0  # how long a lock outlives its holder's last sign of life
-SETUP_S = 30.0  # a lock without its document yet is someone's for this long after it was made
+SETUP_S = 150.0  # a lock without its document yet is someone's for this long (its writer may be retrying, 120 s)
 LOCK_SCHEMA_FIELDS = [{"name": "holder", "type": "string"}, {"name": "expires", "type": "int64"}]
 
 
@@ -35,7 +36,7 @@ class WriterLock:
         self.client = client
         self.name = f"{client.alias}-writer-lock"
         self.action = action
-        self.holder = f"{action} by {socket.gethostname()} pid {os.getpid()}"
+        self.holder = f"{action} by {socket.gethostname()} pid {os.getpid()} ({secrets.token_hex(4)})"  # unique
         self._renewed = 0.0
 
     def acquire(self) -> None:
@@ -63,13 +64,20 @@ class WriterLock:
         now = time.time()
         if not force and now - self._renewed < 5:
             return
+        if not force:
+            held = self._holder()
+            if held is not None and held["holder"] != self.holder:  # expired and taken over: stop writing
+                raise BuildLocked(f"This {self.action} lost the search cluster's writer lock to {held['holder']} "
+                                  "(it stopped renewing it for too long): run it again.")
         document = {"id": "lock", "holder": self.holder, "expires": int(now + LEASE_S)}
         self.client.write(self.client._collection(self.name).documents.upsert, document)
         self._renewed = now
 
     def release(self) -> None:
-        """Give the lock up."""
-        self._drop()
+        """Give the lock up (unless another writer has taken it over meanwhile)."""
+        held = self._holder()
+        if held is None or held["holder"] == self.holder:
+            self._drop()
 
     def _holder(self) -> dict[str, Any] | None:
         try:

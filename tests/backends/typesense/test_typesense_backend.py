@@ -109,7 +109,7 @@ def test_a_second_writer_is_refused_at_once_and_a_dead_writers_lock_expires(ts_c
         with writer_lock(first, "build"):
             for write in (second.build, second.update):
                 started = time.monotonic()
-                with pytest.raises(BuildLocked, match=r"Another build by .* pid \d+ is writing to the search cluster"):
+                with pytest.raises(BuildLocked, match=r"Another build by .* pid \d+ \(\w+\) is writing to the search cluster"):
                     write(seeds_dir)
                 assert time.monotonic() - started < 2  # refused at once, not after a wait
         assert second.build(seeds_dir).total == 5  # released: the next writer goes ahead
