@@ -116,6 +116,11 @@ def test_a_second_writer_is_refused_at_once_and_a_dead_writers_lock_expires(ts_c
         dead = WriterLock(first, "update")
         dead.acquire()  # a writer that then died: its lease ran out without a renewal
         first._collection(dead.name).documents.upsert({"id": "lock", "holder": dead.holder, "expires": int(time.time()) - 1})
+        lock_doc = first._collection(dead.name).documents["lock"]
+        deadline = time.monotonic() + 10
+        while any(lock_doc.retrieve()["expires"] > time.time() for _ in range(6)):  # every node has the expiry
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
         assert second.update(seeds_dir).total == 5
         with writer_lock(first, "build"):  # the update released the lock it took over: the next writer gets it
             pass
