@@ -17,6 +17,12 @@ def run(backend: Any, q: str = "", **kw: Any) -> dict[str, Any]:
     return backend.search(SearchRequest(q=q, **kw))
 
 
+def drop_alias(backend: Any) -> None:
+    """Remove what a test built behind its own alias: the collection, then the alias."""
+    backend._drop(backend.collection_name())
+    backend.client.aliases[backend.alias].delete()
+
+
 def test_cluster_has_one_leader_and_two_followers(ts_cluster: Any, ts_backend: Any) -> None:
     states = sorted(ts_cluster.state(i) for i in range(3))
     assert states == [1, 4, 4]
@@ -90,8 +96,7 @@ def test_words_joined_by_punctuation_are_found_as_on_whoosh(ts_cluster: Any, tmp
         shown = typesense.get_article("a")
         assert (shown["title"], "province’s" in shown["body"]) == ("Coal–fired plants close", True)  # as written
     finally:
-        typesense._drop(typesense.collection_name())
-        typesense.client.aliases["punctuation"].delete()
+        drop_alias(typesense)
         typesense.close()
         whoosh.close()
 
@@ -125,8 +130,7 @@ def test_a_second_writer_is_refused_at_once_and_a_dead_writers_lock_expires(ts_c
         with writer_lock(first, "build"):  # the update released the lock it took over: the next writer gets it
             pass
     finally:
-        second._drop(second.collection_name())
-        second.client.aliases["locking"].delete()
+        drop_alias(second)
         first.close()
         second.close()
 
@@ -161,7 +165,6 @@ def test_the_serving_key_searches_but_cannot_write_or_delete(ts_cluster: Any, se
             run(other, "airport")
         assert (writer.stats()["articles"], writer.collection_name()) == (5, name)  # nothing changed
     finally:
-        writer._drop(writer.collection_name())
-        writer.client.aliases["keyed"].delete()
+        drop_alias(writer)
         writer.close()
         server.close()
