@@ -174,6 +174,12 @@ def related(article: Article) -> Related:
     return Related(id=article.id, title=article.title, date=_iso(article), source=article.source, cities=list(article.cities))
 
 
+def nothing_to_search(text: str) -> str:
+    """The notice for typed text of which nothing is indexed ("the", "x", "*"): it finds nothing."""
+    return (f"Nothing to search for in “{text}”: single letters, very common words such as "
+            "'the' and punctuation are not indexed. Try other words.")
+
+
 def suggestion(query: str, total: int) -> Suggestion:
     """A corrected query and how many articles it finds."""
     return Suggestion(query=query, total=total)

@@ -53,7 +53,7 @@ def query_terms(q: wq.Query | None, fieldnames: Iterable[str] = ("title", "body"
                 if fieldname in wanted:
                     terms.add(word)
                 elif fieldname == "city":  # 太原 or city:taiyuan: mark the city's names in the text too
-                    terms.update(_city_words(word))
+                    terms.update(city_terms(word))
             return
         for child in node.children():
             walk(child)
@@ -85,7 +85,7 @@ def _stem(word: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _city_words(city: str) -> frozenset[str]:
+def city_terms(city: str) -> frozenset[str]:
     """Index terms of a city's spellings and Chinese name."""
     found = by_name(city)
     if found is None:

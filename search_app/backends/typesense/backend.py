@@ -28,15 +28,23 @@ from typing import Any
 
 from typesense import exceptions as ts_errors
 
-from search_app.backends.typesense import completions, sync
+from search_app.backends.typesense import anyof, completions, sync
 from search_app.backends.typesense.client import TypesenseClient, TypesenseUnavailable
-from search_app.backends.typesense.plan import RELAX_THRESHOLD, TITLE_WEIGHT, TOKEN, Plan, date_filters, quote, sort_by
-from search_app.backends.typesense.results import facet_values, find_words, hit_result, matched_tokens
-from search_app.backends.typesense.schema import AS_WRITTEN, centrality_field, from_document
+from search_app.backends.typesense.plan import RELAX_THRESHOLD, TITLE_WEIGHT, TOKEN, Plan, Selection, quote
+from search_app.backends.typesense.rerank import count_searches, reranked, window
+from search_app.backends.typesense.results import (
+    facet_answers,
+    facet_searches,
+    find_words,
+    matched_tokens,
+    page_search,
+    shaped_results,
+    stemmed_terms,
+)
+from search_app.backends.typesense.schema import AS_WRITTEN, from_document
 from search_app.backends.typesense.writelock import writer_lock
 from search_app.errors import NotFound
 from search_app.ingest.gazetteer import canonical_city
-from search_app.ingest.sources import normalise_source
 from search_app.models import BuildReport, SearchRequest
 from search_app.query.contract import (
     RELATED,
@@ -55,7 +63,7 @@ from search_app.query.contract import (
 from search_app.query.engine import Progress
 from search_app.query.parser import ParsedQuery, corrected_text, parse
 from search_app.query.plan import searched_cities
-from search_app.query.snippets import mark
+from search_app.query.snippets import find_matches, mark
 from search_app.query.suggest import distance
 
 _STOP = frozenset(
@@ -112,38 +120,34 @@ class TypesenseBackend(TypesenseClient):
         req, request_notices = validate(req)
         parsed = parse(req.q)
         collection = self.collection_name()
-        plan = Plan(parsed, self._known_sources(collection))
+        sources = self._known_sources(collection)
+        parts = anyof.branches(parsed.tree)
+        if parts is None:
+            found = self._search_all(req, parsed, Plan(parsed, sources))
+        else:
+            found = anyof.search_any(self, req, parsed, parts, sources)
+        notices = request_notices + parsed.notices + found.pop("notices")
+        return response(req, query=parsed.text, **found, notices=notices, generation=collection, started=started)
+
+    def _search_all(self, req: SearchRequest, parsed: ParsedQuery, plan: Plan) -> dict[str, Any]:
+        """A query without OR between words: one multi-search (the page, the facets, the counts that rank)."""
         # A search for a city alone (`太原`, `city:Taiyuan`) goes by how central the city is, as on Whoosh.
         by_city = searched_cities(parsed) if req.sort == "relevance" and not plan.impossible else None
         sort = "newest" if plan.q == "*" and req.sort == "relevance" and not by_city else req.sort
-        city_sel = sorted({canonical_city(v) or v for v in req.cities})
-        source_sel = sorted({normalise_source(s) or s for s in req.sources})
-        facet_filters = {
-            "city": f"cities:=[{','.join(quote(c) for c in city_sel)}]" if city_sel else None,
-            "source": f"source:=[{','.join(quote(s) for s in source_sel)}]" if source_sel else None,
-            "year": f"year:=[{','.join(str(int(y)) for y in req.years)}]" if req.years else None,
-        }
-        fixed = list(plan.filters) + date_filters(req)
-
-        def filter_by(skip: str | None = None) -> str:
-            parts = fixed + [f for name, f in facet_filters.items() if f and name != skip]
-            return " && ".join(f"({p})" for p in parts)
+        selection = Selection(req)
+        # Relevance order of a stemmed search: the first `span` candidates, put in BM25F order here (rerank.py).
+        span = window(req.page, req.per_page) if plan.stemmed and sort == "relevance" and not by_city else None
+        page = {"page": 1, "per_page": span} if span else {"page": req.page, "per_page": req.per_page}
 
         def searches(relax: bool) -> list[dict[str, Any]]:
-            base = plan.params(relax)
-            main = {**base, "filter_by": filter_by(), "sort_by": sort_by(sort, by_city), "page": req.page,
-                    "per_page": req.per_page, "search_cutoff_ms": int(self.time_limit * 1000),
-                    "highlight_fields": "title,body", "highlight_start_tag": "<mark>",
-                    "highlight_end_tag": "</mark>"}
-            out = [main]
-            if req.facets:
-                for name, field in (("city", "cities"), ("source", "source"), ("year", "year")):
-                    out.append({**base, "filter_by": filter_by(skip=name), "facet_by": field,
-                                "max_facet_values": 1000, "per_page": 0})
-            return out
+            main = {**page_search(plan, selection, sort, by_city, relax), **page,
+                    "search_cutoff_ms": int(self.time_limit * 1000)}
+            facets = facet_searches(plan, selection, relax) if req.facets else []
+            return [main, *facets, *(count_searches(plan.scoring) if span else [])]
 
+        faceted = 4 if req.facets else 1
         if plan.impossible:
-            results: list[dict[str, Any]] = [{"found": 0, "hits": [], "facet_counts": []}] * (4 if req.facets else 1)
+            results: list[dict[str, Any]] = [{"found": 0, "hits": [], "facet_counts": []}] * faceted
         else:
             results = self._multi(searches(False))
         relaxed = False
@@ -152,27 +156,27 @@ class TypesenseBackend(TypesenseClient):
             if loose[0]["found"]:
                 results, relaxed = loose, True
         main = results[0]
-        total = int(main["found"])
-        words = plan.highlight_words()
         hits = main.get("hits", [])
-        out_results = [hit_result(hit, words, plan.q != "*", req.highlight) for hit in hits]
-        if by_city:  # the score shown is what ordered them
-            for shaped, hit in zip(out_results, hits):
-                shaped["score"] = float(sum(int(hit["document"].get(centrality_field(c)) or 0) for c in by_city))
-        facets: dict[str, Any] = {}
-        if req.facets:
-            selected = {"city": city_sel, "source": source_sel, "year": [str(y) for y in req.years]}
-            facets = {name: facet_values(name, answer, selected[name]) for name, answer in zip(selected, results[1:])}
+        if span:
+            start = (req.page - 1) * req.per_page
+            hits = reranked(hits, plan.scoring, plan.prefix, results[faceted:], tuple(plan.named_cities))
+            hits = hits[start:start + req.per_page]
         suggested = None
         if req.suggest and parsed.words() and not plan.impossible:
-            suggested = self._suggest(parsed, plan, hits, filter_by())
-        return response(req, query=parsed.text, total=total, sort=sort, by_city=bool(by_city), results=out_results,
-                        facets=facets, suggested=suggested, relaxed=relaxed, timed_out=bool(main.get("search_cutoff")),
-                        notices=request_notices + parsed.notices + plan.notices, generation=collection, started=started)
+            suggested = self._suggest(parsed, plan, hits, selection.filter_by(plan))
+        return {"total": int(main["found"]), "sort": sort, "by_city": bool(by_city),
+                "results": shaped_results(hits, plan, req.highlight, by_city),
+                "facets": facet_answers(selection, results[1:faceted]) if req.facets else {},
+                "suggested": suggested, "relaxed": relaxed, "timed_out": bool(main.get("search_cutoff")),
+                "notices": plan.notices}
 
     def _suggest(self, parsed: ParsedQuery, plan: Plan, hits: list[dict[str, Any]], filters: str) -> Suggestion | None:
         """When Typesense corrected a word (typo tolerance), the corrected query and its exact count."""
-        seen = Counter(t.lower() for hit in hits for t in matched_tokens(hit))
+        if plan.stemmed:  # the words as the articles write them, where their terms matched
+            seen = Counter(doc[m.start:m.end].lower() for hit in hits for doc in (hit["document"].get("title", ""),
+                           hit["document"].get("body", "")) for m in find_matches(doc, stemmed_terms(hit["document"], plan)))
+        else:
+            seen = Counter(t.lower() for hit in hits for t in matched_tokens(hit))
 
         def correct(word: str) -> str | None:
             low = word.lower()
@@ -208,6 +212,11 @@ class TypesenseBackend(TypesenseClient):
         if q.strip():
             plan = Plan(parse(q), [])
             words = plan.highlight_words()
+            if plan.stemmed:
+                terms = stemmed_terms(doc, plan)
+                return article_view(article, title_html=mark(article.title, find_matches(article.title, terms)),
+                                    paragraphs_html=[mark(p, find_matches(p, terms)) for p in article.body.split("\n\n")],
+                                    related=self.related(article_id, doc=doc), generation=self.collection_name())
             if plan.q != "*":
                 res = self._multi([{**plan.params(True), "filter_by": f"id:={quote(article_id)}", "per_page": 1,
                                     "highlight_fields": "title,body"}])[0]

@@ -27,7 +27,13 @@ from typing import TYPE_CHECKING, Any, cast
 import typesense
 from typesense import exceptions as ts_errors
 
-from search_app.backends.typesense.schema import collection_schema, synonym_sets, to_document
+from search_app.backends.typesense.schema import (
+    LENGTH_FIELDS,
+    average_lengths,
+    collection_schema,
+    synonym_sets,
+    to_document,
+)
 from search_app.errors import BadRequest, BuildFailed, SearchAppError
 from search_app.ingest.files import DEFAULT_MAX_BYTES
 from search_app.models import Article
@@ -100,6 +106,7 @@ class TypesenseClient:
         self._lock = threading.Lock()
         self._sources: tuple[str, float, list[str]] | None = None
         self._collections: dict[str, Any] = {}
+        self._averages: dict[str, dict[str, float]] = {}  # per collection: its text fields' mean lengths
         self.writer: WriterLock | None = None  # the cluster's writer lock while a build or update holds it
 
     def close(self) -> None:
@@ -180,7 +187,9 @@ class TypesenseClient:
     def index_batch(self, records: Iterable[Article], collection: str | None = None, start_seq: int = 0) -> int:
         """Upsert articles into a collection (default: the live one); returns how many."""
         name = collection or self.collection_name()
-        docs = [to_document(a, start_seq + i) for i, a in enumerate(records)]
+        records = list(records)
+        average = self.average_lengths(name, records)
+        docs = [to_document(a, start_seq + i, average) for i, a in enumerate(records)]
         if not docs:
             return 0
         if self.writer is not None:
@@ -190,6 +199,26 @@ class TypesenseClient:
         if failed:
             raise BuildFailed(f"Typesense refused {len(failed)} articles, e.g. {failed[0][0]!r}: {failed[0][1]}")
         return len(docs)
+
+    def average_lengths(self, collection: str, first: list[Article]) -> dict[str, float]:
+        """The text fields' mean lengths that weigh a collection's terms: the collection's own once it holds
+        articles, else those of the first batch written to it (a build's), kept for the collection's life."""
+        with self._lock:
+            known = self._averages.get(collection)
+        if known is not None:
+            return known
+        res = self._multi([{"q": "*", "facet_by": ",".join(LENGTH_FIELDS.values()), "max_facet_values": 1,
+                            "per_page": 0}], collection)[0]
+        stats = {f["field_name"]: f.get("stats", {}).get("avg") for f in res.get("facet_counts", [])}
+        if res.get("found") and all(stats.get(field) for field in LENGTH_FIELDS.values()):
+            average = {name: float(stats[field]) for name, field in LENGTH_FIELDS.items()}
+        elif first:
+            average = average_lengths(first)
+        else:
+            return {}
+        with self._lock:
+            self._averages[collection] = average
+        return average
 
     def write(self, call: Any, *args: Any) -> Any:
         """Run one write; while the cluster has no leader, or its followers lag, send it again (writes here repeat

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from search_app.backends.typesense.plan import TOKEN
-from search_app.backends.typesense.schema import from_document
+from search_app.backends.typesense.plan import FACET_FIELDS, TOKEN, Plan, Selection, sort_by
+from search_app.backends.typesense.rerank import document_terms, matched_terms
+from search_app.backends.typesense.schema import centrality_field, from_document
 from search_app.ingest.gazetteer import fold
 from search_app.query.contract import FacetValue, Result, facet, result
-from search_app.query.snippets import Match, mark, snippet_of_matches
+from search_app.query.snippets import Match, city_terms, find_matches, mark, snippet_of_matches
 
 
 def matched_tokens(hit: dict[str, Any]) -> list[str]:
@@ -28,6 +29,27 @@ def find_words(text: str, words: frozenset[str]) -> list[Match]:
     return [Match(m.start(), m.end(), m.group(0).lower()) for m in TOKEN.finditer(text) if fold(m.group(0)) in folded]
 
 
+def stemmed_terms(doc: dict[str, Any], plan: Plan) -> frozenset[str]:
+    """The index terms to mark in a document found by a stemmed search: the query's, those Typesense took for a
+    misspelled or prefix word, and the spellings of a city named in the query."""
+    terms = plan.scoring
+    found = matched_terms(document_terms(doc), terms, plan.prefix)
+    cities = frozenset(t for city in plan.named_cities for t in city_terms(city))
+    return frozenset(terms) | frozenset(found.values()) | cities
+
+
+def stemmed_result(hit: dict[str, Any], plan: Plan, highlight: bool) -> Result:
+    """One hit of a stemmed search as the contract's result: the words whose terms matched marked."""
+    article = from_document(hit["document"])
+    score = hit.get("_score", hit.get("text_match"))
+    score = float(score) if score is not None else None
+    if not highlight:
+        return result(article, title_html=mark(article.title, []), score=score, snippet="")
+    terms = stemmed_terms(hit["document"], plan)
+    return result(article, title_html=mark(article.title, find_matches(article.title, terms)), score=score,
+                  snippet=snippet_of_matches(article.body, find_matches(article.body, terms)))
+
+
 def hit_result(hit: dict[str, Any], words: frozenset[str], scored: bool, highlight: bool) -> Result:
     """One hit as the contract's result: the query's words and the matched tokens marked (none without highlight)."""
     article = from_document(hit["document"])
@@ -45,3 +67,37 @@ def facet_values(name: str, answer: dict[str, Any], selected: list[str]) -> list
     """One facet's values (contract.facet) from a faceted search's counts."""
     counts = {str(c["value"]): int(c["count"]) for f in answer.get("facet_counts", []) for c in f["counts"]}
     return facet(name, counts, selected)
+
+
+def page_search(plan: Plan, selection: Selection, sort: str, by_city: tuple[str, ...] | None, relax: bool) -> dict[str, Any]:
+    """The parameters of the search for a page of hits (page and per_page left to the caller)."""
+    out = {**plan.params(relax), "filter_by": selection.filter_by(plan), "sort_by": sort_by(sort, by_city)}
+    if plan.stemmed:
+        out["highlight_fields"] = "none"  # the marks come from the weight fields (stemmed_terms)
+    else:
+        out.update(highlight_fields="title,body", highlight_start_tag="<mark>", highlight_end_tag="</mark>")
+    return out
+
+
+def facet_searches(plan: Plan, selection: Selection, relax: bool) -> list[dict[str, Any]]:
+    """One count-only search per facet, with the other facets' selections (a facet ignores its own)."""
+    return [{**plan.params(relax), "filter_by": selection.filter_by(plan, skip=name), "facet_by": field,
+             "max_facet_values": 1000, "per_page": 0} for name, field in FACET_FIELDS.items()]
+
+
+def facet_answers(selection: Selection, answers: list[dict[str, Any]]) -> dict[str, list[FacetValue]]:
+    """The facets of a response from the facet searches' answers."""
+    selected = selection.selected()
+    return {name: facet_values(name, answer, selected[name]) for name, answer in zip(selected, answers)}
+
+
+def shaped_results(hits: list[dict[str, Any]], plan: Plan, highlight: bool, by_city: tuple[str, ...] | None) -> list[Result]:
+    """The page's hits as the contract's results (for a city searched alone, the score is its centrality)."""
+    if plan.stemmed:
+        out = [stemmed_result(hit, plan, highlight) for hit in hits]
+    else:
+        out = [hit_result(hit, plan.highlight_words(), plan.q != "*", highlight) for hit in hits]
+    if by_city:  # the score shown is what ordered them
+        for shaped, hit in zip(out, hits):
+            shaped["score"] = float(sum(int(hit["document"].get(centrality_field(c)) or 0) for c in by_city))
+    return out

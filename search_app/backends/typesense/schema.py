@@ -8,6 +8,8 @@ from typing import Any
 from search_app.ingest.gazetteer import cities, city_names, fold
 from search_app.ingest.sources import UNKNOWN_SOURCE, known_source
 from search_app.models import Article
+from search_app.query.analysis import analyse
+from search_app.query.bm25 import word_weights
 from search_app.query.contract import EPOCH, date_sort_keys
 
 # Characters that part two words, as the embedded engine's analyser parts them (analysis.TOKEN_PATTERN
@@ -24,11 +26,38 @@ def collection_schema(name: str) -> dict[str, Any]:
     return {"name": name, "fields": collection_fields(), "default_sorting_field": "seq", "token_separators": TOKEN_SEPARATORS}
 
 
+# Typesense 0.24 neither stems nor weighs a word by how often an article uses it. Each article's
+# analysed terms (the Whoosh index's stems) are filed instead under one of TIERS "weight" fields
+# by their BM25F weight in the article (bm25.word_weights, from LOWEST up in equal steps), every
+# term once: a search of the stems over those fields finds what the embedded engine finds, a
+# field's rank says how much the word weighs, and the client orders the best candidates by the
+# weights the fields spell out (backend._reranked). The tiers part the terms, so together they
+# index each term of an article once.
+TIERS = 12
+LOWEST = 0.25  # tf / (tf + K1) of one occurrence in a body four times the average length, about
+STEP = (1.0 - LOWEST) / TIERS
+TIER_FIELDS = tuple(f"weight_{i}" for i in range(TIERS))
+LENGTH_FIELDS = {"title": "title_terms", "body": "body_terms"}  # how many terms each text field has
+
+
+def tier_of(weight: float) -> int:
+    """The weight field (0 .. TIERS - 1) a term of this BM25F weight is filed under."""
+    return min(TIERS - 1, max(0, int((weight - LOWEST) / STEP)))
+
+
+def tier_weight(tier: int) -> float:
+    """The weight a tier stands for: the middle of its step."""
+    return LOWEST + STEP * (tier + 0.5)
+
+
 def collection_fields() -> list[dict[str, Any]]:
     """The collection schema: text fields, facets, sort keys, stored metadata."""
     return [
         {"name": "title", "type": "string"},
         {"name": "body", "type": "string"},
+        *({"name": name, "type": "string"} for name in TIER_FIELDS),
+        # Facets for their statistics: the mean lengths that normalise an updated article's weights.
+        *({"name": name, "type": "int32", "facet": True} for name in LENGTH_FIELDS.values()),
         {"name": "cities", "type": "string[]", "facet": True},
         {"name": "source", "type": "string", "facet": True, "optional": True},
         {"name": "year", "type": "int32", "facet": True, "optional": True},
@@ -60,12 +89,34 @@ def indexed_text(text: str) -> str:
     return text.translate(_TYPOGRAPHIC)
 
 
-def to_document(article: Article, seq: int = 0) -> dict[str, Any]:
+def article_terms(article: Article) -> dict[str, list[str]]:
+    """The analysed terms of an article's title and body, as the Whoosh index has them."""
+    return {"title": analyse(article.title), "body": analyse(article.body)}
+
+
+def average_lengths(articles: list[Article]) -> dict[str, float]:
+    """The mean number of terms of each text field over some articles."""
+    terms = [article_terms(a) for a in articles]
+    return {name: sum(len(t[name]) for t in terms) / max(1, len(terms)) for name in LENGTH_FIELDS}
+
+
+def weight_fields(terms: dict[str, list[str]], average: dict[str, float]) -> dict[str, str]:
+    """The weight fields of an article: its distinct terms, each under its BM25F weight's tier."""
+    tiers: list[list[str]] = [[] for _ in range(TIERS)]
+    for term, weight in word_weights(terms, average).items():
+        tiers[tier_of(weight)].append(term)
+    return {name: " ".join(sorted(words)) for name, words in zip(TIER_FIELDS, tiers)}
+
+
+def to_document(article: Article, seq: int = 0, average: dict[str, float] | None = None) -> dict[str, Any]:
     """The Typesense document for an article (text fields as indexed_text makes them; the original kept beside)."""
+    terms = article_terms(article)
     doc: dict[str, Any] = {
         "id": article.id,
         "title": indexed_text(article.title),
         "body": indexed_text(article.body),
+        **weight_fields(terms, average or {name: float(len(words) or 1) for name, words in terms.items()}),
+        **{LENGTH_FIELDS[name]: len(words) for name, words in terms.items()},
         "cities": list(article.cities),
         "seq": seq,
         "path": article.path,

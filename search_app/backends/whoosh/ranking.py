@@ -15,7 +15,6 @@ byline) add Whoosh's per-field BM25; unscored ones (a city tag) add their postin
 from __future__ import annotations
 
 import heapq
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,15 +22,7 @@ from typing import Any
 
 from whoosh import query as wq
 
-# BM25's constants as Anserini sets them by default for the TREC news collections it reproduces
-# (K1 0.9, B 0.4: a word's repeats saturate early, long articles are penalised mildly), not fitted
-# here; on CACM the textbook 1.2 / 0.75 differs by -0.005 nDCG@10 and +0.002 MAP@100 (README, Ranking).
-# The title counts twice, as in the peers the relevance benchmark compares with (FTS5's
-# bm25(2.0, 1.0), bm25s with the title repeated).
-K1 = 0.9
-FIELD_WEIGHT = {"title": 2.0, "body": 1.0}
-FIELD_B = {"title": 0.4, "body": 0.4}
-TEXT_FIELDS = tuple(FIELD_WEIGHT)
+from search_app.query.bm25 import FIELD_WEIGHT, K1, TEXT_FIELDS, idf
 
 # Neighbouring words of a description that stand together in an article count again at this weight:
 # the proportion of the sequential dependence model's standard weights (Metzler and Croft, 2005:
@@ -119,11 +110,6 @@ def _group(terms: list[Scored]) -> tuple[list[_Word], list[tuple[wq.Term, wq.Phr
             previous = others.get(other)
             others[other] = (term, phrase, (previous[2] if previous else 0.0) + term.boost)
     return list(words.values()), list(others.values())
-
-
-def idf(doc_count: int, doc_freq: int) -> float:
-    """BM25's IDF, kept positive for words in most articles (the "+1" of Lucene's form)."""
-    return math.log(1 + (doc_count - doc_freq + 0.5) / (doc_freq + 0.5))
 
 
 def length_norms(lengths: Sequence[int], average: float, b: float) -> list[float]:

@@ -20,8 +20,9 @@ from whoosh import query as wq
 from search_app.backends.whoosh.flat import open_all as open_flat_postings
 from search_app.backends.whoosh.generations import CURRENT, VOCABULARY, current_generation, open_generation, read_meta
 from search_app.backends.whoosh.postings import phrase_docs, read_postings
-from search_app.backends.whoosh.ranking import FIELD_B, length_norms
+from search_app.backends.whoosh.ranking import length_norms
 from search_app.errors import IndexCorrupt
+from search_app.query.bm25 import FIELD_B
 from search_app.query.contract import UNDATED_KEY
 from search_app.query.suggest import Vocabulary
 

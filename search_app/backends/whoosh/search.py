@@ -31,6 +31,7 @@ from search_app.query.contract import (
     Suggestion,
     article_view,
     facet,
+    nothing_to_search,
     related,
     response,
     result,
@@ -313,8 +314,7 @@ def _notices(request_notices: list[str], plan: _Plan, compiler_notices: list[str
     """What the reader is told about the request and its answer, each once."""
     notices = request_notices + plan.parsed.notices + compiler_notices
     if plan.unsearchable and not compiler_notices:
-        notices.append(f"Nothing to search for in “{plan.parsed.text}”: single letters, very common words such as "
-                       "'the' and punctuation are not indexed. Try other words.")
+        notices.append(nothing_to_search(plan.parsed.text))
     if timed_out:
         notices.append("The search took too long and was cut short: results may be incomplete. Try more specific words.")
     return notices  # each once: contract.response drops a relaxed second compile's repeats

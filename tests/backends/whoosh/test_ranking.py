@@ -12,11 +12,12 @@ from whoosh import query as wq
 
 from search_app.backends.whoosh.compile import Compiler
 from search_app.backends.whoosh.indexer import build
-from search_app.backends.whoosh.ranking import FIELD_B, FIELD_WEIGHT, K1, scorable_terms
+from search_app.backends.whoosh.ranking import scorable_terms
 from search_app.backends.whoosh.reader import IndexHandle
 from search_app.backends.whoosh.search import search
 from search_app.models import SearchRequest
 from search_app.query.analysis import analyse
+from search_app.query.bm25 import FIELD_B, FIELD_WEIGHT, K1
 from search_app.query.parser import parse
 
 CITIES = ["Taiyuan", "Datong", "Changzhi", "Jincheng", "Linfen", "Yuncheng", "Jinzhong", "Yangquan"]

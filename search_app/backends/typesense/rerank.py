@@ -1,0 +1,88 @@
+"""The best candidates of a Typesense search put in BM25F order, from the weights their documents spell out.
+
+Typesense 0.24 ranks by how many words match and the heaviest field they match in, not by how
+often an article uses them. Each article's terms are filed under a weight field by their BM25F
+weight (schema.weight_fields); a search ordered by the heaviest field (`max_weight`) brings the
+articles where some word weighs most to the front, and this module scores the first WINDOW of
+them as the Whoosh core scores: per query term, IDF (from one count per term, asked in the same
+multi-search) times (K1 + 1) times the term's weight in the article, summed; a city named in the
+query adds what the embedded engine's city tag adds. Past the window, Typesense's order stands
+(as a rescoring window does in Elasticsearch).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from search_app.backends.typesense.schema import TIER_FIELDS, tier_weight
+from search_app.query.bm25 import K1, idf
+from search_app.query.suggest import distance
+
+WINDOW = 100  # candidates scored per search: the top 10 of BM25F lie within them for most queries
+CITY_WEIGHT = 1.0  # what the Whoosh index's unscored city tag adds to an article naming the city
+
+
+def window(page: int, per_page: int) -> int | None:
+    """How many candidates to fetch and score for this page, or None when the page lies past the window."""
+    pages = max(1, -(-WINDOW // per_page))
+    return pages * per_page if page <= pages else None
+
+
+def count_searches(terms: list[str]) -> list[dict[str, Any]]:
+    """One count per distinct term (its document frequency) and one of the whole collection, for the IDFs."""
+    fields = ",".join(TIER_FIELDS)
+    counts = [{"q": term, "query_by": fields, "num_typos": 0, "prefix": "false", "drop_tokens_threshold": 0,
+               "per_page": 0} for term in dict.fromkeys(terms)]
+    return [*counts, {"q": "*", "per_page": 0}]
+
+
+def document_terms(doc: dict[str, Any]) -> dict[str, int]:
+    """Each term of a document with its weight field's tier."""
+    return {term: tier for tier, name in enumerate(TIER_FIELDS) for term in str(doc.get(name) or "").split()}
+
+
+def matched_terms(held: dict[str, int], terms: list[str], prefix: str | None, typos: bool = True) -> dict[str, str]:
+    """Per query term, the document's term that matched it: itself, or the nearest one Typesense's typo
+    tolerance took for it; the prefix word maps to the first of the document's terms that start with it."""
+    out: dict[str, str] = {}
+    for term in terms:
+        if term in held:
+            out[term] = term
+            continue
+        if not typos:
+            continue
+        near = sorted((distance(term, t), t) for t in held if abs(len(t) - len(term)) <= 2)
+        if near and near[0][0] <= 2:
+            out[term] = near[0][1]
+    if prefix:
+        started = sorted((held[t], t) for t in held if t.startswith(prefix))
+        if started:
+            out[prefix + "*"] = started[-1][1]  # the heaviest of them
+    return out
+
+
+def reranked(hits: list[dict[str, Any]], terms: list[str], prefix: str | None, counts: list[dict[str, Any]],
+             cities: tuple[str, ...], typos: bool = True) -> list[dict[str, Any]]:
+    """The hits in BM25F order (equal scores in ingestion order, as on Whoosh); each gets `_score`.
+
+    With typos, a query term an article lacks counts as the nearest of its terms (the search was
+    typo-tolerant); without (the merged alternatives of an OR), only the terms it holds count."""
+    if not hits or not counts:
+        return hits
+    total = int(counts[-1].get("found") or 0)
+    frequency = {term: int(answer.get("found") or 0) for term, answer in zip(dict.fromkeys(terms), counts)}
+    repeats = Counter(terms)
+    scored = []
+    for position, hit in enumerate(hits):
+        doc = hit["document"]
+        held = document_terms(doc)
+        score = 0.0
+        for term, found in matched_terms(held, list(repeats), prefix, typos).items():
+            # A prefix or a corrected word weighs as often as the articles that have the typed form allow.
+            freq = frequency.get(term) or total
+            score += repeats.get(term, 1) * idf(total, min(freq, total)) * (K1 + 1) * tier_weight(held[found])
+        score += CITY_WEIGHT * len(set(cities) & set(doc.get("cities") or ()))
+        hit["_score"] = score
+        scored.append((-score, int(doc.get("seq") or 0), position, hit))
+    return [item[-1] for item in sorted(scored, key=lambda item: item[:3])]  # equal scores: ingestion order
