@@ -16,7 +16,7 @@ from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
 from search_app.backends.typesense.plan import FACET_FIELDS, Plan, Selection, is_filter_or
-from search_app.backends.typesense.rerank import count_searches, reranked
+from search_app.backends.typesense.rerank import WINDOW, count_searches, reranked
 from search_app.backends.typesense.results import page_search, shaped_results
 from search_app.backends.typesense.schema import centrality_field
 from search_app.models import SearchRequest
@@ -64,7 +64,9 @@ def search_any(backend: TypesenseBackend, req: SearchRequest, parsed: ParsedQuer
     if whole is None:
         return {"total": 0, "sort": req.sort, "by_city": bool(by_city), "results": [], "facets": _facets(req, selection, {}),
                 "suggested": None, "relaxed": False, "timed_out": False, "notices": notices}
-    depth = min(DEPTH, req.page * req.per_page)
+    # As deep as a single search's scoring window at least (rerank.WINDOW): each alternative's best by
+    # BM25F lie among its heaviest candidates, not among its first page.
+    depth = min(DEPTH, max(WINDOW, req.page * req.per_page))
     if req.page * req.per_page > DEPTH:
         notices.append(f"On Typesense, a search with OR shows its first {DEPTH} results; narrow it to see the rest.")
     singles = [joint[(i,)] for i in range(len(live))]

@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from search_app.backends.typesense.schema import TIER_FIELDS, tier_weight
+from search_app.backends.typesense.schema import TIER_FIELDS, WEIGHTS_FIELD, tier_weight
+from search_app.query.analysis import analyse
 from search_app.query.bm25 import K1, idf
 from search_app.query.suggest import distance
 
@@ -37,28 +38,32 @@ def count_searches(terms: list[str]) -> list[dict[str, Any]]:
     return [*counts, {"q": "*", "per_page": 0}]
 
 
-def document_terms(doc: dict[str, Any]) -> dict[str, int]:
-    """Each term of a document with its weight field's tier."""
-    return {term: tier for tier, name in enumerate(TIER_FIELDS) for term in str(doc.get(name) or "").split()}
+def document_terms(doc: dict[str, Any]) -> dict[str, float]:
+    """Each term of a document with its BM25F weight (the stored thousandths, else its tier's middle)."""
+    pairs = str(doc.get(WEIGHTS_FIELD) or "").split()
+    if pairs:
+        return {term: int(weight) / 1000 for term, weight in zip(pairs[::2], pairs[1::2])}
+    return {term: tier_weight(tier) for tier, name in enumerate(TIER_FIELDS) for term in str(doc.get(name) or "").split()}
 
 
-def matched_terms(held: dict[str, int], terms: list[str], prefix: str | None, typos: bool = True) -> dict[str, str]:
-    """Per query term, the document's term that matched it: itself, or the nearest one Typesense's typo
-    tolerance took for it; the prefix word maps to the first of the document's terms that start with it."""
-    out: dict[str, str] = {}
+def matched_terms(held: dict[str, float], terms: list[str], prefix: str | None, typos: bool = True,
+                  exact: frozenset[str] = frozenset()) -> dict[str, list[str]]:
+    """Per query term, the document's terms that matched it: itself, or the nearest one Typesense's typo
+    tolerance took for it (not for the `exact` ones, e.g. a city found by its tag); a prefix, every term it starts."""
+    out: dict[str, list[str]] = {}
     for term in terms:
         if term in held:
-            out[term] = term
+            out[term] = [term]
             continue
-        if not typos:
+        if not typos or term in exact or len(term) < 4:
             continue
         near = sorted((distance(term, t), t) for t in held if abs(len(t) - len(term)) <= 2)
         if near and near[0][0] <= 2:
-            out[term] = near[0][1]
+            out[term] = [near[0][1]]
     if prefix:
-        started = sorted((held[t], t) for t in held if t.startswith(prefix))
+        started = [t for t in held if t.startswith(prefix)]
         if started:
-            out[prefix + "*"] = started[-1][1]  # the heaviest of them
+            out[prefix + "*"] = started
     return out
 
 
@@ -73,15 +78,16 @@ def reranked(hits: list[dict[str, Any]], terms: list[str], prefix: str | None, c
     total = int(counts[-1].get("found") or 0)
     frequency = {term: int(answer.get("found") or 0) for term, answer in zip(dict.fromkeys(terms), counts)}
     repeats = Counter(terms)
+    named = frozenset(t for city in cities for t in analyse(city))
     scored = []
     for position, hit in enumerate(hits):
         doc = hit["document"]
         held = document_terms(doc)
         score = 0.0
-        for term, found in matched_terms(held, list(repeats), prefix, typos).items():
-            # A prefix or a corrected word weighs as often as the articles that have the typed form allow.
+        for term, found in matched_terms(held, list(repeats), prefix, typos, named).items():
+            # A prefix's or a corrected word's terms weigh as often as the articles that have the typed form allow.
             freq = frequency.get(term) or total
-            score += repeats.get(term, 1) * idf(total, min(freq, total)) * (K1 + 1) * tier_weight(held[found])
+            score += repeats.get(term, 1) * idf(total, min(freq, total)) * (K1 + 1) * sum(held[t] for t in found)
         score += CITY_WEIGHT * len(set(cities) & set(doc.get("cities") or ()))
         hit["_score"] = score
         scored.append((-score, int(doc.get("seq") or 0), position, hit))

@@ -35,7 +35,7 @@ def stemmed_terms(doc: dict[str, Any], plan: Plan) -> frozenset[str]:
     terms = plan.scoring
     found = matched_terms(document_terms(doc), terms, plan.prefix)
     cities = frozenset(t for city in plan.named_cities for t in city_terms(city))
-    return frozenset(terms) | frozenset(found.values()) | cities
+    return frozenset(terms) | frozenset(t for held in found.values() for t in held) | cities
 
 
 def stemmed_result(hit: dict[str, Any], plan: Plan, highlight: bool) -> Result:

@@ -37,6 +37,7 @@ TIERS = 12
 LOWEST = 0.25  # tf / (tf + K1) of one occurrence in a body four times the average length, about
 STEP = (1.0 - LOWEST) / TIERS
 TIER_FIELDS = tuple(f"weight_{i}" for i in range(TIERS))
+WEIGHTS_FIELD = "term_weights"
 LENGTH_FIELDS = {"title": "title_terms", "body": "body_terms"}  # how many terms each text field has
 
 
@@ -56,6 +57,7 @@ def collection_fields() -> list[dict[str, Any]]:
         {"name": "title", "type": "string"},
         {"name": "body", "type": "string"},
         *({"name": name, "type": "string"} for name in TIER_FIELDS),
+        {"name": WEIGHTS_FIELD, "type": "string", "index": False, "optional": True},
         # Facets for their statistics: the mean lengths that normalise an updated article's weights.
         *({"name": name, "type": "int32", "facet": True} for name in LENGTH_FIELDS.values()),
         {"name": "cities", "type": "string[]", "facet": True},
@@ -103,9 +105,13 @@ def average_lengths(articles: list[Article]) -> dict[str, float]:
 def weight_fields(terms: dict[str, list[str]], average: dict[str, float]) -> dict[str, str]:
     """The weight fields of an article: its distinct terms, each under its BM25F weight's tier."""
     tiers: list[list[str]] = [[] for _ in range(TIERS)]
-    for term, weight in word_weights(terms, average).items():
+    weights = word_weights(terms, average)
+    for term, weight in weights.items():
         tiers[tier_of(weight)].append(term)
-    return {name: " ".join(sorted(words)) for name, words in zip(TIER_FIELDS, tiers)}
+    out = {name: " ".join(sorted(words)) for name, words in zip(TIER_FIELDS, tiers)}
+    # The exact weights too (stored, not indexed; thousandths), so equal tiers still order as on Whoosh.
+    out[WEIGHTS_FIELD] = " ".join(f"{term} {round(weight * 1000)}" for term, weight in sorted(weights.items()))
+    return out
 
 
 def to_document(article: Article, seq: int = 0, average: dict[str, float] | None = None) -> dict[str, Any]:

@@ -177,3 +177,52 @@ def test_the_serving_key_searches_but_cannot_write_or_delete(ts_cluster: Any, se
         assert (writer.stats()["articles"], writer.collection_name()) == (5, name)  # nothing changed
     finally:
         drop_alias(writer, server)
+
+
+def generated_folder(seeds_dir: Any, target: Any, count: int = 300) -> None:
+    """`count` articles in the seeds' text format, each a fixed-random mix of the seeds' sentences."""
+    import random
+    import re
+
+    from search_app.ingest.records import ingest
+
+    sentences = [s.strip() for a in ingest(seeds_dir).articles for s in re.split(r"(?<=[.!?])\s+", a.body) if len(s) > 30]
+    rng = random.Random(2026)
+    target.mkdir()
+    for n in range(count):
+        words = rng.choice(sentences).split()
+        title = " ".join(words[:rng.randint(4, 8)]).strip(",.;:")
+        body = " ".join(rng.sample(sentences, rng.randint(2, 9)))
+        day = 1 + n % 28
+        (target / f"g{n:04d}.txt").write_text(f"{title}\nSource: Shanxi Daily\nTime: 2022-03-{day:02d}\n{body}\n", "utf-8")
+
+
+STEMMED_AND_OR = ["industries", "transfers", "airports", "trains", "launched", "economies", "logistics OR kyrgyzstan",
+                  "(airport OR railway) taiyuan", "kyrgyzstan OR optical OR transfer", "industrial -transfers"]
+
+
+def test_stemmed_and_or_queries_find_what_whoosh_finds_on_a_generated_folder(ts_cluster: Any, seeds_dir: Any,
+                                                                               tmp_path: Any) -> None:
+    """Same articles, same totals and facets, and top 10 overlapping by 80% at least (90% on average)."""
+    from search_app.backends.typesense.backend import TypesenseBackend
+    from search_app.backends.whoosh.backend import WhooshBackend
+    from search_app.backends.whoosh.indexer import build
+
+    folder = tmp_path / "generated"
+    generated_folder(seeds_dir, folder)
+    build(folder, tmp_path / "index")
+    typesense = TypesenseBackend(ts_cluster.client_nodes(), ts_cluster.api_key, alias="generated")
+    whoosh = WhooshBackend(tmp_path / "index")
+    try:
+        assert typesense.build(folder).total == 300
+        overlaps = {}
+        for q in STEMMED_AND_OR:
+            every = [engine.search(SearchRequest(q=q, per_page=100, suggest=False)) for engine in (whoosh, typesense)]
+            assert every[0]["total"] > 0, q
+            found = [(r["total"], r["facets"], {x["id"] for x in r["results"]} if r["total"] <= 100 else None) for r in every]
+            assert found[1] == found[0], q  # the same articles when all are on the page
+            tops = [[x["id"] for x in engine.search(SearchRequest(q=q, suggest=False))["results"]] for engine in (whoosh, typesense)]
+            overlaps[q] = len(set(tops[0]) & set(tops[1])) / max(len(tops[0]), len(tops[1]))
+        assert min(overlaps.values()) >= 0.8 and sum(overlaps.values()) / len(overlaps) >= 0.9, overlaps
+    finally:
+        drop_alias(typesense, whoosh)
