@@ -45,7 +45,7 @@ if str(REPO) not in sys.path:
 from search_app.backends.whoosh import ranking  # noqa: E402
 from search_app.backends.whoosh.backend import WhooshBackend  # noqa: E402
 from search_app.models import SearchRequest  # noqa: E402
-from search_app.query import plan  # noqa: E402
+from search_app.query import bm25, plan  # noqa: E402
 
 DEPTH = 100  # results asked of every system (MAP@100; the largest page the API serves)
 ROUNDS = 20_000
@@ -249,9 +249,9 @@ def randomisation_p(ours: list[float], theirs: list[float], rounds: int = ROUNDS
 # The ranking's constants and the values the split-half check tries for each (the chosen value first).
 CONSTANTS: dict[str, tuple[list[float], Callable[[float], None]]] = {
     "K1": ([ranking.K1, 0.6, 0.9, 1.2, 1.5, 2.0], lambda v: setattr(ranking, "K1", v)),
-    "B (title and body)": ([ranking.FIELD_B["body"], 0.2, 0.3, 0.5, 0.6, 0.75, 0.9],
-                           lambda v: ranking.FIELD_B.update(title=v, body=v)),
-    "title weight": ([ranking.FIELD_WEIGHT["title"], 1.0, 1.5, 3.0, 4.0], lambda v: ranking.FIELD_WEIGHT.update(title=v)),
+    "B (title and body)": ([bm25.FIELD_B["body"], 0.2, 0.3, 0.5, 0.6, 0.75, 0.9],
+                           lambda v: bm25.FIELD_B.update(title=v, body=v)),
+    "title weight": ([bm25.FIELD_WEIGHT["title"], 1.0, 1.5, 3.0, 4.0], lambda v: bm25.FIELD_WEIGHT.update(title=v)),
     "PAIR_WEIGHT": ([ranking.PAIR_WEIGHT, 0.0, 0.1, 0.3, 0.5], lambda v: setattr(ranking, "PAIR_WEIGHT", v)),
     "DESCRIPTION_WORDS": ([plan.DESCRIPTION_WORDS, 3, 4, 6, 8, 100], lambda v: setattr(plan, "DESCRIPTION_WORDS", int(v))),
 }
@@ -276,11 +276,11 @@ ABLATIONS: list[tuple[str, Callable[[], None], Callable[[], None]]] = [
      lambda: setattr(plan, "DESCRIPTION_WORDS", _DESCRIPTION_WORDS)),
     ("no neighbouring pairs", lambda: setattr(ranking, "PAIR_WEIGHT", 0.0),
      lambda: setattr(ranking, "PAIR_WEIGHT", _PAIR_WEIGHT)),
-    ("textbook K1 1.2, B 0.75", lambda: (setattr(ranking, "K1", 1.2), ranking.FIELD_B.update(title=0.75, body=0.75)),
-     lambda: (setattr(ranking, "K1", _K1), ranking.FIELD_B.update(_FIELD_B))),
+    ("textbook K1 1.2, B 0.75", lambda: (setattr(ranking, "K1", 1.2), bm25.FIELD_B.update(title=0.75, body=0.75)),
+     lambda: (setattr(ranking, "K1", _K1), bm25.FIELD_B.update(_FIELD_B))),
 ]
 _GROUP, _REQUEST_WORDS, _DESCRIPTION_WORDS = ranking._group, plan.REQUEST_WORDS, plan.DESCRIPTION_WORDS
-_PAIR_WEIGHT, _K1, _FIELD_B = ranking.PAIR_WEIGHT, ranking.K1, dict(ranking.FIELD_B)
+_PAIR_WEIGHT, _K1, _FIELD_B = ranking.PAIR_WEIGHT, ranking.K1, dict(bm25.FIELD_B)
 
 
 def check_ablations(coll: Collection, backend: WhooshBackend) -> str:

@@ -145,6 +145,7 @@ def test_an_update_started_as_the_leader_dies_finishes_soon_after_the_election(t
         ts_cluster.start_node(old_leader)  # leave the cluster as it was found
         ts_cluster.wait_healthy(timeout=90)
         backend.wait_replicated(backend.collection_name(), 6, timeout=60)
-        assert backend.delete(["zz_failover"]) == 1
-        backend.wait_replicated(backend.collection_name(), 5, timeout=30)
+        # Not `== 1`: a delete resent after a timeout from the node that just rejoined finds it already gone.
+        backend.delete(["zz_failover"])
+        backend.wait_replicated(backend.collection_name(), 5, timeout=30)  # gone on every node
         print(f"update done {late:.1f} s after the election")
