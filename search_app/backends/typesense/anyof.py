@@ -55,11 +55,12 @@ def search_any(backend: TypesenseBackend, req: SearchRequest, parsed: ParsedQuer
     """The answer to a query of alternatives (backend._search_all's keys): merged hits, exact total and facets."""
     selection = Selection(req)
     by_city = searched_cities(parsed) if req.sort == "relevance" else None
-    live = [part for part in parts if not Plan(part, sources).impossible]
+    plans = [Plan(part, sources) for part in parts]
+    live = [part for part, plan in zip(parts, plans) if not plan.impossible]
     # The alternatives together, for every non-empty set of them: the counts that add up to the union's.
     joint = {combo: Plan(ParsedQuery(parsed.text, Group("and", [c for i in combo for c in live[i].tree.children])), sources)
              for size in range(1, len(live) + 1) for combo in combinations(range(len(live)), size)}
-    notices = [n for plan in (Plan(part, sources) for part in parts) for n in plan.notices]
+    notices = [n for plan in plans for n in plan.notices]
     whole = joint.get(tuple(range(len(live))))
     if whole is None:
         return {"total": 0, "sort": req.sort, "by_city": bool(by_city), "results": [], "facets": _facets(req, selection, {}),
