@@ -27,7 +27,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.queries import QUERIES, Query  # noqa: E402
+from bench.make_corpus import DEFAULT_SEED  # noqa: E402
+from bench.queries import LOG_SIZE, Query, ensure_log  # noqa: E402
 from search_app.ingest.records import ingest  # noqa: E402
 from search_app.models import Article  # noqa: E402
 
@@ -43,7 +44,7 @@ SCHEMA = (
     "CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize='porter unicode61')",
     f"INSERT INTO fts(fts, rank) VALUES('rank', 'bm25({TITLE_WEIGHT}, {BODY_WEIGHT})')",
 )
-_PARTS = re.compile(r'"([^"]*)"|(\S+)')
+_PARTS = re.compile(r'"[^"]*"?|\S+')
 _WORD = re.compile(r"\w+")
 
 
@@ -69,14 +70,48 @@ def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
             "mean_ms": round(statistics.fmean(ordered), 3), "samples": len(ordered)}
 
 
+def _fts_term(token: str) -> str | None:
+    """One typed word, phrase or prefix as an FTS5 string ("a b" for a phrase, "pre" * for a prefix)."""
+    quoted = token.startswith('"')
+    prefix = token.endswith("*") and not quoted
+    words = _WORD.findall(token.strip('"'))
+    if not words:
+        return None
+    return '"' + " ".join(words) + '"' + (" *" if prefix else "")
+
+
 def fts_match(q: str) -> str:
-    """An FTS5 MATCH expression: every word and "phrase" of q must occur (implicit AND)."""
-    terms: list[str] = []
-    for m in _PARTS.finditer(q):
-        words = _WORD.findall(m.group(1) if m.group(1) is not None else m.group(2))
-        if words:
-            terms.append('"' + " ".join(words) + '"')
-    return " ".join(terms)
+    """An FTS5 MATCH expression for the app's query syntax: words and "phrases" ANDed, `a OR b`, `-word`, `prefix*`.
+
+    FTS5's NOT is binary and binds before AND, so the excluded words go last as `... NOT x`; an OR
+    pair is bracketed. A query with nothing to require gives "" (no match)."""
+    required: list[str] = []
+    excluded: list[str] = []
+    tokens = [m.group(0) for m in _PARTS.finditer(q)]
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token == "OR":
+            i += 1
+            continue
+        negated = token.startswith("-") and len(token) > 1
+        term = _fts_term(token[1:] if negated else token)
+        i += 1
+        if term is None:
+            continue
+        if negated:
+            excluded.append(term)
+            continue
+        alternatives = [term]
+        while i + 1 < len(tokens) and tokens[i] == "OR":
+            other = _fts_term(tokens[i + 1])
+            i += 2
+            if other is not None:
+                alternatives.append(other)
+        required.append(term if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")")
+    if not required:
+        return ""
+    return " ".join(required) + "".join(f" NOT {term}" for term in excluded)
 
 
 def load_articles(seeds: Path) -> tuple[list[Article], float, int]:
@@ -139,13 +174,16 @@ def _filters(query: Query, with_cities: bool) -> tuple[str, list[Any], bool]:
     if query["date_to"]:
         conditions.append("a.date <= ?")
         params.append(query["date_to"])
+    if query["sources"]:
+        conditions.append(f"a.source IN ({', '.join('?' * len(query['sources']))})")
+        params.extend(query["sources"])
     if with_cities and query["cities"]:
         marks = ", ".join("?" * len(query["cities"]))
         # EXISTS, not `rowid IN (subquery)`: the latter makes FTS5 re-run the MATCH per listed rowid (100x slower).
         conditions.append(f"EXISTS (SELECT 1 FROM cities c WHERE c.rowid = fts.rowid AND c.city IN ({marks}))")
         params.extend(query["cities"])
     sql = "".join(f" AND {c}" for c in conditions)
-    return sql, params, bool(query["date_from"] or query["date_to"])
+    return sql, params, bool(query["date_from"] or query["date_to"] or query["sources"])
 
 
 def _order(sort: str) -> str:
@@ -202,22 +240,28 @@ def search(conn: sqlite3.Connection, query: Query) -> dict[str, Any]:
     return {"total": total(conn, match, query), "results": results, "cities": city_counts(conn, match, query)}
 
 
-def measure_queries(conn: sqlite3.Connection, queries: Sequence[Query], rounds: int = 5) -> dict[str, Any]:
-    """Latency percentiles over `rounds` passes of the queries (after one warm-up pass), and each query's answer."""
-    answers = [search(conn, q) for q in queries]
+def measure_queries(conn: sqlite3.Connection, queries: Sequence[Query], warmup: Sequence[Query] = (),
+                    rounds: int = 1) -> dict[str, Any]:
+    """Latency percentiles over `rounds` passes of the log (after the warm-up queries), and each query's answer.
+
+    Every query of the log is sent once a round, so nothing answered before is asked again
+    within a round; the answers kept are those of the first round."""
+    for q in warmup:
+        search(conn, q)
     samples: list[float] = []
     per_query: list[list[float]] = [[] for _ in queries]
-    for _ in range(rounds):
+    answers: list[dict[str, Any]] = []
+    for round_number in range(rounds):
         for i, q in enumerate(queries):
             started = time.perf_counter()
-            search(conn, q)
+            answer = search(conn, q)
             elapsed = (time.perf_counter() - started) * 1000
             samples.append(elapsed)
             per_query[i].append(elapsed)
-    details = [{"q": q["q"], "cities": list(q["cities"]), "date_from": q["date_from"], "date_to": q["date_to"],
-                "sort": q["sort"], "total": a["total"], "top_ids": [r["id"] for r in a["results"]],
-                "cities_counts": a["cities"], "median_ms": round(statistics.median(t), 3)}
-               for q, a, t in zip(queries, answers, per_query)]
+            if round_number == 0:
+                answers.append(answer)
+    details = [{"total": a["total"], "top_ids": [r["id"] for r in a["results"]], "cities_counts": a["cities"],
+                "median_ms": round(statistics.median(t), 3)} for a, t in zip(answers, per_query)]
     return {"latency": percentiles(samples), "queries": details}
 
 
@@ -242,14 +286,15 @@ def measure_update(db_path: Path, articles: Sequence[Article], count: int = 10) 
     return {"update_articles": len(changed), "update_s": round(elapsed, 4)}
 
 
-def run(seeds: Path, work: Path, queries: Sequence[Query] = QUERIES, rounds: int = 5) -> dict[str, Any]:
+def run(seeds: Path, work: Path, queries: Sequence[Query], warmup: Sequence[Query] = (),
+        rounds: int = 1) -> dict[str, Any]:
     """The whole FTS5 reference on one corpus: build, queries, update, memory."""
     articles, parse_s, skipped = load_articles(seeds)
     db_path = work / "fts5.sqlite"
     built = build(articles, db_path)
     build_s = parse_s + built["index_s"]
     conn = connect(db_path)
-    measured = measure_queries(conn, queries, rounds)
+    measured = measure_queries(conn, queries, warmup, rounds)
     conn.close()
     update = measure_update(db_path, articles)
     return {
@@ -265,10 +310,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="SQLite FTS5 reference for the search benchmark")
     parser.add_argument("--seeds", type=Path, required=True, help="folder of article files")
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "work", help="where the database goes")
-    parser.add_argument("--rounds", type=int, default=5, help="timed passes over the query list")
+    parser.add_argument("--rounds", type=int, default=1, help="timed passes over the query log")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the query log (default 2026)")
     parser.add_argument("--json-out", type=Path, help="write the result here instead of stdout")
     args = parser.parse_args(argv)
-    result = run(args.seeds, args.work, QUERIES, args.rounds)
+    log, warmup = ensure_log(LOG_SIZE, args.seed)
+    result = run(args.seeds, args.work, log, warmup, args.rounds)
     text = json.dumps(result, indent=2, ensure_ascii=False)
     if args.json_out:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)

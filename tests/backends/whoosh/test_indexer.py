@@ -100,7 +100,7 @@ def test_stored_fields(handle: IndexHandle) -> None:
 
 def test_facet_values(handle: IndexHandle) -> None:
     gen = handle.generation()
-    counts = {name: {v: len(d) for v, d in values.items()} for name, values in gen.facet_docs.items()}
+    counts = {name: {v: len(d) for v, d in column.ids.items()} for name, column in gen.facets.items()}
     assert counts == {
         "city": CITIES,
         "source": SOURCES,
