@@ -6,8 +6,10 @@ folder and never copied into the repository; the generated files live in git-ign
 
 Each output file: the headline, "Source: Reuters", "Updated: YYYY-MM-DD", a blank line, then the
 body paragraphs. Every usable story (one with a body) is replicated with a new id and its date
-moved by whole years (1987..2026), and a share of the articles gets a sentence naming one to
-three Shanxi cities (or one of their counties/districts) so that the city facet has work to do.
+moved by whole years (1987..2026); after the first copy, a quarter of a replica's sentences are
+swapped for sentences of other stories and a few dropped, so that a million articles are not 53
+copies of the same texts. A share of the articles gets a sentence naming one to three Shanxi
+cities (or one of their counties/districts) so that the city facet has work to do.
 The output depends only on --size, --seed and --per-folder; a smaller corpus is a prefix of a
 larger one with the same seed.
 """
@@ -36,7 +38,7 @@ if str(REPO) not in sys.path:
 
 from search_app.ingest.gazetteer import find_cities  # noqa: E402
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 CITATION = ("Reuters-21578, Distribution 1.0 (David D. Lewis, "
             "http://www.daviddlewis.com/resources/testcollections/reuters21578/); research use only")
 DEFAULT_REUTERS = Path(os.environ.get("BENCH_REUTERS_DIR", REPO.parent / "shared" / "corpora" / "reuters21578"))
@@ -45,6 +47,7 @@ DEFAULT_SIZE = 100_000
 DEFAULT_SEED = 2026
 DEFAULT_PER_FOLDER = 1000
 FIRST_YEAR, LAST_YEAR = 1987, 2026
+SWAP_SHARE, DROP_SHARE = 0.25, 0.05  # of a later replica's sentences: from another story, left out
 YEAR_STEP = 17  # coprime with the 40-year span: the replicas of a story get distinct years
 
 # Shares of articles naming Shanxi cities: ~30% one city, ~8% two or three.
@@ -100,6 +103,7 @@ _BODY = re.compile(r"<BODY>(.*?)</BODY>", re.S)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SIGNOFF = re.compile(r"\s*\b(?:reuter|reuters)\b[\s.]*$", re.I)
 _FURNITURE = {"more", "more.", "(more)"}  # wire continuation markers, not text
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(])")
 _SENTENCE_END = re.compile(r"[.!?][\"')]?$")  # prose, not a table row
 _DATELINE_TAIL = re.compile(r"\s*-\s*$")
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
@@ -225,6 +229,27 @@ def insert_sentence(paras: list[str], sentence: str, rng: random.Random) -> list
     return out
 
 
+def recombined(story: Story, stories: list[Story], rng: random.Random) -> list[str]:
+    """A later replica's paragraphs: the story with some sentences swapped for other stories' and a few dropped.
+
+    Replicas that differ only in their dates would make a large corpus a few thousand texts many
+    times over (every word's document frequency multiplied, every query's matches in identical
+    groups); recombining sentences keeps Reuters' vocabulary and style while each article differs."""
+    out = []
+    for i, para in enumerate(story.paragraphs):
+        kept = []
+        for j, sentence in enumerate(_SENTENCE_SPLIT.split(para)):
+            draw = rng.random()
+            if (i, j) == (0, 0) or draw >= SWAP_SHARE + DROP_SHARE:
+                kept.append(sentence)
+            elif draw < SWAP_SHARE:
+                other = stories[rng.randrange(len(stories))].paragraphs[1:]  # not a lead: it opens with a dateline
+                kept.append(rng.choice(_SENTENCE_SPLIT.split(rng.choice(other))) if other else sentence)
+        if kept:
+            out.append(" ".join(kept))
+    return out
+
+
 def shifted(date: dt.date, years: int) -> dt.date:
     """The same day `years` later (Feb 29 becomes Feb 28)."""
     try:
@@ -247,7 +272,7 @@ def generate(n: int, stories: list[Story], order: list[int], phase: list[int], s
     offset = (phase[base] + replica * YEAR_STEP) % (LAST_YEAR - FIRST_YEAR + 1)
     date = shifted(story.date, FIRST_YEAR + offset - story.date.year)
     chosen = pick_cities(rng)
-    paras = list(story.paragraphs)
+    paras = list(story.paragraphs) if replica == 0 else recombined(story, stories, rng)
     if chosen:
         template = rng.choice(TEMPLATES[len(chosen)])
         paras = insert_sentence(paras, template.format(*(mention(c, rng) for c in chosen)), rng)
