@@ -31,7 +31,7 @@ from typesense import exceptions as ts_errors
 from search_app.backends.typesense import anyof, completions, sync
 from search_app.backends.typesense.client import TypesenseClient, TypesenseUnavailable
 from search_app.backends.typesense.plan import RELAX_THRESHOLD, TITLE_WEIGHT, TOKEN, Plan, Selection, quote
-from search_app.backends.typesense.rerank import count_searches, reranked, window
+from search_app.backends.typesense.rerank import count_searches, known_terms, reranked, window
 from search_app.backends.typesense.results import (
     facet_answers,
     facet_searches,
@@ -40,6 +40,7 @@ from search_app.backends.typesense.results import (
     page_search,
     shaped_results,
     stemmed_terms,
+    unselected_facets,
 )
 from search_app.backends.typesense.schema import AS_WRITTEN, from_document
 from search_app.backends.typesense.writelock import writer_lock
@@ -141,11 +142,11 @@ class TypesenseBackend(TypesenseClient):
 
         def searches(relax: bool) -> list[dict[str, Any]]:
             main = {**page_search(plan, selection, sort, by_city, relax), **page,
-                    "search_cutoff_ms": int(self.time_limit * 1000)}
+                    "search_cutoff_ms": int(self.time_limit * 1000), **(unselected_facets(selection) if req.facets else {})}
             facets = facet_searches(plan, selection, relax) if req.facets else []
-            return [main, *facets, *(count_searches(plan.scoring) if span else [])]
+            return [main, *facets, *(count_searches(plan.scoring) if plan.stemmed else [])]
 
-        faceted = 4 if req.facets else 1
+        faceted = 1 + (len(facet_searches(plan, selection, False)) if req.facets else 0)
         if plan.impossible:
             results: list[dict[str, Any]] = [{"found": 0, "hits": [], "facet_counts": []}] * faceted
         else:
@@ -157,24 +158,26 @@ class TypesenseBackend(TypesenseClient):
                 results, relaxed = loose, True
         main = results[0]
         hits = main.get("hits", [])
+        known = known_terms(plan.scoring, results[faceted:]) if plan.stemmed else frozenset()
         if span:
             start = (req.page - 1) * req.per_page
             hits = reranked(hits, plan.scoring, plan.prefix, results[faceted:], tuple(plan.named_cities))
             hits = hits[start:start + req.per_page]
         suggested = None
         if req.suggest and parsed.words() and not plan.impossible:
-            suggested = self._suggest(parsed, plan, hits, selection.filter_by(plan))
+            suggested = self._suggest(parsed, plan, hits, selection.filter_by(plan), known)
         return {"total": int(main["found"]), "sort": sort, "by_city": bool(by_city),
-                "results": shaped_results(hits, plan, req.highlight, by_city),
-                "facets": facet_answers(selection, results[1:faceted]) if req.facets else {},
+                "results": shaped_results(hits, plan, req.highlight, by_city, known),
+                "facets": facet_answers(selection, main, results[1:faceted]) if req.facets else {},
                 "suggested": suggested, "relaxed": relaxed, "timed_out": bool(main.get("search_cutoff")),
                 "notices": plan.notices}
 
-    def _suggest(self, parsed: ParsedQuery, plan: Plan, hits: list[dict[str, Any]], filters: str) -> Suggestion | None:
+    def _suggest(self, parsed: ParsedQuery, plan: Plan, hits: list[dict[str, Any]], filters: str,
+                 known: frozenset[str] = frozenset()) -> Suggestion | None:
         """When Typesense corrected a word (typo tolerance), the corrected query and its exact count."""
         if plan.stemmed:  # the words as the articles write them, where their terms matched
             seen = Counter(doc[m.start:m.end].lower() for hit in hits for doc in (hit["document"].get("title", ""),
-                           hit["document"].get("body", "")) for m in find_matches(doc, stemmed_terms(hit["document"], plan)))
+                           hit["document"].get("body", "")) for m in find_matches(doc, stemmed_terms(hit, plan, known)))
         else:
             seen = Counter(t.lower() for hit in hits for t in matched_tokens(hit))
 
@@ -213,7 +216,7 @@ class TypesenseBackend(TypesenseClient):
             plan = Plan(parse(q), [])
             words = plan.highlight_words()
             if plan.stemmed:
-                terms = stemmed_terms(doc, plan)
+                terms = stemmed_terms({"document": doc}, plan)
                 return article_view(article, title_html=mark(article.title, find_matches(article.title, terms)),
                                     paragraphs_html=[mark(p, find_matches(p, terms)) for p in article.body.split("\n\n")],
                                     related=self.related(article_id, doc=doc), generation=self.collection_name())

@@ -13,6 +13,7 @@ query adds what the embedded engine's city tag adds. Past the window, Typesense'
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 from search_app.backends.typesense.schema import TIER_FIELDS, WEIGHTS_FIELD, tier_weight
@@ -20,6 +21,9 @@ from search_app.query.analysis import analyse
 from search_app.query.bm25 import K1, idf
 from search_app.query.suggest import distance
 
+# The same pairs recur across the window's articles and across searches: a query term absent from the
+# collection is compared with every term of each candidate.
+_distance = lru_cache(maxsize=1 << 16)(distance)
 WINDOW = 100  # candidates scored per search: the top 10 of BM25F lie within them for most queries
 CITY_WEIGHT = 1.0  # what the Whoosh index's unscored city tag adds to an article naming the city
 
@@ -36,6 +40,12 @@ def count_searches(terms: list[str]) -> list[dict[str, Any]]:
     counts = [{"q": term, "query_by": fields, "num_typos": 0, "prefix": "false", "drop_tokens_threshold": 0,
                "per_page": 0} for term in dict.fromkeys(terms)]
     return [*counts, {"q": "*", "per_page": 0}]
+
+
+def known_terms(terms: list[str], counts: list[dict[str, Any]]) -> frozenset[str]:
+    """The query terms some article holds as they are (their count searches found any): Typesense took no
+    typo for them, so an article lacking one lacks it, and no edit distance need be computed for it."""
+    return frozenset(term for term, answer in zip(dict.fromkeys(terms), counts) if int(answer.get("found") or 0) > 0)
 
 
 def document_terms(doc: dict[str, Any]) -> dict[str, float]:
@@ -57,7 +67,7 @@ def matched_terms(held: dict[str, float], terms: list[str], prefix: str | None, 
             continue
         if not typos or term in exact or len(term) < 4:
             continue
-        near = sorted((distance(term, t), t) for t in held if abs(len(t) - len(term)) <= 2)
+        near = sorted((_distance(term, t), t) for t in held if abs(len(t) - len(term)) <= 2)
         if near and near[0][0] <= 2:
             out[term] = [near[0][1]]
     if prefix:
@@ -78,13 +88,15 @@ def reranked(hits: list[dict[str, Any]], terms: list[str], prefix: str | None, c
     total = int(counts[-1].get("found") or 0)
     frequency = {term: int(answer.get("found") or 0) for term, answer in zip(dict.fromkeys(terms), counts)}
     repeats = Counter(terms)
-    named = frozenset(t for city in cities for t in analyse(city))
+    exact = frozenset(t for city in cities for t in analyse(city)) | known_terms(terms, counts)
     scored = []
     for position, hit in enumerate(hits):
         doc = hit["document"]
         held = document_terms(doc)
         score = 0.0
-        for term, found in matched_terms(held, list(repeats), prefix, typos, named).items():
+        matched = matched_terms(held, list(repeats), prefix, typos, exact)
+        hit["_terms"] = frozenset(t for found in matched.values() for t in found)  # marked in its snippet
+        for term, found in matched.items():
             # A prefix's or a corrected word's terms weigh as often as the articles that have the typed form allow.
             freq = frequency.get(term) or total
             score += repeats.get(term, 1) * idf(total, min(freq, total)) * (K1 + 1) * sum(held[t] for t in found)

@@ -29,23 +29,27 @@ def find_words(text: str, words: frozenset[str]) -> list[Match]:
     return [Match(m.start(), m.end(), m.group(0).lower()) for m in TOKEN.finditer(text) if fold(m.group(0)) in folded]
 
 
-def stemmed_terms(doc: dict[str, Any], plan: Plan) -> frozenset[str]:
+def stemmed_terms(hit: dict[str, Any], plan: Plan, known: frozenset[str] = frozenset()) -> frozenset[str]:
     """The index terms to mark in a document found by a stemmed search: the query's, those Typesense took for a
-    misspelled or prefix word, and the spellings of a city named in the query."""
+    misspelled or prefix word (as reranking found them, else looked up; `known` terms took no typo), and the
+    spellings of a city named in the query."""
     terms = plan.scoring
-    found = matched_terms(document_terms(doc), terms, plan.prefix)
+    matched = hit.get("_terms")
+    if matched is None:
+        found = matched_terms(document_terms(hit["document"]), terms, plan.prefix, exact=known)
+        matched = frozenset(t for held in found.values() for t in held)
     cities = frozenset(t for city in plan.named_cities for t in city_terms(city))
-    return frozenset(terms) | frozenset(t for held in found.values() for t in held) | cities
+    return frozenset(terms) | matched | cities
 
 
-def stemmed_result(hit: dict[str, Any], plan: Plan, highlight: bool) -> Result:
+def stemmed_result(hit: dict[str, Any], plan: Plan, highlight: bool, known: frozenset[str] = frozenset()) -> Result:
     """One hit of a stemmed search as the contract's result: the words whose terms matched marked."""
     article = from_document(hit["document"])
     score = hit.get("_score", hit.get("text_match"))
     score = float(score) if score is not None else None
     if not highlight:
         return result(article, title_html=mark(article.title, []), score=score, snippet="")
-    terms = stemmed_terms(hit["document"], plan)
+    terms = stemmed_terms(hit, plan, known)
     return result(article, title_html=mark(article.title, find_matches(article.title, terms)), score=score,
                   snippet=snippet_of_matches(article.body, find_matches(article.body, terms)))
 
@@ -65,7 +69,9 @@ def hit_result(hit: dict[str, Any], words: frozenset[str], scored: bool, highlig
 
 def facet_values(name: str, answer: dict[str, Any], selected: list[str]) -> list[FacetValue]:
     """One facet's values (contract.facet) from a faceted search's counts."""
-    counts = {str(c["value"]): int(c["count"]) for f in answer.get("facet_counts", []) for c in f["counts"]}
+    field = FACET_FIELDS[name]
+    counts = {str(c["value"]): int(c["count"]) for f in answer.get("facet_counts", []) if f.get("field_name") == field
+              for c in f["counts"]}
     return facet(name, counts, selected)
 
 
@@ -79,22 +85,35 @@ def page_search(plan: Plan, selection: Selection, sort: str, by_city: tuple[str,
     return out
 
 
+def unselected_facets(selection: Selection) -> dict[str, Any]:
+    """Facet parameters for the page's own search: the facets nothing is selected in, counted with its filters.
+
+    A facet ignores its own selection; one without a selection is counted under exactly the page's
+    filters, so the page's search counts it and only the selected facets need searches of their own
+    (with no filter chosen, one search instead of four)."""
+    fields = [field for name, field in FACET_FIELDS.items() if selection.facet_filters[name] is None]
+    return {"facet_by": ",".join(fields), "max_facet_values": 1000} if fields else {}
+
+
 def facet_searches(plan: Plan, selection: Selection, relax: bool) -> list[dict[str, Any]]:
-    """One count-only search per facet, with the other facets' selections (a facet ignores its own)."""
+    """One count-only search per selected facet, with the other facets' selections (a facet ignores its own)."""
     return [{**plan.params(relax), "filter_by": selection.filter_by(plan, skip=name), "facet_by": field,
-             "max_facet_values": 1000, "per_page": 0} for name, field in FACET_FIELDS.items()]
+             "max_facet_values": 1000, "per_page": 0}
+            for name, field in FACET_FIELDS.items() if selection.facet_filters[name] is not None]
 
 
-def facet_answers(selection: Selection, answers: list[dict[str, Any]]) -> dict[str, list[FacetValue]]:
-    """The facets of a response from the facet searches' answers."""
-    selected = selection.selected()
-    return {name: facet_values(name, answer, selected[name]) for name, answer in zip(selected, answers)}
+def facet_answers(selection: Selection, main: dict[str, Any], answers: list[dict[str, Any]]) -> dict[str, list[FacetValue]]:
+    """The facets of a response: a selected facet from its own search's answer, the others from the page's."""
+    own = iter(answers)
+    return {name: facet_values(name, next(own) if selection.facet_filters[name] is not None else main, values)
+            for name, values in selection.selected().items()}
 
 
-def shaped_results(hits: list[dict[str, Any]], plan: Plan, highlight: bool, by_city: tuple[str, ...] | None) -> list[Result]:
+def shaped_results(hits: list[dict[str, Any]], plan: Plan, highlight: bool, by_city: tuple[str, ...] | None,
+                   known: frozenset[str] = frozenset()) -> list[Result]:
     """The page's hits as the contract's results (for a city searched alone, the score is its centrality)."""
     if plan.stemmed:
-        out = [stemmed_result(hit, plan, highlight) for hit in hits]
+        out = [stemmed_result(hit, plan, highlight, known) for hit in hits]
     else:
         out = [hit_result(hit, plan.highlight_words(), plan.q != "*", highlight) for hit in hits]
     if by_city:  # the score shown is what ordered them
