@@ -23,7 +23,7 @@ from search_app.backends.typesense import completions as typesense_completions
 from search_app.backends.whoosh.backend import WhooshBackend
 from search_app.backends.whoosh.indexer import build
 from search_app.models import SearchRequest
-from search_app.query.analysis import text_analyzer
+from search_app.query.analysis import chained_analyzer, text_analyzer
 from search_app.query.engine import SearchBackend
 from search_app.query.suggest import (
     COMMON_WORDS,
@@ -119,8 +119,9 @@ def test_last_word_is_none_after_a_space_an_operator_or_punctuation(typed: str) 
 # ---------------------------------------------------------------- what each place completes from
 
 def test_stop_words_are_the_analysers_own_and_never_offered(whoosh: WhooshBackend) -> None:
-    stop_filters = [f for f in text_analyzer().items if type(f).__name__ == "StopFilter"]
+    stop_filters = [f for f in chained_analyzer().items if type(f).__name__ == "StopFilter"]
     assert [f.stops for f in stop_filters] == [frozenset(STOP_WORDS)]
+    assert [t.text for t in text_analyzer()(" ".join(sorted(STOP_WORDS)))] == []  # the fused analyser drops them too
     assert COMMON_WORDS & frozenset(STOP_WORDS) == frozenset()  # no copy of the analyser's list
     # The seeds hold "more", "most", "which", "been", "also", "about": none is offered.
     offered = {w.lower() for p in ("mo", "wh", "be", "al", "ab", "th") for w in completions(whoosh, p)["words"]}
