@@ -17,6 +17,7 @@ from search_app.query.analysis import HAN_CHARACTER, TOKEN_PATTERN, stem, text_a
 
 FRAGMENT_CHARS = 220
 MAX_FRAGMENTS = 2
+SNIPPET_MATCHES = 64  # matches a snippet is chosen from (the work per result stays bounded)
 ELLIPSIS = "…"
 _ANALYZER = text_analyzer()
 
@@ -93,8 +94,9 @@ def city_terms(city: str) -> frozenset[str]:
     return frozenset(t.text for name in found.variants for t in _ANALYZER(name, mode="query")) | {found.zh}
 
 
-def find_matches(text: str, terms: frozenset[str]) -> list[Match]:
-    """Spans of the words in text whose analysed form (as the index's analyzer makes it) is one of the terms.
+def find_matches(text: str, terms: frozenset[str], limit: int | None = None) -> list[Match]:
+    """Spans of the words in text whose analysed form (as the index's analyzer makes it) is one of the terms
+    (the first `limit` of them, when given).
 
     Stemming only changes a word's end, so a stem minus its last letter starts the word: words that
     start otherwise are skipped without stemming, which makes snippets several times cheaper.
@@ -114,6 +116,8 @@ def find_matches(text: str, terms: frozenset[str]) -> list[Match]:
         stemmed = _stem(word)
         if stemmed in terms:
             found.append(Match(m.start(), m.end(), stemmed))
+            if limit is not None and len(found) >= limit:
+                break
     return found
 
 
@@ -163,7 +167,11 @@ def _windows(text: str, matches: list[Match], size: int) -> list[tuple[int, int,
     for i, first in enumerate(matches):
         start = _word_start(text, max(0, first.start - size // 4))
         end = _word_end(text, min(len(text), start + size))
-        inside = [m for m in matches[i:] if m.end <= end]
+        inside = []
+        for m in matches[i:]:  # in text order: the first one past the window ends it
+            if m.end > end:
+                break
+            inside.append(m)
         score = len({m.term for m in inside}) * 10 + len(inside)
         candidates.append((score, start, end))
     return candidates
@@ -175,7 +183,8 @@ def _clean(fragment: str) -> str:
 
 def snippet(text: str, terms: frozenset[str], size: int = FRAGMENT_CHARS, fragments: int = MAX_FRAGMENTS) -> str:
     """Up to `fragments` windows of text around the densest matches of terms; the opening when none match."""
-    return snippet_of_matches(text, find_matches(text, terms), size, fragments)
+    # The windows come from the first SNIPPET_MATCHES matches: a long article full of the word costs no more.
+    return snippet_of_matches(text, find_matches(text, terms, SNIPPET_MATCHES), size, fragments)
 
 
 def snippet_of_matches(text: str, matches: list[Match], size: int = FRAGMENT_CHARS, fragments: int = MAX_FRAGMENTS) -> str:
