@@ -1,6 +1,6 @@
 """Draw how latency and memory grow with the corpus, from the per-size benchmark results, as one SVG.
 
-    .venv/bin/python bench/plot.py [--backend whoosh] [--out bench/results/cost-curve.svg]
+    .venv/bin/python bench/plot.py [--backend whoosh] [--out bench/results/cost-curve-whoosh.svg]
 
 Reads bench/results/latest-BACKEND-SIZE.json for every size there is (5k, 20k, 100k, 1M, ...)
 and draws two panels on logarithmic axes: search latency (core p50 and p95 beside SQLite FTS5's,
@@ -20,7 +20,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
 MB = 1024 * 1024
-WIDTH, HEIGHT, PANEL_W, PANEL_H, LEFT, TOP = 960, 420, 380, 290, 70, 50
+WIDTH, HEIGHT, PANEL_W, PANEL_H, LEFT, TOP = 960, 500, 380, 290, 70, 50
 COLOURS = ("#1f5fa8", "#6f9fd8", "#b8461b", "#e39b72", "#2f7d32", "#888888")
 DASHES = ("", "6 4", "", "6 4", "2 3", "")
 
@@ -115,7 +115,7 @@ def panel(title: str, lines: list[Line], x0: float) -> list[str]:
         out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"'
                    + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
         out.extend(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3" fill="{colour}"/>' for x, y in pts)
-        ly = TOP + 14 + 16 * n
+        ly = TOP + PANEL_H + 58 + 16 * n  # the legend under the panel, clear of the lines
         out.append(f'<line x1="{x0 + 10}" y1="{ly - 4}" x2="{x0 + 30}" y2="{ly - 4}" stroke="{colour}" stroke-width="2"'
                    + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
         out.append(f'<text x="{x0 + 36}" y="{ly}">{name}</text>')
@@ -140,14 +140,15 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: read the results, write the SVG."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--backend", default="whoosh")
-    parser.add_argument("--out", type=Path, default=RESULTS / "cost-curve.svg")
+    parser.add_argument("--out", type=Path, help="default bench/results/cost-curve-BACKEND.svg")
     args = parser.parse_args(argv)
     reports = load(args.backend)
     if not reports:
         print(f"no bench/results/latest-{args.backend}-SIZE.json yet: run make bench first", file=sys.stderr)
         return 1
-    args.out.write_text(svg(reports, args.backend), "utf-8")
-    print(f"wrote {args.out} ({', '.join(_label(r['size']) for r in reports)} articles)")
+    out = args.out or RESULTS / f"cost-curve-{args.backend}.svg"
+    out.write_text(svg(reports, args.backend), "utf-8")
+    print(f"wrote {out} ({', '.join(_label(r['size']) for r in reports)} articles)")
     return 0
 
 

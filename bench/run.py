@@ -27,12 +27,13 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench import make_corpus  # noqa: E402
+from bench import make_corpus, plot  # noqa: E402
 from bench.queries import LOG_SIZE, as_dicts, ensure_log, summary  # noqa: E402
 from bench.typesense_bench import measure_typesense  # noqa: E402
 from bench.whoosh_bench import measure_whoosh  # noqa: E402
 
 WORK = REPO / "bench" / "work"
+RESULTS = REPO / "bench" / "results"
 MB = 1024 * 1024
 
 
@@ -211,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Search benchmark against SQLite FTS5")
     parser.add_argument("--size", type=int, default=make_corpus.DEFAULT_SIZE, help="articles (default 100000)")
     parser.add_argument("--backend", choices=sorted(BACKENDS), default="whoosh")
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results", help="where the results go")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where the results go")
     parser.add_argument("--seed", type=int, default=make_corpus.DEFAULT_SEED, help="corpus seed")
     parser.add_argument("--rounds", type=int, default=1, help="timed passes over the query log (each query once a pass)")
     args = parser.parse_args(argv)
@@ -239,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     written = write_report(report, args.out)
     print(written.read_text("utf-8"))
+    if args.out == RESULTS:  # the cost curve of every size measured so far, redrawn with this one
+        plot.main(["--backend", args.backend, "--out", str(RESULTS / f"cost-curve-{args.backend}.svg")])
     return 0
 
 
