@@ -37,7 +37,8 @@ GEN_PREFIX = "g-"
 MANIFEST = "manifest.json"
 META = "meta.json"
 VOCABULARY = "vocabulary.json"
-OWN_FILES = (MANIFEST, META, VOCABULARY)
+DOCVALUES = "docvalues.npz"  # per-document arrays (docvalues.py)
+OWN_FILES = (MANIFEST, META, VOCABULARY, DOCVALUES)
 KEEP_PREVIOUS = 1  # generations kept besides the live one, for searchers still reading them
 
 

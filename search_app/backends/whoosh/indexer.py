@@ -17,6 +17,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
+from search_app.backends.whoosh import docvalues
 from search_app.backends.whoosh.buildpool import (
     COMPOUND,
     ChunkResult,
@@ -147,6 +148,8 @@ def _meta(ix: whoosh_index.Index, generation: str, action: str, learned: dict[st
 def _finish(ix: whoosh_index.Index, tmp: Path, generation: str, manifest: Manifest, report: BuildReport,
             vocabulary: Counter[str], learned: dict[str, Any]) -> None:
     write_flat_missing(tmp, ix)  # serial builds, updates and merges: segments the workers did not cover
+    with ix.searcher() as searcher:
+        docvalues.write(tmp, searcher)
     meta = _meta(ix, generation, report.action, learned)
     ix.close()
     (tmp / MANIFEST).write_text(json.dumps(manifest.to_json()), "utf-8")

@@ -18,17 +18,16 @@ from typing import Any
 import numpy as np
 from whoosh import query as wq
 
+from search_app.backends.whoosh import docvalues
 from search_app.backends.whoosh.columns import DocMask, Facet, ids_of, mask_of
 from search_app.backends.whoosh.flat import open_all as open_flat_postings
 from search_app.backends.whoosh.generations import CURRENT, VOCABULARY, current_generation, open_generation, read_meta
 from search_app.backends.whoosh.postings import phrase_docs, read_postings
-from search_app.backends.whoosh.ranking import length_norms
 from search_app.errors import IndexCorrupt
-from search_app.query.bm25 import FIELD_B
 from search_app.query.contract import UNDATED_KEY
 from search_app.query.suggest import Vocabulary
 
-FACET_FIELDS = ("city", "source", "year")
+FACET_FIELDS = docvalues.FACET_FIELDS
 
 
 class Generation:
@@ -50,24 +49,19 @@ class Generation:
             reader = searcher.reader()
             self.doc_count = searcher.doc_count()
             self.size = reader.doc_count_all()  # document numbers run below this (deleted ones included)
-            self.all_docs = mask_of(self.size, np.fromiter(reader.all_doc_ids(), np.intp))
-            self.all_docs.flags.writeable = False  # shared by every request of the generation
             self.has_deletions = reader.has_deletions()
-            self.facets = {name: Facet(self.size, self._value_ids(reader, name)) for name in FACET_FIELDS}
+            values = docvalues.read(self.path, self.size) or docvalues.compute(searcher)
+        for array in values.values():
+            array.flags.writeable = False  # shared by every request of the generation
+        self.all_docs: DocMask = values["live"]
+        self.facets = {name: Facet(self.size, docvalues.facet_ids(values, name)) for name in FACET_FIELDS}
+        for key in values:
+            if key.startswith(("norms:", "column:")):
+                self._cache[key] = values[key]
         self.sources = self.facets["source"].names
         self.flat = open_flat_postings(self.path, self.index)  # absent for indexes built before flat.py
         # Load the spelling vocabulary in the background, so the first "did you mean" does not wait.
         threading.Thread(target=self.vocabulary, name=f"vocabulary-{name}", daemon=True).start()
-
-    def _value_ids(self, reader: Any, fieldname: str) -> dict[str, np.ndarray]:
-        """For each value of a facet field, the live documents that have it (ids, ascending)."""
-        found: dict[str, np.ndarray] = {}
-        if fieldname not in reader.indexed_field_names():
-            return found
-        for value in reader.field_terms(fieldname):
-            ids = np.fromiter(reader.postings(fieldname, value).all_ids(), np.intp)
-            found[value] = ids[self.all_docs[ids]]
-        return found
 
     def acquire(self, live_only: bool = False) -> Any | None:
         """A searcher for one request, counted as busy; None once closed (or retired, with live_only)."""
@@ -135,22 +129,21 @@ class Generation:
 
     def date_docs(self, searcher: Any, first_day: int | None, last_day: int | None) -> DocMask:
         """Dated documents whose day number (days since 0001-01-01) lies in the range, either end open."""
-        days, docnums = self.cached("dates", lambda: self._dates(searcher.reader()))
+        days, docnums = self.cached("dates", self._dates)
         lo = 0 if first_day is None else int(np.searchsorted(days, first_day, "left"))
         hi = len(days) if last_day is None else int(np.searchsorted(days, last_day, "right"))
         return mask_of(self.size, docnums[lo:hi])
 
-    def _dates(self, reader: Any) -> tuple[np.ndarray, np.ndarray]:
+    def _dates(self) -> tuple[np.ndarray, np.ndarray]:
         """(day numbers, doc ids) of every dated live document, sorted by day."""
-        days = np.fromiter(reader.column_reader("sort_oldest"), np.int64, self.size)
+        days = self._cache["column:sort_oldest"]
         dated = np.flatnonzero((days <= UNDATED_KEY) & self.all_docs)
         order = np.argsort(days[dated], kind="stable")
         return days[dated][order], dated[order]
 
     def sort_keys(self, searcher: Any, column: str) -> np.ndarray:
-        """A sort column's values indexed by doc id (cached per generation)."""
-        return self.cached(  # type: ignore[no-any-return]
-            "column:" + column, lambda: np.fromiter(searcher.reader().column_reader(column), np.int64, self.size))
+        """A sort column's values indexed by doc id (docvalues.py)."""
+        return self._cache["column:" + column]  # type: ignore[no-any-return]
 
     def centrality(self, searcher: Any, city: str) -> np.ndarray:
         """How central a city is to each document (0 where it is not named), by doc id (cached per generation)."""
@@ -233,13 +226,8 @@ class Generation:
         return memo[key]  # type: ignore[no-any-return]
 
     def field_norms(self, searcher: Any, fieldname: str) -> np.ndarray:
-        """Each document's BM25 length divisor in a title or body field (cached per generation)."""
-        def read() -> np.ndarray:
-            reader = searcher.reader()
-            lengths = np.fromiter((reader.doc_field_length(d, fieldname, 0) or 0 for d in range(self.size)),
-                                  np.float64, self.size)
-            return length_norms(lengths, searcher.avg_field_length(fieldname), FIELD_B[fieldname])
-        return self.cached("norms:" + fieldname, read)  # type: ignore[no-any-return]
+        """Each document's BM25 length divisor in a title or body field (docvalues.py)."""
+        return self._cache["norms:" + fieldname]  # type: ignore[no-any-return]
 
     def retire(self) -> None:
         """Close idle searchers now and busy ones when their requests end."""

@@ -1,0 +1,83 @@
+"""Per-document arrays stored beside a generation (docvalues.py): written by build and update, read by workers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from seed_facts import CITIES, IDS, SOURCES
+
+from search_app.backends.whoosh import docvalues
+from search_app.backends.whoosh.generations import current_generation, open_generation
+from search_app.backends.whoosh.indexer import update
+from search_app.backends.whoosh.reader import IndexHandle
+from search_app.backends.whoosh.search import search
+from search_app.models import SearchRequest
+
+QUERIES = [SearchRequest(q="coal"), SearchRequest(q="coal", sort="newest"), SearchRequest(q="", cities=("Taiyuan",)),
+           SearchRequest(q="taiyuan"), SearchRequest(q='"coal mine" OR airport', sources=("China Daily",))]
+
+
+def _folder(index_dir: Path) -> Path:
+    return index_dir / current_generation(index_dir)
+
+
+def _answers(index_dir: Path) -> list[tuple[int, list[tuple[str, float | None]], object]]:
+    handle = IndexHandle(index_dir)
+    try:
+        found = [search(handle, req) for req in QUERIES]
+    finally:
+        handle.close()
+    return [(r["total"], [(x["id"], x["score"]) for x in r["results"]], r["facets"]) for r in found]
+
+
+def _computed(folder: Path) -> dict[str, np.ndarray]:
+    ix = open_generation(folder.parent, folder.name)
+    try:
+        with ix.searcher() as searcher:
+            return docvalues.compute(searcher)
+    finally:
+        ix.close()
+
+
+def test_a_build_stores_what_the_index_holds(built_index: Path) -> None:
+    folder = _folder(built_index)
+    stored = docvalues.read(folder, len(IDS))
+    assert stored is not None
+    computed = _computed(folder)
+    assert sorted(stored) == sorted(computed)
+    for key, array in computed.items():
+        assert np.array_equal(stored[key], array), key
+    cities = {name: len(ids) for name, ids in docvalues.facet_ids(stored, "city").items()}
+    assert cities == CITIES
+    assert {name: len(ids) for name, ids in docvalues.facet_ids(stored, "source").items()} == SOURCES
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated", "other size"])
+def test_without_a_readable_file_the_same_answers_are_computed(fresh_index: Path, damage: str) -> None:
+    expected = _answers(fresh_index)
+    path = _folder(fresh_index) / docvalues.FILE
+    if damage == "missing":
+        path.unlink()
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[:100])
+    else:
+        assert docvalues.read(path.parent, len(IDS) + 1) is None
+        return
+    assert docvalues.read(path.parent, len(IDS)) is None
+    assert _answers(fresh_index) == expected
+
+
+def test_an_update_writes_its_own_and_leaves_the_last_generations(fresh_index: Path, seeds_copy: Path) -> None:
+    before = _folder(fresh_index)
+    old = (before / docvalues.FILE).read_bytes()
+    removed = next(p for p in sorted(seeds_copy.rglob("*")) if p.is_file() and p.name.startswith("001_"))
+    removed.unlink()
+    update(seeds_copy, fresh_index)
+    after = _folder(fresh_index)
+    assert after != before and (before / docvalues.FILE).read_bytes() == old
+    stored = docvalues.read(after, int(_computed(after)["live"].size))
+    assert stored is not None and int(stored["live"].sum()) == len(IDS) - 1
+    for key, array in _computed(after).items():
+        assert np.array_equal(stored[key], array), key
