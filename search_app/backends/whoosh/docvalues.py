@@ -16,6 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.codec.whoosh3 import _lenfield as _length_field
+from whoosh.columns import NumericColumn
+from whoosh.util.numeric import byte_to_length
 
 from search_app.backends.whoosh.generations import DOCVALUES
 from search_app.backends.whoosh.ranking import length_norms
@@ -24,6 +28,7 @@ from search_app.query.bm25 import FIELD_B, TEXT_FIELDS
 FILE = DOCVALUES
 VERSION = 1
 FACET_FIELDS = ("city", "source", "year")
+_BYTE_LENGTHS = np.array([byte_to_length(b) if b else 0 for b in range(256)], np.int64)  # Whoosh's length byte
 SORT_COLUMNS = ("sort_newest", "sort_oldest")
 
 
@@ -35,10 +40,10 @@ def compute(searcher: Any) -> dict[str, np.ndarray]:
     live[np.fromiter(reader.all_doc_ids(), np.intp)] = True
     values: dict[str, np.ndarray] = {"version": np.array([VERSION]), "live": live}
     for name in TEXT_FIELDS:
-        lengths = np.fromiter((reader.doc_field_length(d, name, 0) or 0 for d in range(size)), np.float64, size)
+        lengths = _lengths(reader, name, size)
         values[f"norms:{name}"] = length_norms(lengths, searcher.avg_field_length(name), FIELD_B[name])
     for column in SORT_COLUMNS:
-        values[f"column:{column}"] = np.fromiter(reader.column_reader(column), np.int64, size)
+        values[f"column:{column}"] = _sort_column(reader, column, size)
     for name in FACET_FIELDS:
         names, ids = [], []
         if name in reader.indexed_field_names():
@@ -50,6 +55,55 @@ def compute(searcher: Any) -> dict[str, np.ndarray]:
         values[f"facet:{name}:offsets"] = np.cumsum([0] + [len(i) for i in ids], dtype=np.int64)
         values[f"facet:{name}:ids"] = np.concatenate(ids) if ids else np.zeros(0, np.intp)
     return values
+
+
+def _lengths(reader: Any, name: str, size: int) -> np.ndarray:
+    """Each document's length in a text field (Whoosh's one-byte approximation, as doc_field_length gives it)."""
+    raw = _raw_column(reader, _length_field(name), LENGTHS_COLUMN)
+    if raw is not None:
+        lengths: np.ndarray = _BYTE_LENGTHS[raw].astype(np.float64)
+        if _agrees(lengths, lambda d: reader.doc_field_length(d, name, 0) or 0):
+            return lengths
+    return np.fromiter((reader.doc_field_length(d, name, 0) or 0 for d in range(size)), np.float64, size)
+
+
+def _sort_column(reader: Any, column: str, size: int) -> np.ndarray:
+    """A sort column's values by document."""
+    raw = _raw_column(reader, column, reader.schema[column].column_type)
+    if raw is not None:
+        keys = raw.astype(np.int64)
+        looked_up = reader.column_reader(column)
+        if _agrees(keys, looked_up.__getitem__):
+            return keys
+    return np.fromiter(reader.column_reader(column), np.int64, size)
+
+
+def _raw_column(reader: Any, fieldname: str, column: Any) -> np.ndarray | None:
+    """A fixed-width numeric column read whole from each segment's file (one read, no call per document),
+    or None when a segment's column is not of that kind (the caller then asks document by document)."""
+    parts = []
+    for segment, _offset in reader.leaf_readers():
+        count = segment.doc_count_all()
+        perdoc = getattr(segment, "_perdoc", None)
+        if perdoc is None or not perdoc.has_column(fieldname):
+            return None
+        found = perdoc.column_reader(fieldname, column)
+        if type(found) is not NumericColumn.Reader:
+            return None
+        stored = found._count  # values past it were never written: they are the column's default
+        data = np.frombuffer(found._dbfile.get(found._basepos, stored * found._fixedlen), np.dtype(">" + found._typecode))
+        part = np.full(count, found._default, np.int64)
+        part[:min(stored, count)] = data[:count]
+        parts.append(part)
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
+def _agrees(values: np.ndarray, look_up: Any, samples: int = 256) -> bool:
+    """True when values match Whoosh's own per-document answer at samples spread over the index."""
+    if len(values) == 0:
+        return True
+    at = np.unique(np.linspace(0, len(values) - 1, min(samples, len(values))).astype(np.intp))
+    return all(values[d] == look_up(int(d)) for d in at)
 
 
 def write(folder: Path, searcher: Any) -> None:

@@ -81,3 +81,27 @@ def test_an_update_writes_its_own_and_leaves_the_last_generations(fresh_index: P
     assert stored is not None and int(stored["live"].sum()) == len(IDS) - 1
     for key, array in _computed(after).items():
         assert np.array_equal(stored[key], array), key
+
+
+def test_columns_read_whole_equal_whoosh_document_by_document(fresh_index: Path, seeds_copy: Path) -> None:
+    # Two segments after an update (a changed file is written to a new one), one of them with a deletion.
+    changed = next(p for p in sorted(seeds_copy.rglob("*")) if p.is_file() and p.name.startswith("002_"))
+    changed.write_text(changed.read_text("utf-8") + "\n\nA correction was appended.\n", "utf-8")
+    update(seeds_copy, fresh_index)
+    folder = _folder(fresh_index)
+    ix = open_generation(folder.parent, folder.name)
+    try:
+        with ix.searcher() as searcher:
+            reader = searcher.reader()
+            size = reader.doc_count_all()
+            assert len(list(reader.leaf_readers())) >= 2 and reader.has_deletions()
+            values = docvalues.compute(searcher)
+            for name in ("title", "body"):
+                lengths = [reader.doc_field_length(d, name, 0) or 0 for d in range(size)]
+                raw = docvalues._raw_column(reader, f"_{name}_len", docvalues.LENGTHS_COLUMN)
+                assert raw is not None and docvalues._BYTE_LENGTHS[raw].tolist() == lengths
+            for column in docvalues.SORT_COLUMNS:
+                assert docvalues._raw_column(reader, column, reader.schema[column].column_type) is not None
+                assert values[f"column:{column}"].tolist() == list(reader.column_reader(column))
+    finally:
+        ix.close()
