@@ -11,6 +11,7 @@ import threading
 import time
 from typing import Any
 
+from search_app.errors import BuildFailed
 from search_app.models import SearchRequest
 
 AIRPORT = ["003_b8c9e442042d1bdf", "004_860ced496ef7d71d"]
@@ -146,6 +147,14 @@ def test_an_update_started_as_the_leader_dies_finishes_soon_after_the_election(t
         ts_cluster.wait_healthy(timeout=90)
         backend.wait_replicated(backend.collection_name(), 6, timeout=60)
         # Not `== 1`: a delete resent after a timeout from the node that just rejoined finds it already gone.
-        backend.delete(["zz_failover"])
-        backend.wait_replicated(backend.collection_name(), 5, timeout=30)  # gone on every node
+        # Cleanup only (the update is what is tested above): a delete taken by the node that just rejoined,
+        # before it has caught up with the new leader, was once seen lost on CI; it is sent again then.
+        for attempt in range(3):
+            backend.delete(["zz_failover"])
+            try:
+                backend.wait_replicated(backend.collection_name(), 5, timeout=30)  # gone on every node
+                break
+            except BuildFailed:
+                if attempt == 2:
+                    raise
         print(f"update done {late:.1f} s after the election")
