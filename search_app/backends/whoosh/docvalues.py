@@ -22,6 +22,7 @@ from whoosh.columns import NumericColumn
 from whoosh.util.numeric import byte_to_length
 
 from search_app.backends.whoosh.generations import DOCVALUES
+from search_app.backends.whoosh.postings import read_postings
 from search_app.backends.whoosh.ranking import length_norms
 from search_app.query.bm25 import FIELD_B, TEXT_FIELDS
 
@@ -48,7 +49,7 @@ def compute(searcher: Any) -> dict[str, np.ndarray]:
         names, ids = [], []
         if name in reader.indexed_field_names():
             for value in reader.field_terms(name):
-                found = np.fromiter(reader.postings(name, value).all_ids(), np.intp)
+                found, _weights = read_postings(reader, name, value)  # a block at a time, deleted ones included
                 names.append(value)
                 ids.append(found[live[found]])
         values[f"facet:{name}:names"] = np.array(names, dtype=str)
@@ -106,14 +107,16 @@ def _agrees(values: np.ndarray, look_up: Any, samples: int = 256) -> bool:
     return all(values[d] == look_up(int(d)) for d in at)
 
 
-def write(folder: Path, searcher: Any) -> None:
+def write(folder: Path, searcher: Any) -> dict[str, np.ndarray]:
     """Compute the arrays and store them in the generation folder (replacing, never rewriting, the file)."""
+    values = compute(searcher)
     tmp = folder / f".{FILE}.tmp"
     with open(tmp, "wb") as out:
-        np.savez(out, **compute(searcher))  # type: ignore[arg-type]
+        np.savez(out, **values)  # type: ignore[arg-type]
         out.flush()
         os.fsync(out.fileno())
     os.replace(tmp, folder / FILE)  # an update's folder may hold a hard link to the last generation's
+    return values
 
 
 def read(folder: Path, size: int) -> dict[str, np.ndarray] | None:

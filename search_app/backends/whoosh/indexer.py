@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as whoosh_index
 
 from search_app.backends.whoosh import docvalues
@@ -111,19 +112,22 @@ def _live_counts(reader: Any, fieldname: str, deleted: list[int]) -> dict[str, i
     return {term: n for term, n in counts.items() if n > 0}
 
 
-def _meta(ix: whoosh_index.Index, generation: str, action: str, learned: dict[str, Any]) -> dict[str, Any]:
-    """Counts per city, source, year and dating rule plus the date range, from the index's postings and sort column.
+def _meta(ix: whoosh_index.Index, generation: str, action: str, learned: dict[str, Any],
+          values: dict[str, Any]) -> dict[str, Any]:
+    """Counts per city, source, year and dating rule plus the date range, from the generation's per-document arrays.
 
     learned: what the build learned of the seeds folder (its path, its sources' date conventions).
+    values: the arrays docvalues.py stores (live documents, sort keys, facet values).
     """
+    live = values["live"]
+    day_keys = values["column:sort_oldest"][live]
+    dated = day_keys[day_keys <= UNDATED_KEY]
+    days = [int(dated.min()), int(dated.max())] if len(dated) else []
+    counts = {name: {value: len(ids) for value, ids in docvalues.facet_ids(values, name).items() if len(ids)}
+              for name in ("city", "source")}
     with ix.searcher() as searcher:
         reader = searcher.reader()
-        live = set(reader.all_doc_ids()) if reader.has_deletions() else None
-        deleted = [i for i in range(reader.doc_count_all()) if i not in live] if live is not None else []
-        counts = {name: _live_counts(reader, name, deleted) for name in ("city", "source", "dated_by")}
-        gone = set(deleted)
-        days = [d for i, d in enumerate(reader.column_reader("sort_oldest")) if d <= UNDATED_KEY and i not in gone] \
-            if reader.has_column("sort_oldest") else []
+        counts["dated_by"] = _live_counts(reader, "dated_by", np.flatnonzero(~live).tolist())
         count = searcher.doc_count()
     first = (EPOCH + dt.timedelta(days=min(days))).isoformat() if days else None
     last = (EPOCH + dt.timedelta(days=max(days))).isoformat() if days else None
@@ -134,10 +138,10 @@ def _meta(ix: whoosh_index.Index, generation: str, action: str, learned: dict[st
         "sources": dict(sorted(counts["source"].items())),
         "date_min": first,
         "date_max": last,
-        "undated": count - len(days),
+        "undated": count - len(dated),
         # Per rule, the ambiguous (left undated) included; "no date" for the rest: the counts add up to the total.
         "dates": {**dict(sorted(counts["dated_by"].items())),
-                  "no date": count - len(days) - counts["dated_by"].get(AMBIGUOUS, 0)},
+                  "no date": count - len(dated) - counts["dated_by"].get(AMBIGUOUS, 0)},
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "action": action,
         "format": INDEX_FORMAT,
@@ -149,8 +153,8 @@ def _finish(ix: whoosh_index.Index, tmp: Path, generation: str, manifest: Manife
             vocabulary: Counter[str], learned: dict[str, Any]) -> None:
     write_flat_missing(tmp, ix)  # serial builds, updates and merges: segments the workers did not cover
     with ix.searcher() as searcher:
-        docvalues.write(tmp, searcher)
-    meta = _meta(ix, generation, report.action, learned)
+        values = docvalues.write(tmp, searcher)
+    meta = _meta(ix, generation, report.action, learned, values)
     ix.close()
     (tmp / MANIFEST).write_text(json.dumps(manifest.to_json()), "utf-8")
     (tmp / VOCABULARY).write_text(json.dumps({w: n for w, n in vocabulary.items() if n > 0}), "utf-8")
