@@ -214,6 +214,18 @@ class FlatPostings:
                 found[docnum] = positions[starts[at]:starts[at + 1]]
         return found
 
+    def position_arrays(self, fieldname: str, text: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The word's segment-local ids, position starts (one more than ids) and concatenated positions, as
+        arrays over one read of the file; None when the segment does not hold it."""
+        i = self._find(fieldname, text)
+        if i is None:
+            return None
+        count, span = self._counts[i], self._spans[i]
+        kind = np.uint32 if self._wide[i] else np.uint16
+        data = os.pread(self._fd, 12 * count + 4 + np.dtype(kind).itemsize * span, self._offsets[i])
+        return (np.frombuffer(data, np.uint32, count), np.frombuffer(data, np.uint32, count + 1, 8 * count),
+                np.frombuffer(data, kind, span, 12 * count + 4))
+
     def close(self) -> None:
         """Release the file (once; later calls do nothing)."""
         fd, self._fd = self._fd, -1

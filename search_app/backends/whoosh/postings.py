@@ -102,3 +102,49 @@ def phrase_docs(reader: Any, q: wq.Phrase, candidates: frozenset[int],
         if any(all(start + k + 1 in later[k] for k in range(len(later))) for start in lists[0]):
             hits.append(docnum)
     return hits
+
+
+def phrase_mask(reader: Any, q: wq.Phrase, candidates: np.ndarray,
+                flat: Mapping[str, FlatPostings]) -> np.ndarray | None:
+    """The candidates (a mask of documents holding every word) in which the words stand side by side, in order,
+    found with array operations on the flat files' positions; None when a segment has no flat file.
+
+    Each word's (document, position - its place in the phrase) pairs become one 64-bit key; the
+    documents whose keys every word shares hold the phrase."""
+    if q.slop != 1 or not q.words or q.fieldname not in FLAT_FIELDS:
+        return None
+    found = np.zeros(len(candidates), bool)
+    for segment, offset in reader.leaf_readers():
+        side = flat.get(segment.segment().segment_id())
+        if side is None:
+            return None
+        common: np.ndarray | None = None
+        for place, word in enumerate(q.words):
+            keys = _position_keys(side, q.fieldname, word, offset, place, candidates)
+            common = keys if common is None else common[np.isin(common, keys)]
+            if not len(common):
+                break
+        if common is not None and len(common):
+            found[np.unique(common >> 32)] = True
+    return found
+
+
+def _position_keys(side: FlatPostings, fieldname: str, word: Any, offset: int, place: int,
+                   candidates: np.ndarray) -> np.ndarray:
+    """(document << 32 | position - place) of every position of the word in the candidate documents of a segment."""
+    arrays = side.position_arrays(fieldname, word)
+    if arrays is None:
+        return np.zeros(0, np.int64)
+    ids, starts, positions = arrays
+    docs = ids.astype(np.int64) + offset
+    keep = candidates[docs]
+    lengths = (starts[1:] - starts[:-1])[keep].astype(np.int64)
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, np.int64)
+    first = starts[:-1][keep].astype(np.int64)
+    at = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(first, lengths)
+    where = positions[at].astype(np.int64) - place
+    owner = np.repeat(docs[keep], lengths)
+    ok = where >= 0
+    return np.asarray((owner[ok] << 32) | where[ok], np.int64)

@@ -22,7 +22,7 @@ from search_app.backends.whoosh import docvalues
 from search_app.backends.whoosh.columns import DocMask, Facet, ids_of, mask_of
 from search_app.backends.whoosh.flat import open_all as open_flat_postings
 from search_app.backends.whoosh.generations import CURRENT, VOCABULARY, current_generation, open_generation, read_meta
-from search_app.backends.whoosh.postings import phrase_docs, read_postings
+from search_app.backends.whoosh.postings import phrase_docs, phrase_mask, read_postings
 from search_app.errors import IndexCorrupt
 from search_app.query.contract import UNDATED_KEY
 from search_app.query.suggest import Vocabulary
@@ -204,8 +204,12 @@ class Generation:
             candidates &= self._term_docs(reader, q.fieldname, word, memo)
         found = candidates
         if candidates.any():
-            hits = phrase_docs(reader, q, frozenset(ids_of(candidates).tolist()), self.flat)
-            found = mask_of(self.size, np.asarray(hits, np.intp))
+            vectorised = phrase_mask(reader, q, candidates, self.flat)
+            if vectorised is not None:
+                found = vectorised
+            else:  # a segment without flat postings: its positions come from Whoosh's blocks
+                hits = phrase_docs(reader, q, frozenset(ids_of(candidates).tolist()), self.flat)
+                found = mask_of(self.size, np.asarray(hits, np.intp))
         if memo is not None:
             memo[key] = found
         return found

@@ -6,13 +6,15 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from whoosh import index as whoosh_index
+from whoosh import query as wq
 
 from search_app.backends.whoosh import flat, indexer, postings
 from search_app.backends.whoosh.generations import current_generation
 from search_app.backends.whoosh.indexer import build, update
-from search_app.backends.whoosh.postings import read_positions, read_postings
+from search_app.backends.whoosh.postings import phrase_docs, phrase_mask, read_positions, read_postings
 from search_app.backends.whoosh.reader import IndexHandle
 from search_app.backends.whoosh.search import search
 from search_app.models import SearchRequest
@@ -236,3 +238,33 @@ def test_positions_past_65535_are_kept_whole(tmp_path: Path) -> None:
         assert search(handle, SearchRequest(q='"crossing zebra"'))["total"] == 0
     finally:
         handle.close()
+
+
+@pytest.mark.parametrize("words", [
+    ["offici", "said"], ["said", "coal"], ["lüliang", "café"], ["山", "西", "省"], ["report", "from"],
+    ["coal", "steel"], ["note", "山"], ["zeppelin", "lüliang"], ["said", "offici"],
+])
+def test_phrases_found_with_arrays_equal_the_position_by_position_check(updated_index: Path, words: list[str]) -> None:
+    folder = _generation_dir(updated_index)
+    ix = whoosh_index.open_dir(str(folder))
+    sides = flat.open_all(folder, ix)
+    reader = ix.reader()
+    try:
+        for fieldname in ("title", "body"):
+            q = wq.Phrase(fieldname, words)
+            candidates = np.ones(reader.doc_count_all(), bool)
+            for word in words:
+                held = np.zeros(reader.doc_count_all(), bool)
+                held[read_postings(reader, fieldname, word)[0]] = True
+                candidates &= held
+            expected = sorted(phrase_docs(reader, q, frozenset(np.flatnonzero(candidates).tolist()), sides))
+            found = phrase_mask(reader, q, candidates, sides)
+            assert found is not None and np.flatnonzero(found).tolist() == expected
+            assert phrase_mask(reader, q, candidates, {}) is None  # no flat files: the caller checks positions itself
+        if words[:2] == ["offici", "said"]:
+            assert expected, "the test phrase must be found somewhere"
+    finally:
+        reader.close()
+        for side in sides.values():
+            side.close()
+        ix.close()
