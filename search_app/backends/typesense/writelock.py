@@ -47,7 +47,7 @@ class WriterLock:
             except ts_errors.ObjectAlreadyExists:
                 held = self._holder()
                 if held is None and self._age() < SETUP_S:  # just made: its writer is writing who it is
-                    held = {"holder": "build or update", "expires": time.time() + LEASE_S}
+                    held = self._holder_soon() or {"holder": "build or update", "expires": time.time() + LEASE_S}
                 if held is not None and held["expires"] > time.time():
                     raise BuildLocked(
                         f"Another {held['holder']} is writing to the search cluster (alive at "
@@ -85,6 +85,16 @@ class WriterLock:
         except ts_errors.ObjectNotFound:
             return None  # created, not yet written: its writer is about to (or died in between)
         return found
+
+    def _holder_soon(self, tries: int = 5, pause: float = 0.1) -> dict[str, Any] | None:
+        """The holder's document, asked for again a few times: a node that has not applied it yet (a follower
+        a moment behind the leader) answers that it is missing, and the refusal should still say who holds it."""
+        for _ in range(tries):
+            time.sleep(pause)
+            held = self._holder()
+            if held is not None:
+                return held
+        return None
 
     def _age(self) -> float:
         try:
