@@ -199,3 +199,23 @@ def running_server(seeds: Path, index_dir: Path, *args: str, env: dict[str, str]
         yield server
     finally:
         server.stop()
+
+
+def drop_alias(backend: Any, *others: Any) -> None:
+    """Remove what a test built behind its own alias (its collections, then the alias), then close the backends.
+
+    Never fails the test for its own cleanup: the collections are found by their name's prefix (an
+    alias a follower has not yet applied, or one a failed build never made, is no reason to leave
+    them), and every backend is closed whatever happened, so no socket outlives the test.
+    """
+    from typesense import exceptions as ts_errors
+
+    try:
+        for collection in backend.client.collections.retrieve():
+            if collection["name"].startswith(f"{backend.alias}_"):
+                backend._drop(collection["name"])
+        with contextlib.suppress(ts_errors.ObjectNotFound):
+            backend.write(backend.client.aliases[backend.alias].delete)
+    finally:
+        for each in (backend, *others):
+            each.close()

@@ -5,10 +5,10 @@ tests/backends/test_behaviour.py (differences asserted there, never skipped).
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 import pytest
+from helpers import drop_alias
 
 from search_app.errors import SearchAppError
 from search_app.models import SearchRequest
@@ -16,26 +16,6 @@ from search_app.models import SearchRequest
 
 def run(backend: Any, q: str = "", **kw: Any) -> dict[str, Any]:
     return backend.search(SearchRequest(q=q, **kw))
-
-
-def drop_alias(backend: Any, *others: Any) -> None:
-    """Remove what a test built behind its own alias (its collections, then the alias), then close the backends.
-
-    Never fails the test for its own cleanup: the collections are found by their name's prefix (an
-    alias a follower has not yet applied, or one a failed build never made, is no reason to leave
-    them), and every backend is closed whatever happened, so no socket outlives the test.
-    """
-    from typesense import exceptions as ts_errors
-
-    try:
-        for collection in backend.client.collections.retrieve():
-            if collection["name"].startswith(f"{backend.alias}_"):
-                backend._drop(collection["name"])
-        with contextlib.suppress(ts_errors.ObjectNotFound):
-            backend.write(backend.client.aliases[backend.alias].delete)
-    finally:
-        for each in (backend, *others):
-            each.close()
 
 
 def test_cluster_has_one_leader_and_two_followers(ts_cluster: Any, ts_backend: Any) -> None:

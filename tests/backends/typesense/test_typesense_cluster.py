@@ -11,7 +11,8 @@ import threading
 import time
 from typing import Any
 
-from search_app.errors import BuildFailed
+from helpers import drop_alias
+
 from search_app.models import SearchRequest
 
 AIRPORT = ["003_b8c9e442042d1bdf", "004_860ced496ef7d71d"]
@@ -117,8 +118,11 @@ def test_an_update_started_as_the_leader_dies_finishes_soon_after_the_election(t
     shutil.copytree(seeds_dir, seeds)
     (seeds / "zz_failover.txt").write_text("Failover zeppelin report\nSource: Shanxi Daily\nTime: 2021-06-01\n"
                                            "A zeppelin flew over Taiyuan during the election.\n", encoding="utf-8")
-    backend = TypesenseBackend(ts_cluster.client_nodes(), ts_cluster.api_key, num_retries=3,
+    # Its own alias: the cleanup drops what it built, instead of waiting for the node that rejoins to
+    # catch up on the shared collection (under CI's load that wait once took longer than a minute).
+    backend = TypesenseBackend(ts_cluster.client_nodes(), ts_cluster.api_key, alias="failover", num_retries=3,
                                retry_interval_seconds=0.3, connection_timeout_seconds=1.0)
+    backend.build(seeds_dir)
     outcome: dict[str, Any] = {}
 
     def run_update() -> None:
@@ -128,7 +132,8 @@ def test_an_update_started_as_the_leader_dies_finishes_soon_after_the_election(t
             outcome["error"] = exc
         outcome["done"] = time.monotonic()
 
-    with backend:
+    old_leader = None
+    try:
         old_leader = ts_cluster.leader()
         assert old_leader is not None
         ts_cluster.kill_node(old_leader)
@@ -142,19 +147,9 @@ def test_an_update_started_as_the_leader_dies_finishes_soon_after_the_election(t
         assert (report.added, report.unchanged, report.total) == (1, 5, 6)
         late = outcome["done"] - elected
         assert late <= 10, f"the update finished {late:.1f} s after the new leader's election"
-
-        ts_cluster.start_node(old_leader)  # leave the cluster as it was found
-        ts_cluster.wait_healthy(timeout=90)
-        backend.wait_replicated(backend.collection_name(), 6, timeout=60)
-        # Not `== 1`: a delete resent after a timeout from the node that just rejoined finds it already gone.
-        # Cleanup only (the update is what is tested above): a delete taken by the node that just rejoined,
-        # before it has caught up with the new leader, was once seen lost on CI; it is sent again then.
-        for attempt in range(3):
-            backend.delete(["zz_failover"])
-            try:
-                backend.wait_replicated(backend.collection_name(), 5, timeout=30)  # gone on every node
-                break
-            except BuildFailed:
-                if attempt == 2:
-                    raise
         print(f"update done {late:.1f} s after the election")
+    finally:
+        if old_leader is not None and old_leader not in ts_cluster.running():
+            ts_cluster.start_node(old_leader)  # leave the cluster as it was found, whatever failed
+            ts_cluster.wait_healthy(timeout=90)
+        drop_alias(backend)
