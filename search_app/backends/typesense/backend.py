@@ -146,7 +146,7 @@ class TypesenseBackend(TypesenseClient):
             facets = facet_searches(plan, selection, relax) if req.facets else []
             return [main, *facets, *(count_searches(plan.scoring) if plan.stemmed else [])]
 
-        faceted = 1 + (len(facet_searches(plan, selection, False)) if req.facets else 0)
+        faceted = 1 + (len(selection.filtered_facets) if req.facets else 0)  # the page, then the facets' own searches
         if plan.impossible:
             results: list[dict[str, Any]] = [{"found": 0, "hits": [], "facet_counts": []}] * faceted
         else:

@@ -217,6 +217,11 @@ class Selection:
         """The selected values per facet, in the facets' order."""
         return {"city": self.cities, "source": self.sources, "year": self.years}
 
+    @property
+    def filtered_facets(self) -> list[str]:
+        """The facets something is selected in (each counted by a search of its own), in the facets' order."""
+        return [name for name, selected in self.facet_filters.items() if selected is not None]
+
     def filter_by(self, plan: Plan, skip: str | None = None) -> str:
         """The filter_by of a search: the plan's filters, the dates and every facet's selection but `skip`'s."""
         parts = plan.filters + self.dates + [f for name, f in self.facet_filters.items() if f and name != skip]

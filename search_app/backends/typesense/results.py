@@ -91,22 +91,20 @@ def unselected_facets(selection: Selection) -> dict[str, Any]:
     A facet ignores its own selection; one without a selection is counted under exactly the page's
     filters, so the page's search counts it and only the selected facets need searches of their own
     (with no filter chosen, one search instead of four)."""
-    fields = [field for name, field in FACET_FIELDS.items() if selection.facet_filters[name] is None]
+    fields = [field for name, field in FACET_FIELDS.items() if name not in selection.filtered_facets]
     return {"facet_by": ",".join(fields), "max_facet_values": 1000} if fields else {}
 
 
 def facet_searches(plan: Plan, selection: Selection, relax: bool) -> list[dict[str, Any]]:
     """One count-only search per selected facet, with the other facets' selections (a facet ignores its own)."""
-    return [{**plan.params(relax), "filter_by": selection.filter_by(plan, skip=name), "facet_by": field,
-             "max_facet_values": 1000, "per_page": 0}
-            for name, field in FACET_FIELDS.items() if selection.facet_filters[name] is not None]
+    return [{**plan.params(relax), "filter_by": selection.filter_by(plan, skip=name), "facet_by": FACET_FIELDS[name],
+             "max_facet_values": 1000, "per_page": 0} for name in selection.filtered_facets]
 
 
 def facet_answers(selection: Selection, main: dict[str, Any], answers: list[dict[str, Any]]) -> dict[str, list[FacetValue]]:
     """The facets of a response: a selected facet from its own search's answer, the others from the page's."""
-    own = iter(answers)
-    return {name: facet_values(name, next(own) if selection.facet_filters[name] is not None else main, values)
-            for name, values in selection.selected().items()}
+    own = dict(zip(selection.filtered_facets, answers))
+    return {name: facet_values(name, own.get(name, main), values) for name, values in selection.selected().items()}
 
 
 def shaped_results(hits: list[dict[str, Any]], plan: Plan, highlight: bool, by_city: tuple[str, ...] | None,
