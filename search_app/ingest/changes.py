@@ -8,13 +8,15 @@ engine applies the answers: deletes, re-indexing, its own bookkeeping.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
 from search_app.errors import UpdateRefused
-from search_app.ingest.files import SeedFile, SkipFile, file_stamp, read_file
+from search_app.ingest.files import SeedFile, SkipFile, file_stamp, read_file, settle_cutoff
 from search_app.ingest.records import content_hash
 from search_app.models import BuildReport, Skipped
 
@@ -36,6 +38,24 @@ def check_removals(total: int, removing: int, any_files: bool, seeds: Path, allo
             f"This update would remove {removing} of the index's {total} articles (their files are gone from {seeds}). "
             "Nothing was changed: pass --allow-mass-removal if that is intended, or --seeds with the right folder."
         )
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Hold off Python's cycle collector while an update does its bookkeeping.
+
+    An update makes a few objects per file of the folder (paths, stamps, the manifest's entries),
+    millions at a million files, none of them in reference cycles: each collection the allocations
+    trigger walks them all again for nothing (a third of an update of 10 files at 100,000 articles).
+    Reference counting still frees everything; the collector runs again afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Held(TypedDict):
@@ -80,8 +100,11 @@ class UpdatePlan:
 
     def rereads(self, max_bytes: int, progress: Callable[[int, int], None] | None = None) -> Iterator[Reread]:
         """The files to index again, in folder order; the others are kept (and counted unchanged)."""
+        # One cut-off for the pass (a file changed after the pass began gets no stamp): the clock is
+        # read once instead of once per file, which counts at a million files.
+        cutoff = settle_cutoff()
         for number, file in enumerate(self.files, start=1):
-            reread = self._judge(file, max_bytes)
+            reread = self._judge(file, max_bytes, cutoff)
             if reread is not None:
                 self._release(reread.old_ids)  # the file's articles are re-read: their ids are its again to claim
                 yield reread
@@ -101,9 +124,9 @@ class UpdatePlan:
         self.report.removed += len(old - new)
         return sorted(old - new)
 
-    def _judge(self, file: SeedFile, max_bytes: int) -> Reread | None:
+    def _judge(self, file: SeedFile, max_bytes: int, cutoff: int) -> Reread | None:
         previous = self.held.get(file.rel)
-        stamp = file_stamp(file)
+        stamp = file_stamp(file, cutoff)
         if previous and stamp is not None and previous.get("stamp") == stamp:  # untouched since it was indexed
             self._keep(file.rel, previous)
             return None

@@ -10,8 +10,8 @@ import os
 import stat
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from search_app.errors import SeedsMissing
 from search_app.ingest.webpage import SUFFIXES as PAGE_SUFFIXES
@@ -23,19 +23,23 @@ SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES | PAGE_SUFFIXES
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class SeedFile:
-    """A candidate file found under the seeds folder."""
+class SeedFile(NamedTuple):
+    """A candidate file found under the seeds folder (a named tuple: a million are made in a second)."""
 
-    path: Path  # as found (inside the seeds folder)
+    where: str  # the path as found (inside the seeds folder); a string, as a million Path objects cost seconds
     rel: str  # posix path relative to the seeds folder
     real: Path | None = None  # what to open, when path is a symlink to another file inside the folder
     root: Path | None = None  # the resolved seeds folder: what is read must really be inside it
 
     @property
-    def source(self) -> Path:
+    def path(self) -> Path:
+        """The path as found."""
+        return Path(self.where)
+
+    @property
+    def source(self) -> str | Path:
         """The file to read: never a symlink, so a link swapped in after discovery is refused."""
-        return self.real or self.path
+        return self.real or self.where
 
 
 class SkipFile(Exception):
@@ -93,7 +97,7 @@ def _walk(top: Path, seeds: Path, root: Path) -> tuple[list[SeedFile], list[Skip
             elif link and os.path.isdir(entry.path):
                 skipped.append(Skipped(rel, "symlinked folder not followed"))
             else:
-                found = seed_file(Path(entry.path), rel, root, is_link=link)
+                found = seed_file(entry.path, rel, root, is_link=link)
                 (files if isinstance(found, SeedFile) else skipped).append(found)  # type: ignore[arg-type]
         stack.extend(reversed(subfolders))
     return files, skipped
@@ -110,30 +114,33 @@ def refuse_folder(path: Path, is_link: bool | None = None) -> str | None:
     return None
 
 
-def seed_file(path: Path, rel: str, root: Path, is_link: bool | None = None) -> SeedFile | Skipped:
+def seed_file(path: str | Path, rel: str, root: Path, is_link: bool | None = None) -> SeedFile | Skipped:
     """A file under the resolved seeds folder root as the build reads it, or why it is not read."""
     refusal = refuse_name(path)
     if refusal:
         return Skipped(rel, refusal)
     real = None
-    if path.is_symlink() if is_link is None else is_link:
+    if os.path.islink(path) if is_link is None else is_link:
         try:
-            real = path.resolve(strict=True)
+            real = Path(path).resolve(strict=True)
         except FileNotFoundError:
             return Skipped(rel, "unreadable: No such file or directory")
         except (RuntimeError, OSError):  # a symlink loop
             return Skipped(rel, "unreadable: Too many levels of symbolic links")
         if not real.is_relative_to(root):
             return Skipped(rel, "symlink to a file outside the seeds folder")
-    return SeedFile(path, rel, real, root)
+    return SeedFile(str(path), rel, real, root)
 
 
-def refuse_name(path: Path) -> str | None:
+def refuse_name(path: str | Path) -> str | None:
     """Why a file is not read, judging by its name alone (hidden, unsupported type); None if it is."""
-    if path.name.startswith("."):
+    name = path.rpartition(os.sep)[2] if isinstance(path, str) else path.name
+    if name.startswith("."):
         return "hidden file"
-    if path.suffix.lower() not in SUFFIXES:
-        kind = repr(path.suffix) if path.suffix else "(no extension)"
+    dot = name.rfind(".")
+    suffix = name[dot:] if 0 < dot < len(name) - 1 else ""  # as pathlib: none for "a." (or ".a", hidden above)
+    if suffix.lower() not in SUFFIXES:
+        kind = repr(suffix) if suffix else "(no extension)"
         return f"unsupported file type {kind}; use .txt, .json, .jsonl, .html or .htm"
     return None
 
@@ -145,18 +152,26 @@ def _rel(path: Path, seeds: Path) -> str:
 SETTLE_NS = 2 * 10**9  # a file changed this recently may change again within the same clock tick
 
 
-def file_stamp(file: SeedFile) -> list[int] | None:
+def settle_cutoff() -> int:
+    """The time (ns) before which a file's last change counts as settled: now less SETTLE_NS."""
+    return time.time_ns() - SETTLE_NS
+
+
+def file_stamp(file: SeedFile, cutoff: int | None = None) -> list[int] | None:
     """Size, change times and inode of a file, taken before reading it; None while it may still be changing.
 
     An update trusts an unchanged stamp instead of reading and hashing the file again (as git does):
     any write changes the ctime, which no tool can set back. A file changed in the last moments
     gets no stamp, so a second write within the same clock tick is still caught by its hash.
+    cutoff: settle_cutoff() taken once by a caller that stamps many files in one pass.
     """
     try:
         st = os.stat(file.source, follow_symlinks=False)
     except OSError:
         return None
-    if max(st.st_mtime_ns, st.st_ctime_ns) > time.time_ns() - SETTLE_NS:
+    if cutoff is None:
+        cutoff = settle_cutoff()
+    if st.st_mtime_ns > cutoff or st.st_ctime_ns > cutoff:
         return None
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
@@ -176,7 +191,7 @@ def _opened_inside(fd: int, root: Path) -> bool:
     return where == top or where.startswith(top.rstrip(os.sep) + os.sep)
 
 
-def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, root: Path | None = None) -> bytes:
+def read_bytes(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, root: Path | None = None) -> bytes:
     """Read a regular file's bytes; refuse symlinks, non-files, oversize files and files that change while read.
 
     With root (the resolved seeds folder), a file that is not really under it once opened is refused:

