@@ -3,6 +3,7 @@ empty one, or a mass removal is refused."""
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 from pathlib import Path
@@ -13,7 +14,7 @@ from click.testing import CliRunner, Result
 from search_app.backends.whoosh.generations import current_generation, index_stats
 from search_app.cli import main
 from search_app.errors import UpdateRefused
-from search_app.ingest.changes import Held, UpdatePlan
+from search_app.ingest.changes import Held, UpdatePlan, paused_gc
 from search_app.ingest.files import discover
 from search_app.ingest.records import claim_id, content_hash, parse_file
 from search_app.models import Article, BuildReport
@@ -175,3 +176,18 @@ def test_the_plan_refuses_what_looks_like_a_missing_folder(tmp_path: Path, files
     else:
         plan, _ = _plan_for(seeds, held, allowed)
         assert sorted(plan.gone) == sorted(f"old{n}.txt" for n in range(gone))
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_paused_gc_restores_the_collector_as_it_found_it(enabled: bool) -> None:
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with paused_gc():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled
+        with pytest.raises(RuntimeError), paused_gc():
+            raise RuntimeError("a failed update")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -17,7 +17,7 @@ from helpers import article_text, copy_seeds, ids_for
 import search_app.backends.whoosh.indexer as indexer
 import search_app.ingest.files as ingest_files
 from search_app.backends.whoosh.indexer import build, update
-from search_app.ingest.files import DEFAULT_MAX_BYTES
+from search_app.ingest.files import DEFAULT_MAX_BYTES, SUFFIXES, refuse_name
 
 SECRET = "zanzibarquartz"
 IDS = ["000_5ca391961da276a5", "001_0b108123ccd7e2b3", "002_d26b102950b0f93f",
@@ -263,3 +263,13 @@ def test_folder_swapped_for_an_outside_symlink_after_discovery(layout: dict[str,
     assert_nothing_leaked(layout["index"])
     assert [s.path for s in report.skipped] == ["folder/inner.txt"]
     assert report.total == 5
+
+
+@pytest.mark.parametrize("name", ["a.txt", "a.TXT", "a.b.json", "a..txt", "x.jsonl", "p.HTM", "p.html", "a.", "a",
+                                  "a.txt.", "x.tar.gz", ".hidden.txt", "..txt", "notes.md", "a.txt~"])
+def test_names_are_judged_by_the_suffix_pathlib_reads(name: str) -> None:
+    expected = ("hidden file" if name.startswith(".")
+                else None if Path(name).suffix.lower() in SUFFIXES
+                else "unsupported file type " + (repr(Path(name).suffix) if Path(name).suffix else "(no extension)")
+                + "; use .txt, .json, .jsonl, .html or .htm")
+    assert (refuse_name(name), refuse_name(Path("folder") / name)) == (expected, expected)
