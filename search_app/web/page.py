@@ -22,10 +22,8 @@ PAGE_WINDOW = 2  # page links shown either side of the current one
 def article_url(article_id: str, search: SearchRequest | str = "") -> str:
     """Link to an article page carrying the search it was found by (a SearchRequest, or just a
     query): the article highlights the query and its back link returns to the same results page."""
-    path = "/article/" + quote(article_id, safe="/")
     req = SearchRequest(q=search) if isinstance(search, str) else search
-    query = urlencode(to_args(req))
-    return f"{path}?{query}" if query else path
+    return url("/article/" + quote(article_id, safe="/"), req, page=req.page)
 
 
 def results_url(req: SearchRequest) -> str:
