@@ -55,7 +55,7 @@ class FastJSON(DefaultJSONProvider):
     def response(self, *args: Any, **kwargs: Any) -> Response:
         """A JSON response of the arguments, as jsonify() makes it (compact, one line, a newline after)."""
         obj = self._prepare_response_obj(args, kwargs)
-        return self._app.response_class(self._encode(obj) + b"\n", mimetype=self.mimetype)
+        return Response(self._encode(obj) + b"\n", mimetype=self.mimetype)
 
 
 def _package_dir(package: str) -> str:
