@@ -451,3 +451,27 @@ def test_the_openapi_schemas_follow_the_contract_typeddicts() -> None:
     assert set(_shaped(Related, {k: {} for k in Related.__annotations__})["required"]) == set(Related.__annotations__)
     with pytest.raises(RuntimeError, match=r"Related drifted .* missing \['url'\], extra \['link'\]"):
         _shaped(Related, {**{k: {} for k in Related.__annotations__ if k != "url"}, "link": {}})
+
+
+def test_json_answers_read_as_flasks_own_writer_writes_them(app: Any) -> None:
+    import datetime as dt
+    import json
+    from dataclasses import dataclass
+
+    from flask.json.provider import DefaultJSONProvider
+
+    @dataclass
+    class Point:
+        x: int
+
+    data = {"when": dt.date(2021, 9, 20), "at": dt.datetime(2021, 9, 20, 9, 12), "n": 1.5, 2: "two",
+            "text": "太原 <b>&", "point": Point(3), "items": [{"a": None, "b": True}]}
+    flasks = DefaultJSONProvider(app)
+    flasks.sort_keys = False  # as the app had it before (mixed keys cannot be sorted)
+    fast, plain = app.json.dumps(data), flasks.dumps(data)
+    assert json.loads(fast) == json.loads(plain)
+    assert list(json.loads(fast)) == ["when", "at", "n", "2", "text", "point", "items"]  # the order as given
+    assert "太原" in fast  # UTF-8, not \\u escapes
+    with app.test_request_context():
+        response = app.json.response(data)
+    assert (response.mimetype, response.get_data(as_text=True)) == ("application/json", fast + "\n")
