@@ -72,7 +72,8 @@ def series(reports: list[dict[str, Any]], backend: str) -> dict[str, list[Line]]
 
 
 def _ticks(low: float, high: float) -> list[float]:
-    return [10.0 ** e for e in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)]
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    return [10.0 ** e for e in range(first, max(last, first + 1) + 1)]  # two decades at least: one size alone
 
 
 def _label(value: float) -> str:

@@ -49,3 +49,9 @@ def test_cost_curve_draws_every_size(tmp_path: Path) -> None:
     assert dict(lines["Search latency (ms)"])["Whoosh core p50"] == [(5000.0, 2.0), (20000.0, 5.0), (100000.0, 20.0)]
     drawn = plot.svg(reports, "whoosh")
     assert drawn.startswith("<svg") and drawn.count("<polyline") == 7 and ">100k</text>" in drawn
+
+
+def test_cost_curve_of_one_size_alone_spans_a_decade(tmp_path: Path) -> None:
+    run.write_report(_report(100000, 10.0), tmp_path)  # a fresh results folder after one `make bench`
+    drawn = plot.svg(plot.load("whoosh", tmp_path), "whoosh")
+    assert drawn.startswith("<svg") and ">100k</text>" in drawn and ">1M</text>" in drawn
