@@ -96,6 +96,8 @@ def test_columns_read_whole_equal_whoosh_document_by_document(fresh_index: Path,
             size = reader.doc_count_all()
             assert len(list(reader.leaf_readers())) >= 2 and reader.has_deletions()
             values = docvalues.compute(searcher)
+            assert values["live"].tolist() == [not reader.is_deleted(d) for d in range(size)]
+            assert int(values["live"].sum()) == len(IDS)
             for name in ("title", "body"):
                 lengths = [reader.doc_field_length(d, name, 0) or 0 for d in range(size)]
                 raw = docvalues._raw_column(reader, f"_{name}_len", docvalues.LENGTHS_COLUMN)
