@@ -136,3 +136,18 @@ def test_latin1_bbc_text_file_becomes_an_article(tmp_path: Path) -> None:
     assert (article.id, article.title, article.body, article.author, article.cities) == (
         "bbc", title, body, "Jane Smith", ("Datong", "Taiyuan"),
     )
+
+
+@pytest.mark.parametrize(("text", "binary"), [
+    ("Taiyuan\tcoal\r\n\fpage two\n" * 20, False),  # tab, return, newline and form feed are text
+    ("x" * 95 + "\x1b[0m\x07", False),  # a few stray controls (an escape sequence, a bell): 3%
+    ("x" * 90 + "\x00\x01\x02\x0b\x0e\x1f" * 2, True),  # 12 of 102 characters
+    ("\x00" * 50, True),
+])
+def test_text_mostly_of_control_characters_is_binary(text: str, binary: bool) -> None:
+    data = text.encode("utf-8")
+    if binary:
+        with pytest.raises(NotText, match="binary file"):
+            decode(data)
+    else:
+        assert decode(data) == text
