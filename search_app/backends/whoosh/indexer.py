@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 from whoosh import index as whoosh_index
 
 from search_app.backends.whoosh import docvalues
@@ -29,7 +28,6 @@ from search_app.backends.whoosh.buildpool import (
 )
 from search_app.backends.whoosh.flat import write_missing as write_flat_missing
 from search_app.backends.whoosh.generations import (
-    MANIFEST,
     META,
     VOCABULARY,
     Manifest,
@@ -43,6 +41,7 @@ from search_app.backends.whoosh.generations import (
     staging,
     switch,
     write_lock,
+    write_manifest,
 )
 from search_app.backends.whoosh.schema import INDEX_FORMAT, build_schema, from_stored, to_document
 from search_app.errors import BuildFailed, UpdateRefused
@@ -157,7 +156,7 @@ def _finish(ix: whoosh_index.Index, tmp: Path, generation: str, manifest: Manife
         values = docvalues.write(tmp, searcher)
     meta = _meta(ix, generation, report.action, learned, values)
     ix.close()
-    (tmp / MANIFEST).write_bytes(orjson.dumps(manifest.to_json()))  # 170 MB at a million files: 10x faster than json
+    write_manifest(tmp, manifest)
     (tmp / VOCABULARY).write_text(json.dumps({w: n for w, n in vocabulary.items() if n > 0}), "utf-8")
     (tmp / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), "utf-8")
     report.total = meta["articles"]
