@@ -96,11 +96,19 @@ def _walk(top: Path, seeds: Path, root: Path) -> tuple[list[SeedFile], list[Skip
                     subfolders.append((entry.path, rel + "/"))
             elif link and os.path.isdir(entry.path):
                 skipped.append(Skipped(rel, "symlinked folder not followed"))
+            elif not link and _plain_article_name(entry.name):  # the common case, decided without more calls
+                files.append(SeedFile(entry.path, rel, None, root))
             else:
                 found = seed_file(entry.path, rel, root, is_link=link)
                 (files if isinstance(found, SeedFile) else skipped).append(found)  # type: ignore[arg-type]
         stack.extend(reversed(subfolders))
     return files, skipped
+
+
+def _plain_article_name(name: str) -> bool:
+    """True for a name refuse_name() accepts (not hidden, an article suffix)."""
+    dot = name.rfind(".")
+    return 0 < dot < len(name) - 1 and name[0] != "." and name[dot:].lower() in SUFFIXES
 
 
 def refuse_folder(path: Path, is_link: bool | None = None) -> str | None:

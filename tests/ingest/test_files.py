@@ -267,9 +267,13 @@ def test_folder_swapped_for_an_outside_symlink_after_discovery(layout: dict[str,
 
 @pytest.mark.parametrize("name", ["a.txt", "a.TXT", "a.b.json", "a..txt", "x.jsonl", "p.HTM", "p.html", "a.", "a",
                                   "a.txt.", "x.tar.gz", ".hidden.txt", "..txt", "notes.md", "a.txt~"])
-def test_names_are_judged_by_the_suffix_pathlib_reads(name: str) -> None:
+def test_names_are_judged_by_the_suffix_pathlib_reads(tmp_path: Path, name: str) -> None:
     expected = ("hidden file" if name.startswith(".")
                 else None if Path(name).suffix.lower() in SUFFIXES
                 else "unsupported file type " + (repr(Path(name).suffix) if Path(name).suffix else "(no extension)")
                 + "; use .txt, .json, .jsonl, .html or .htm")
     assert (refuse_name(name), refuse_name(Path("folder") / name)) == (expected, expected)
+    (tmp_path / name).write_text("Headline\n\nBody.\n", "utf-8")  # a folder walk decides the same
+    files, skipped = ingest_files.discover(tmp_path)
+    assert ([f.rel for f in files], [(s.path, s.reason) for s in skipped]) == (
+        ([name], []) if expected is None else ([], [(name, expected)]))

@@ -549,3 +549,24 @@ def test_an_index_of_an_older_format_is_rebuilt_not_updated(fresh_index: Path, s
     assert result.exit_code == 0 and current_generation(fresh_index) != live
     result = runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(fresh_index), "build", "--if-stale"])
     assert (result.exit_code, result.output) == (0, f"The index in {fresh_index} is up to date.\n")
+
+
+def test_an_update_frees_its_bookkeeping_without_the_collector(fresh_index: Path, seeds_copy: Path) -> None:
+    # Whoosh leaves a reference cycle through the update's frames; at a million files what the
+    # plan holds must still go by reference counting, not wait for (and slow down) a collection.
+    import gc
+
+    from search_app.ingest.changes import UpdatePlan
+
+    changed = seeds_copy / "001_0b108123ccd7e2b3.txt"
+    changed.write_text(changed.read_text("utf-8") + "\n\nA correction.\n", "utf-8")
+    gc.collect()
+    gc.disable()
+    try:
+        report = update(seeds_copy, fresh_index)
+        plans = [o for o in gc.get_objects() if isinstance(o, UpdatePlan)]
+        assert gc.isenabled() is False  # the update gave the collector back as it found it
+    finally:
+        gc.enable()
+    assert (report.changed, report.unchanged) == (1, 4)
+    assert [(len(p.files), len(p.held), len(p.kept), len(p.seen)) for p in plans] in ([], [(0, 0, 0, 0)])
