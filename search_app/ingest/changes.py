@@ -47,7 +47,9 @@ def paused_gc() -> Iterator[None]:
     An update makes a few objects per file of the folder (paths, stamps, the manifest's entries),
     millions at a million files, none of them in reference cycles: each collection the allocations
     trigger walks them all again for nothing (a third of an update of 10 files at 100,000 articles).
-    Reference counting still frees everything; the collector runs again afterwards.
+    Reference counting still frees them. Cycles made meanwhile (Whoosh makes one through the
+    caller's frames when it opens a writer) wait for the collector, which runs again afterwards:
+    a caller that keeps millions of entries in such a frame empties them before (indexer.update).
     """
     was_enabled = gc.isenabled()
     gc.disable()
