@@ -40,11 +40,15 @@ class FastJSON(DefaultJSONProvider):
 
     sort_keys = False
     ensure_ascii = False
-    _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+    _OPTIONS = (orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+                | orjson.OPT_SERIALIZE_NUMPY)
 
     def _encode(self, obj: Any) -> bytes:
         indent = orjson.OPT_INDENT_2 if self._app.debug else 0  # Flask indents in debug mode too
-        return orjson.dumps(obj, default=self.default, option=self._OPTIONS | indent)
+        try:
+            return orjson.dumps(obj, default=self.default, option=self._OPTIONS | indent)
+        except orjson.JSONEncodeError:  # what orjson refuses (an integer past 64 bits, a named tuple): Flask's way
+            return super().dumps(obj).encode()
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         """obj as JSON text; json.dumps options other than compact separators go to Flask's own writer."""

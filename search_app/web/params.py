@@ -154,7 +154,7 @@ def url(path: str, req: SearchRequest, **changes: Any) -> str:
     changes.setdefault("page", 1)
     parts = list(_segments(req))
     for name, value in changes.items():
-        parts[_PLACE[name]] = _segment(name, value)
+        parts[_PLACE[name]] = _segment(name, tuple(value) if isinstance(value, list) else value)  # cached: hashable
     query = "&".join(part for part in parts if part)
     return f"{path}?{query}" if query else path
 

@@ -458,6 +458,7 @@ def test_json_answers_read_as_flasks_own_writer_writes_them(app: Any) -> None:
     import json
     from dataclasses import dataclass
 
+    import numpy as np
     from flask.json.provider import DefaultJSONProvider
 
     @dataclass
@@ -465,12 +466,13 @@ def test_json_answers_read_as_flasks_own_writer_writes_them(app: Any) -> None:
         x: int
 
     data = {"when": dt.date(2021, 9, 20), "at": dt.datetime(2021, 9, 20, 9, 12), "n": 1.5, 2: "two",
-            "text": "太原 <b>&", "point": Point(3), "items": [{"a": None, "b": True}]}
+            "text": "太原 <b>&", "point": Point(3), "items": [{"a": None, "b": True}], "big": 2**70,
+            "score": np.float64(2.25)}
     flasks = DefaultJSONProvider(app)
     flasks.sort_keys = False  # as the app had it before (mixed keys cannot be sorted)
     fast, plain = app.json.dumps(data), flasks.dumps(data)
     assert json.loads(fast) == json.loads(plain)
-    assert list(json.loads(fast)) == ["when", "at", "n", "2", "text", "point", "items"]  # the order as given
+    assert list(json.loads(fast)) == ["when", "at", "n", "2", "text", "point", "items", "big", "score"]  # as given
     assert "太原" in fast  # UTF-8, not \\u escapes
     with app.test_request_context():
         response = app.json.response(data)

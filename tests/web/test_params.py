@@ -21,7 +21,7 @@ REQUESTS = [
     SearchRequest(q=" spaced  words ", sources=("China Daily",), page=2),
 ]
 CHANGES: list[dict[str, Any]] = [{}, {"page": 2}, {"cities": ("Linfen",)}, {"sources": ()}, {"years": (2001,)},
-                                 {"sort": "oldest", "date_from": None}, {"q": "a+b/c?d"}]
+                                 {"sort": "oldest", "date_from": None}, {"q": "a+b/c?d"}, {"cities": ["Linfen", "Datong"]}]
 
 
 @pytest.mark.parametrize("req", REQUESTS)

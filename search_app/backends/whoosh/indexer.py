@@ -337,6 +337,7 @@ def _update(seeds: Path, index_dir: Path, limitmb: int, max_bytes: int, progress
                 report.dates = live_meta.get("dates", {})
                 return report
             vocabulary = change.vocabulary(ix, index_dir / live)
+            big.append(vocabulary)
             writer.commit()
         except BaseException:
             _cancel(writer)
