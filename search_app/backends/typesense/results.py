@@ -91,7 +91,8 @@ def unselected_facets(selection: Selection) -> dict[str, Any]:
     A facet ignores its own selection; one without a selection is counted under exactly the page's
     filters, so the page's search counts it and only the selected facets need searches of their own
     (with no filter chosen, one search instead of four)."""
-    fields = [field for name, field in FACET_FIELDS.items() if name not in selection.filtered_facets]
+    chosen = selection.filtered_facets
+    fields = [field for name, field in FACET_FIELDS.items() if name not in chosen]
     return {"facet_by": ",".join(fields), "max_facet_values": 1000} if fields else {}
 
 

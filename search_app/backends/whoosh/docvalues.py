@@ -63,7 +63,9 @@ def _live(reader: Any, size: int) -> np.ndarray:
     for segment, offset in reader.leaf_readers():
         deleted = getattr(segment, "deleted_docs_set", None)
         if deleted is None:  # not a Whoosh 3 segment reader: ask document by document
-            return np.isin(np.arange(size), np.fromiter(reader.all_doc_ids(), np.intp))
+            live[:] = False
+            live[np.fromiter(reader.all_doc_ids(), np.intp)] = True
+            return live
         live[np.fromiter(deleted, np.intp, len(deleted)) + offset] = False
     return live
 
