@@ -63,7 +63,7 @@ class WhooshBackend:
         return core.get_article(self.handle, article_id, q)
 
     def related(self, article_id: str) -> list[Related]:
-        """Related articles of one article (Whoosh's more_like over title and body)."""
+        """Related articles of one article (similar.py: its key words, ranked by BM25F)."""
         return core.get_article(self.handle, article_id)["related"]
 
     def complete(self, prefix: str, limit: int = 8) -> list[str]:
@@ -80,10 +80,10 @@ class WhooshBackend:
         gen = self.handle.generation()
         with gen.searcher() as searcher:
             reader = searcher.reader()
-            if field not in reader.indexed_field_names():
-                return []
             counts: dict[str, tuple[int, int]] = {}
             if field == "author":
+                if field not in reader.indexed_field_names():  # no byline in the whole archive
+                    return []
                 for term in islice(reader.expand_prefix(field, prefix), MAX_CANDIDATES):
                     word = term.decode("utf-8") if isinstance(term, bytes) else term
                     counts[word] = (reader.doc_frequency(field, word), 0)
@@ -92,7 +92,8 @@ class WhooshBackend:
                 for word in vocabulary.complete(prefix, MAX_CANDIDATES):
                     terms = analyse(word)  # a stop word has none: never in the field
                     if terms:
-                        counts[word] = (min(reader.doc_frequency(field, t) for t in terms), vocabulary.frequencies[word])
+                        counts[word] = (min(gen.lexicon.doc_frequency(field, t) for t in terms),
+                                        vocabulary.frequencies[word])
             ranked = sorted((w for w, (n, _f) in counts.items() if n), key=lambda w: (-counts[w][0], -counts[w][1], w))
             if field == "author":  # a name as its byline writes it
                 return [_as_in_byline(searcher, w) for w in ranked[:limit]]

@@ -20,7 +20,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
-from search_app.backends.whoosh.flat import write_segment as write_flat
+from search_app.backends.whoosh.flatwrite import write_segment as write_flat
 from search_app.backends.whoosh.forks import FORKS
 from search_app.backends.whoosh.schema import to_document
 from search_app.ingest.changes import Held

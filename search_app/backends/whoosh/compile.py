@@ -1,12 +1,10 @@
-"""A parsed query (query.parser) compiled into a Whoosh query against one searcher's vocabulary."""
+"""A parsed query (query.parser) compiled into a Whoosh query against one generation's vocabulary."""
 
 from __future__ import annotations
 
-from itertools import islice
-from typing import Any
-
 from whoosh import query as wq
 
+from search_app.backends.whoosh.flat import Lexicon
 from search_app.ingest.gazetteer import canonical_city, fold
 from search_app.ingest.sources import normalise_source
 from search_app.query.analysis import WORDS, analyse
@@ -14,10 +12,10 @@ from search_app.query.parser import MAX_EXPANSIONS, TEXT_FIELDS, Group, Node, No
 
 
 class Compiler:
-    """Turns a parsed tree into a Whoosh query against one searcher's vocabulary."""
+    """Turns a parsed tree into a Whoosh query against one generation's vocabulary (its words and sources)."""
 
-    def __init__(self, searcher: Any, sources: list[str]) -> None:
-        self.reader = searcher.reader()
+    def __init__(self, lexicon: Lexicon, sources: list[str]) -> None:
+        self.lexicon = lexicon
         self.sources = sources
         self.notices: list[str] = []
 
@@ -91,11 +89,11 @@ class Compiler:
     def _prefix(self, fields: tuple[str, ...], prefix: str) -> wq.Query | None:
         terms: list[wq.Query] = []
         for name in fields:
-            words = list(islice(self.reader.expand_prefix(name, prefix), MAX_EXPANSIONS + 1))
+            words = self.lexicon.expand_prefix(name, prefix, MAX_EXPANSIONS + 1)
             if len(words) > MAX_EXPANSIONS:
                 self.notices.append(f"'{prefix}*' stands for too many words; only the first {MAX_EXPANSIONS} were searched.")
                 words = words[:MAX_EXPANSIONS]
-            terms.extend(wq.Term(name, w.decode("utf-8") if isinstance(w, bytes) else w) for w in words)
+            terms.extend(wq.Term(name, w) for w in words)
         if not terms:
             return wq.NullQuery
         return wq.Or(terms)

@@ -16,32 +16,33 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-from whoosh.codec.whoosh3 import _lenfield as _length_field
 from whoosh.columns import NumericColumn
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from search_app.backends.whoosh.flat import FlatPostings
 from search_app.backends.whoosh.generations import DOCVALUES
 from search_app.backends.whoosh.postings import read_postings
 from search_app.backends.whoosh.ranking import length_norms
 from search_app.query.bm25 import FIELD_B, TEXT_FIELDS
 
 FILE = DOCVALUES
-VERSION = 1
+VERSION = 2  # 2: lengths from the flat files
 FACET_FIELDS = ("city", "source", "year")
-_BYTE_LENGTHS = np.array([byte_to_length(b) if b else 0 for b in range(256)], np.int64)  # Whoosh's length byte
 SORT_COLUMNS = ("sort_newest", "sort_oldest")
 
 
-def compute(searcher: Any) -> dict[str, np.ndarray]:
+def compute(searcher: Any, flat: dict[str, FlatPostings]) -> dict[str, np.ndarray]:
     """Every per-document array of the searcher's index (one pass over its documents per array)."""
     reader = searcher.reader()
     size = reader.doc_count_all()
     live = _live(reader, size)
     values: dict[str, np.ndarray] = {"version": np.array([VERSION]), "live": live}
     for name in TEXT_FIELDS:
-        lengths = _lengths(reader, name, size)
-        values[f"norms:{name}"] = length_norms(lengths, searcher.avg_field_length(name), FIELD_B[name])
+        exact = _lengths(reader, flat, name)
+        # The average over live documents of every length written (a deleted one's too, until a merge
+        # drops it), and each length rounded to Whoosh's one byte: the ranking Whoosh's own lengths gave.
+        average = float(exact.sum()) / (searcher.doc_count() or 1)
+        values[f"norms:{name}"] = length_norms(_rounded(exact), average, FIELD_B[name])
     for column in SORT_COLUMNS:
         values[f"column:{column}"] = _sort_column(reader, column, size)
     for name in FACET_FIELDS:
@@ -70,14 +71,17 @@ def _live(reader: Any, size: int) -> np.ndarray:
     return live
 
 
-def _lengths(reader: Any, name: str, size: int) -> np.ndarray:
-    """Each document's length in a text field (Whoosh's one-byte approximation, as doc_field_length gives it)."""
-    raw = _raw_column(reader, _length_field(name), LENGTHS_COLUMN)
-    if raw is not None:
-        lengths: np.ndarray = _BYTE_LENGTHS[raw].astype(np.float64)
-        if _agrees(lengths, lambda d: reader.doc_field_length(d, name, 0) or 0):
-            return lengths
-    return np.fromiter((reader.doc_field_length(d, name, 0) or 0 for d in range(size)), np.float64, size)
+def _lengths(reader: Any, flat: dict[str, FlatPostings], name: str) -> np.ndarray:
+    """Each document's length in a text field (its number of indexed words), from its segment's flat file."""
+    parts = [flat[segment.segment().segment_id()].lengths(name) for segment, _offset in reader.leaf_readers()]
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+
+
+def _rounded(lengths: np.ndarray) -> np.ndarray:
+    """Lengths as Whoosh's one-byte approximation gives them back (exact up to 8, then within about 6%)."""
+    distinct, where = np.unique(lengths, return_inverse=True)
+    kept = np.array([byte_to_length(length_to_byte(int(n))) if n else 0 for n in distinct], np.float64)
+    return kept[where.reshape(-1)] if len(distinct) else np.zeros(0, np.float64)
 
 
 def _sort_column(reader: Any, column: str, size: int) -> np.ndarray:
@@ -119,9 +123,9 @@ def _agrees(values: np.ndarray, look_up: Any, samples: int = 256) -> bool:
     return all(values[d] == look_up(int(d)) for d in at)
 
 
-def write(folder: Path, searcher: Any) -> dict[str, np.ndarray]:
+def write(folder: Path, searcher: Any, flat: dict[str, FlatPostings]) -> dict[str, np.ndarray]:
     """Compute the arrays and store them in the generation folder (replacing, never rewriting, the file)."""
-    values = compute(searcher)
+    values = compute(searcher, flat)
     tmp = folder / f".{FILE}.tmp"
     with open(tmp, "wb") as out:
         np.savez(out, **values)  # type: ignore[arg-type]

@@ -1,23 +1,23 @@
-"""Flat posting lists: a side file per Whoosh segment with each word's doc ids, weights and positions as raw arrays.
+"""Flat posting lists: a file per Whoosh segment with each title and body word's doc ids, counts and positions
+as raw arrays, and each document's length in both fields. Whoosh stores those fields' text only.
 
-Whoosh stores a posting block as one zlib-compressed pickle of ids, weights *and* word positions
-(each document's positions a pickle of its own), so reading a word's matches for ranking also
-inflates and unpickles all its positions. At 100,000 articles that was the largest cost of a
-query. The side file holds the same ids, weights (float32, exactly as Whoosh stores them) and
-positions uncompressed: a posting list is one `pread` and two `array.frombytes` calls, and a
-phrase check reads the word's positions the same way, after its ids and weights.
+Whoosh would store a posting block as one zlib-compressed pickle of ids, weights *and* word
+positions, so reading a word's matches for ranking would also inflate and unpickle all its
+positions. Here a posting list is one `pread` read straight into numpy arrays, and a phrase check
+reads the word's positions the same way, after its ids and counts. flatwrite.py writes the files.
 
-A side file is named like the segment's own files (`MAIN_<id>.fpl`), so Whoosh deletes it with its
+A flat file is named like the segment's own files (`MAIN_<id>.fpl`), so Whoosh deletes it with its
 segment after a merge, and an update's hard-linked copy of a generation carries it along. A missing,
-foreign or damaged file is ignored: the reader falls back to Whoosh's blocks, with the same results.
+foreign or damaged file makes the generation unreadable (IndexCorrupt): `search-app build` rewrites it.
 
-Layout: a header (little-endian: magic with the byte order of the arrays, word count, directory
-offset, file length, CRC-32 of all that follows the header); then per word, its n ids (uint32),
-n weights (float32), n + 1 offsets into its positions (uint32) and the positions themselves (uint16,
-or uint32 for a word found past position 65,535); then the directory: the words' key lengths, the
-keys ("field\\0word", sorted), and per word its data offset, n, number of positions, wide flag.
-The arrays are in the machine's byte order, so a word's ids and weights are read into numpy
-arrays without a copy (`numpy.frombuffer` on the bytes of one `pread`).
+Layout: a header (little-endian: magic with the byte order of the arrays, word count, document
+count, offset of the lengths, offset of the directory, file length, CRC-32 of all that follows the
+header); then per word, its n ids (uint32), n counts (float32), n + 1 offsets into its positions
+(uint32) and the positions themselves (uint16, or uint32 for a word found past position 65,535);
+then each field's length in every document (uint32, title then body); then the directory: the
+words' key lengths, the keys ("field\\0word", sorted), and per word its data offset, n, number of
+positions, wide flag. The arrays are in the machine's byte order, so a word's ids and counts are
+read into numpy arrays without a copy (`numpy.frombuffer` on the bytes of one `pread`).
 """
 
 from __future__ import annotations
@@ -27,21 +27,18 @@ import os
 import struct
 import sys
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from zlib import crc32
 
 import numpy as np
-from whoosh.filedb.filestore import FileStorage
-from whoosh.reading import SegmentReader
 
-from search_app.backends.whoosh.blocks import blocks, leaf_postings
-
-FIELDS = ("title", "body")  # the ranked text fields; other fields are small or read by facets
+FIELDS = ("title", "body")  # the ranked text fields, found in these files only
 SUFFIX = ".fpl"
-_MAGIC = b"SAFPL3" + (b"L\n" if sys.byteorder == "little" else b"B\n")
-_HEADER = struct.Struct("<8sIQQI")  # magic, number of words, directory offset, file length, CRC-32
+MAGIC = b"SAFPL4" + (b"L\n" if sys.byteorder == "little" else b"B\n")
+# magic, words, documents, lengths offset, directory offset, file length, CRC-32
+HEADER = struct.Struct("<8sIIQQQI")
 _CHUNK = 1 << 20
 
 
@@ -54,65 +51,7 @@ def _key(fieldname: str, text: Any) -> bytes:
     return fieldname.encode() + b"\0" + (text if isinstance(text, bytes) else str(text).encode("utf-8"))
 
 
-def _term_region(segment: Any, fieldname: str, text: Any) -> tuple[array[int], array[float], array[int], array[int]]:
-    """A word's ids, weights, position starts (one more than ids) and concatenated positions in one segment."""
-    ids, weights, starts, positions = array("I"), array("f"), array("I", [0]), array("I")
-    matcher = leaf_postings(segment, fieldname, text)
-    for block in blocks(matcher) if matcher is not None else ():
-        ids.extend(block.ids)
-        weights.extend(block.weights)
-        for i in range(len(block.ids)):
-            positions.extend(block.positions(i))
-            starts.append(len(positions))
-    return ids, weights, starts, positions
-
-
-def write_segment(storage_dir: Path, schema: Any, segment: Any) -> Path:
-    """Write the flat postings of one finished segment (all its words in FIELDS); returns the file."""
-    target = side_path(storage_dir, segment)
-    tmp = target.with_name(target.name + ".tmp")
-    reader = SegmentReader(FileStorage(str(storage_dir)), schema, segment)
-    keys: list[bytes] = []
-    offsets, counts, spans, wide = array("Q"), array("I"), array("I"), array("B")
-    try:
-        with open(tmp, "wb") as raw:
-            out = _Summed(raw)
-            raw.write(b"\0" * _HEADER.size)
-            position = _HEADER.size
-            for fieldname in FIELDS:
-                if fieldname not in reader.indexed_field_names():
-                    continue
-                for text in reader.lexicon(fieldname):
-                    ids, weights, starts, positions = _term_region(reader, fieldname, text)
-                    big = bool(positions) and max(positions) > 0xFFFF
-                    if not big:  # most documents are short: two bytes a position halves the file
-                        positions = array("H", positions)
-                    keys.append(_key(fieldname, text))
-                    offsets.append(position)
-                    counts.append(len(ids))
-                    spans.append(len(positions))
-                    wide.append(big)
-                    for part in (ids, weights, starts, positions):
-                        out.write(part.tobytes())
-                        position += len(part) * part.itemsize
-            order = sorted(range(len(keys)), key=keys.__getitem__)
-            out.write(array("I", (len(keys[i]) for i in order)).tobytes())
-            out.write(b"".join(keys[i] for i in order))
-            for column in (offsets, counts, spans, wide):
-                out.write(array(column.typecode, (column[i] for i in order)).tobytes())
-            end = raw.tell()
-            raw.seek(0)
-            raw.write(_HEADER.pack(_MAGIC, len(keys), position, end, out.crc))
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, target)
-    finally:
-        reader.close()
-        tmp.unlink(missing_ok=True)
-    return target
-
-
-class _Summed:
+class Summed:
     """A file writer that keeps the CRC-32 of what passes through it."""
 
     def __init__(self, raw: Any) -> None:
@@ -125,18 +64,6 @@ class _Summed:
         self.crc = crc32(data, self.crc)
 
 
-def write_missing(storage_dir: Path, ix: Any) -> int:
-    """Write flat postings for every segment of the index without readable ones (after a merge or update)."""
-    written = 0
-    for segment in ix._segments():
-        try:
-            FlatPostings(side_path(storage_dir, segment)).close()
-        except (OSError, ValueError, struct.error):  # missing, damaged or of an older format
-            write_segment(storage_dir, ix.schema, segment)
-            written += 1
-    return written
-
-
 class FlatPostings:
     """One segment's side file, opened for reading: a word's ids and weights, or its positions in given documents."""
 
@@ -144,9 +71,11 @@ class FlatPostings:
         self._fd = os.open(path, os.O_RDONLY)
         try:
             size = os.fstat(self._fd).st_size
-            magic, count, directory, end, crc = _HEADER.unpack(os.pread(self._fd, _HEADER.size, 0))
-            if magic != _MAGIC or end != size or not _HEADER.size <= directory <= size:
-                raise ValueError(f"{path.name}: not a flat postings file of this machine's byte order")
+            magic, count, docs, lengths_at, directory, end, crc = HEADER.unpack(os.pread(self._fd, HEADER.size, 0))
+            if magic != MAGIC or end != size or not HEADER.size <= lengths_at <= directory <= size:
+                raise ValueError(f"{path.name}: not a flat postings file of this version and byte order")
+            if directory - lengths_at != 4 * len(FIELDS) * docs:
+                raise ValueError(f"{path.name}: field lengths of the wrong size")
             if self._checksum(size) != crc:
                 raise ValueError(f"{path.name}: damaged (checksum mismatch)")
             blob = os.pread(self._fd, size - directory, directory)
@@ -167,13 +96,15 @@ class FlatPostings:
             self._offsets, self._counts, self._spans, self._wide = columns
             if at != len(blob):
                 raise ValueError(f"{path.name}: truncated directory")
+            self.doc_count = docs
+            self._lengths_at = lengths_at
         except BaseException:
             os.close(self._fd)
             raise
 
     def _checksum(self, size: int) -> int:
         # Whole-file check at open (about 50 ms for 60 MB): damage anywhere means Whoosh's blocks are read instead.
-        crc, at = 0, _HEADER.size
+        crc, at = 0, HEADER.size
         while at < size:
             chunk = os.pread(self._fd, min(_CHUNK, size - at), at)
             if not chunk:
@@ -185,6 +116,32 @@ class FlatPostings:
         key = _key(fieldname, text)
         i = bisect.bisect_left(self._keys, key)
         return i if i < len(self._keys) and self._keys[i] == key else None
+
+    def lengths(self, fieldname: str) -> np.ndarray:
+        """Each document's length (number of indexed words) in a field, deleted documents included."""
+        at = self._lengths_at + 4 * self.doc_count * FIELDS.index(fieldname)
+        return np.frombuffer(os.pread(self._fd, 4 * self.doc_count, at), np.uint32, self.doc_count)
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        """How many documents of the segment hold the word (deleted ones included), from the directory alone."""
+        i = self._find(fieldname, text)
+        return 0 if i is None else int(self._counts[i])
+
+    def occurrences(self, fieldname: str, text: str) -> int:
+        """How often the word occurs in the field across the segment (its number of positions)."""
+        i = self._find(fieldname, text)
+        return 0 if i is None else int(self._spans[i])
+
+    def words(self, fieldname: str, prefix: str, limit: int) -> list[str]:
+        """The first `limit` words of a field starting with prefix, in order."""
+        start = _key(fieldname, prefix)
+        i = bisect.bisect_left(self._keys, start)
+        cut = len(fieldname) + 1
+        found: list[str] = []
+        while i < len(self._keys) and len(found) < limit and self._keys[i].startswith(start):
+            found.append(self._keys[i][cut:].decode("utf-8"))
+            i += 1
+        return found
 
     def get(self, fieldname: str, text: Any) -> tuple[np.ndarray, np.ndarray] | None:
         """The word's segment-local (ids, weights) as read-only arrays over the file's bytes, or None when absent."""
@@ -234,11 +191,47 @@ class FlatPostings:
 
 
 def open_all(storage_dir: Path, ix: Any) -> dict[str, FlatPostings]:
-    """The readable side files of an index's segments, by segment id (damaged or missing ones left out)."""
-    found = {}
-    for segment in ix._segments():
-        try:
-            found[segment.segment_id()] = FlatPostings(side_path(storage_dir, segment))
-        except (OSError, ValueError, struct.error):
-            continue
+    """The flat files of an index's segments, by segment id; ValueError names the first missing or damaged one."""
+    found: dict[str, FlatPostings] = {}
+    try:
+        for segment in ix._segments():
+            try:
+                found[segment.segment_id()] = FlatPostings(side_path(storage_dir, segment))
+            except (OSError, struct.error) as error:
+                raise ValueError(f"{side_path(storage_dir, segment).name}: {error}") from error
+    except BaseException:
+        for side in found.values():
+            side.close()
+        raise
     return found
+
+
+def readable(storage_dir: Path, segment: Any) -> bool:
+    """True when the segment's flat file opens (exists, this version, checksum right)."""
+    try:
+        FlatPostings(side_path(storage_dir, segment)).close()
+    except (OSError, ValueError, struct.error):
+        return False
+    return True
+
+
+class Lexicon:
+    """The words of an index's title and body, across its segments' flat files."""
+
+    def __init__(self, flat: Mapping[str, FlatPostings]) -> None:
+        self.flat = flat
+
+    def expand_prefix(self, fieldname: str, prefix: str, limit: int) -> list[str]:
+        """The first `limit` distinct words of the field starting with prefix, in order."""
+        found: set[str] = set()
+        for side in self.flat.values():
+            found.update(side.words(fieldname, prefix, limit))
+        return sorted(found)[:limit]
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        """Documents holding the word in the field, deleted ones included (as Whoosh counts them)."""
+        return sum(side.doc_frequency(fieldname, text) for side in self.flat.values())
+
+    def occurrences(self, fieldname: str, text: str) -> int:
+        """How often the word occurs in the field across the index, deleted documents included."""
+        return sum(side.occurrences(fieldname, text) for side in self.flat.values())

@@ -26,7 +26,8 @@ from search_app.backends.whoosh.buildpool import (
     article_words,
     index_parallel,
 )
-from search_app.backends.whoosh.flat import write_missing as write_flat_missing
+from search_app.backends.whoosh.flat import open_all as open_flat
+from search_app.backends.whoosh.flatwrite import write_missing as write_flat_missing
 from search_app.backends.whoosh.generations import (
     META,
     VOCABULARY,
@@ -55,44 +56,6 @@ from search_app.query.contract import EPOCH, UNDATED_KEY
 PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
 
 Progress = Callable[[int, int], None]
-
-
-# ---------------------------------------------------------------- reading the live generation
-
-
-
-
-
-
-
-
-
-
-
-
-
-# ---------------------------------------------------------------- the write lock
-
-
-
-
-
-
-
-# ---------------------------------------------------------------- generations
-
-
-
-
-
-
-
-
-
-# ---------------------------------------------------------------- manifest
-
-
-
 
 
 def _live_counts(reader: Any, fieldname: str, deleted: list[int]) -> dict[str, int]:
@@ -152,8 +115,13 @@ def _meta(ix: whoosh_index.Index, generation: str, action: str, learned: dict[st
 def _finish(ix: whoosh_index.Index, tmp: Path, generation: str, manifest: Manifest, report: BuildReport,
             vocabulary: Counter[str], learned: dict[str, Any]) -> None:
     write_flat_missing(tmp, ix)  # serial builds, updates and merges: segments the workers did not cover
-    with ix.searcher() as searcher:
-        values = docvalues.write(tmp, searcher)
+    flat = open_flat(tmp, ix)
+    try:
+        with ix.searcher() as searcher:
+            values = docvalues.write(tmp, searcher, flat)
+    finally:
+        for side in flat.values():
+            side.close()
     meta = _meta(ix, generation, report.action, learned, values)
     ix.close()
     write_manifest(tmp, manifest)
@@ -235,10 +203,6 @@ def build(
         cleanup(index_dir, generation)
     report.elapsed_s = time.monotonic() - started
     return report
-
-
-
-
 
 
 def _index_serial(ix: whoosh_index.Index, files: list[SeedFile], limitmb: int, max_bytes: int,

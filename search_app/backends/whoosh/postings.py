@@ -1,9 +1,8 @@
-"""Posting lists and positions, read from the flat side files or Whoosh's blocks (ranking.py scores them).
+"""Posting lists and positions as arrays (ranking.py scores them): title and body from the flat files
+(flat.py), other fields (byline, city, source, year) from Whoosh's blocks.
 
 Whoosh walks postings one document at a time through layers of Python matcher objects;
-for the common queries (words, OR, NOT, city terms, prefixes, exact phrases) reading each
-word's postings whole (from its segment's flat side file, see flat.py, else Whoosh's blocks a
-block at a time) is several times faster. Sloppy phrases still use Whoosh's matchers.
+reading each word's postings whole is several times faster.
 """
 
 from __future__ import annotations
@@ -34,14 +33,13 @@ def segment_blocks(segment: Any, fieldname: str, text: Any) -> Iterator[tuple[Se
 def read_postings(reader: Any, fieldname: str, text: Any, flat: Mapping[str, FlatPostings] | None = None) -> Postings:
     """(doc ids, weights) of a term across every segment as arrays, deleted documents included.
 
-    A segment with flat postings (see flat.py) is read from them straight into arrays; others from
-    Whoosh's blocks."""
+    Title and body are read from each segment's flat file (flat must be given for them), other
+    fields from Whoosh's blocks."""
     id_parts: list[np.ndarray] = []
     weight_parts: list[np.ndarray] = []
     for segment, offset in reader.leaf_readers():
-        side = flat.get(segment.segment().segment_id()) if flat and fieldname in FLAT_FIELDS else None
-        if side is not None:
-            found = side.get(fieldname, text)
+        if fieldname in FLAT_FIELDS:
+            found = _flat(flat, segment).get(fieldname, text)
             if found is not None:
                 id_parts.append(found[0].astype(np.intp) + offset)
                 weight_parts.append(found[1])
@@ -56,16 +54,22 @@ def read_postings(reader: Any, fieldname: str, text: Any, flat: Mapping[str, Fla
     return np.concatenate(id_parts), np.concatenate(weight_parts)
 
 
+def _flat(flat: Mapping[str, FlatPostings] | None, segment: Any) -> FlatPostings:
+    """A segment's flat file (every segment of a generation has one: reader.Generation checks at opening)."""
+    if flat is None:
+        raise ValueError("title and body postings are read from the flat files: pass them")
+    return flat[segment.segment().segment_id()]
+
+
 def read_positions(reader: Any, fieldname: str, text: Any, wanted: frozenset[int],
                    flat: Mapping[str, FlatPostings] | None = None) -> dict[int, Sequence[int]]:
     """Word positions of a term in the wanted documents only (position lists are decoded for those alone)."""
     found: dict[int, Sequence[int]] = {}
     for segment, offset in reader.leaf_readers():
-        side = flat.get(segment.segment().segment_id()) if flat and fieldname in FLAT_FIELDS else None
-        if side is not None:
+        if fieldname in FLAT_FIELDS:
             end = offset + segment.doc_count_all()
             local = [d - offset for d in wanted if offset <= d < end]
-            for docnum, positions in side.positions(fieldname, text, local).items():
+            for docnum, positions in _flat(flat, segment).positions(fieldname, text, local).items():
                 found[offset + docnum] = positions
             continue
         found.update(segment_positions(segment, offset, fieldname, text, wanted))
@@ -107,7 +111,7 @@ def phrase_docs(reader: Any, q: wq.Phrase, candidates: frozenset[int],
 def phrase_mask(reader: Any, q: wq.Phrase, candidates: np.ndarray,
                 flat: Mapping[str, FlatPostings]) -> np.ndarray | None:
     """The candidates (a mask of documents holding every word) in which the words stand side by side, in order,
-    found with array operations on the flat files' positions; None when a segment has no flat file.
+    found with array operations on the flat files' positions; None for a field without flat files (a byline).
 
     Each word's (document, position - its place in the phrase) pairs become one 64-bit key; the
     documents whose keys every word shares hold the phrase."""
@@ -115,9 +119,7 @@ def phrase_mask(reader: Any, q: wq.Phrase, candidates: np.ndarray,
         return None
     found = np.zeros(len(candidates), bool)
     for segment, offset in reader.leaf_readers():
-        side = flat.get(segment.segment().segment_id())
-        if side is None:
-            return None
+        side = _flat(flat, segment)
         common: np.ndarray | None = None
         for place, word in enumerate(q.words):
             keys = _position_keys(side, q.fieldname, word, offset, place, candidates)

@@ -15,7 +15,7 @@ byline) add Whoosh's per-field BM25; unscored ones (a city tag) add their postin
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,42 +31,30 @@ from search_app.query.bm25 import FIELD_WEIGHT, K1, TEXT_FIELDS, idf
 PAIR_WEIGHT = 0.2
 
 Postings = tuple[np.ndarray, np.ndarray]  # doc ids (ascending) and weights
-Scored = tuple[wq.Term, "wq.Phrase | None"]  # a term that adds to the score, and the phrase it must stand in
+Gates = tuple[wq.Query, ...]  # the parts of a query a term's document must match for the term to count there
+Scored = tuple[wq.Term, Gates]  # a term that adds to the score, and its gates
 
 
-def scorable_terms(q: wq.Query, inside_or: bool = False) -> list[Scored] | None:
-    """The terms whose matches add to a document's score, or None when the query needs Whoosh's matchers.
+def scorable_terms(q: wq.Query, gates: Gates = (), inside_or: bool = False) -> list[Scored]:
+    """The terms whose matches add to a document's score, each with the parts of the query it counts within.
 
-    Every term found in a matching document counts, which equals Whoosh's sum only while no AND sits
-    under an OR (there, "rail" in a document without "prices" must not count for "steel OR (rail prices)").
-    A phrase's words count only in the documents where they form the phrase. A term listed twice
-    (a repeated query word) is returned twice.
+    A matching document's score sums its terms, but a term under an AND (or an exclusion) that sits
+    inside an OR counts only where that whole AND matches: "rail" in a document without "prices"
+    adds nothing for "steel OR (rail prices)". Likewise a phrase's words count only in the documents
+    where they form the phrase. A term listed twice (a repeated query word) is returned twice.
     """
     if isinstance(q, wq.Term):
-        return [(q, None)]
+        return [(q, gates)]
     if isinstance(q, wq.Phrase):
-        return [(wq.Term(q.fieldname, w, boost=q.boost), q) for w in q.words] if q.slop == 1 else None
+        return [(wq.Term(q.fieldname, w, boost=q.boost), (*gates, q)) for w in q.words]
     if isinstance(q, wq.Or):
-        return _all_scorable(q.subqueries, inside_or=True)
+        return [scored for child in q.subqueries for scored in scorable_terms(child, gates, inside_or=True)]
     if isinstance(q, wq.And):
-        return None if inside_or else _all_scorable(q.subqueries, inside_or=False)
-    if isinstance(q, wq.AndNot):
-        return None if inside_or or scorable_terms(q.b) is None else scorable_terms(q.a)
-    if isinstance(q, wq.Not):
-        return [] if scorable_terms(q.query) is not None else None
-    if isinstance(q, wq.Every) or q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
-        return []
-    return None
-
-
-def _all_scorable(children: Sequence[wq.Query], inside_or: bool) -> list[Scored] | None:
-    terms: list[Scored] = []
-    for child in children:
-        found = scorable_terms(child, inside_or)
-        if found is None:
-            return None
-        terms.extend(found)
-    return terms
+        inner = (*gates, q) if inside_or else gates
+        return [scored for child in q.subqueries for scored in scorable_terms(child, inner)]
+    if isinstance(q, wq.AndNot):  # the excluded part's words score nothing
+        return scorable_terms(q.a, (*gates, q) if inside_or else gates)
+    return []  # NOT, every document, nothing: no word to score
 
 
 def pair_terms(pairs: list[list[str]]) -> list[Scored]:
@@ -77,17 +65,22 @@ def pair_terms(pairs: list[list[str]]) -> list[Scored]:
             continue
         for name in TEXT_FIELDS:
             phrase = wq.Phrase(name, words)
-            out.extend((wq.Term(name, word, boost=PAIR_WEIGHT), phrase) for word in words)
+            out.extend((wq.Term(name, word, boost=PAIR_WEIGHT), (phrase,)) for word in words)
     return out
+
+
+def _shape(gates: Gates) -> tuple[Any, ...]:
+    """Gates with each phrase by its words alone: a word's title and body matches in one phrase are one word."""
+    return tuple(("phrase", tuple(g.words)) if isinstance(g, wq.Phrase) else g for g in gates)
 
 
 @dataclass
 class _Word:
-    """One analysed query word, plain or as a word of a phrase, and the text fields it is looked for in."""
+    """One analysed query word within its gates, and the text fields it is looked for in."""
 
     text: str
     weights: dict[str, float] = field(default_factory=dict)  # field -> summed boosts of its terms there
-    phrases: dict[str, wq.Phrase] = field(default_factory=dict)  # field -> the phrase it must stand in there
+    gates: dict[str, Gates] = field(default_factory=dict)  # field -> what must match for it to count there
 
     @property
     def weight(self) -> float:
@@ -95,21 +88,19 @@ class _Word:
         return max(self.weights.values())
 
 
-def _group(terms: list[Scored]) -> tuple[list[_Word], list[tuple[wq.Term, wq.Phrase | None, float]]]:
-    """Title/body terms grouped into words (by text, and by phrase words for a phrase); other terms with summed boosts."""
+def _group(terms: list[Scored]) -> tuple[list[_Word], list[tuple[wq.Term, Gates, float]]]:
+    """Title/body terms grouped into words (by text and gates); other terms with summed boosts."""
     words: dict[tuple[Any, Any], _Word] = {}
-    others: dict[tuple[Any, ...], tuple[wq.Term, wq.Phrase | None, float]] = {}
-    for term, phrase in terms:
+    others: dict[tuple[Any, ...], tuple[wq.Term, Gates, float]] = {}
+    for term, gates in terms:
         if term.fieldname in FIELD_WEIGHT:
-            key = (term.text, tuple(phrase.words) if phrase is not None else None)
-            word = words.setdefault(key, _Word(term.text))
+            word = words.setdefault((term.text, _shape(gates)), _Word(term.text))
             word.weights[term.fieldname] = word.weights.get(term.fieldname, 0.0) + term.boost
-            if phrase is not None:
-                word.phrases[term.fieldname] = phrase
+            word.gates[term.fieldname] = gates
         else:
-            other = (term.fieldname, term.text, (phrase.fieldname, tuple(phrase.words)) if phrase is not None else None)
+            other = (term.fieldname, term.text, gates)
             previous = others.get(other)
-            others[other] = (term, phrase, (previous[2] if previous else 0.0) + term.boost)
+            others[other] = (term, gates, (previous[2] if previous else 0.0) + term.boost)
     return list(words.values()), list(others.values())
 
 
@@ -127,7 +118,7 @@ def rank(
     postings: Callable[[str, Any], Postings],
     norms: Callable[[str], np.ndarray],
     deadline: float = float("inf"),
-    gate: Callable[[wq.Phrase], DocMask] | None = None,
+    gate: Callable[[wq.Query], DocMask] | None = None,
     tiebreak: np.ndarray | None = None,
 ) -> tuple[list[tuple[int, float]], bool]:
     """The best `wanted` of the matched documents by BM25F, best first; timed out?
@@ -142,7 +133,6 @@ def rank(
     scores = np.zeros(size)
     words, others = _group(terms)
     doc_count = searcher.doc_count_all()
-    schema = searcher.schema
     timed_out = False
     for word in words:
         if time.perf_counter() > deadline:
@@ -158,14 +148,12 @@ def rank(
         frequency = np.zeros(size)
         holders = np.zeros(size, bool)
         for name, (ids, weights) in found.items():
-            # A phrase's words score only where the phrase stands (in that field); elsewhere they are plain text.
-            phrase = word.phrases.get(name)
-            allowed = matched if phrase is None or gate is None else matched & gate(phrase)
+            # A word under a phrase or an AND within an OR counts only where those match (in that field).
+            allowed = _within(matched, word.gates.get(name, ()), gate)
             keep = allowed[ids]
             ids = ids[keep]
-            # Postings carry Whoosh's field boost in their weights: divide it out to get the count.
-            scale = FIELD_WEIGHT[name] / (schema[name].format.field_boost or 1.0)
-            frequency[ids] += scale * weights[keep].astype(np.float64) / norms(name)[ids]
+            # The flat files' weights are the word's counts.
+            frequency[ids] += FIELD_WEIGHT[name] * weights[keep].astype(np.float64) / norms(name)[ids]
             holders[ids] = True
         factor = word.weight * idf(doc_count, doc_freq) * (K1 + 1)
         held = np.flatnonzero(holders)
@@ -179,17 +167,26 @@ def rank(
     return [(int(d), float(scores[d])) for d in best], timed_out
 
 
-def _score_others(searcher: Any, others: list[tuple[wq.Term, wq.Phrase | None, float]], scores: np.ndarray,
+def _within(matched: DocMask, gates: Gates, gate: Callable[[wq.Query], DocMask] | None) -> DocMask:
+    """The matched documents that also match each gate."""
+    if not gates or gate is None:
+        return matched
+    allowed = matched
+    for part in gates:
+        allowed = allowed & gate(part)
+    return allowed
+
+
+def _score_others(searcher: Any, others: list[tuple[wq.Term, Gates, float]], scores: np.ndarray,
                   matched: DocMask, postings: Callable[[str, Any], Postings],
-                  gate: Callable[[wq.Phrase], DocMask] | None) -> None:
+                  gate: Callable[[wq.Query], DocMask] | None) -> None:
     """Add the byline's per-field BM25 and the city tag's weight, as Whoosh scores those fields."""
     weighting, reader = searcher.weighting, searcher.reader()
-    for term, phrase, boost in others:
+    for term, gates, boost in others:
         ids, weights = postings(term.fieldname, term.text)
         if not len(ids):
             continue
-        allowed = matched if phrase is None or gate is None else matched & gate(phrase)
-        keep = allowed[ids]
+        keep = _within(matched, gates, gate)[ids]
         ids, weights = ids[keep], weights[keep]
         scorer = weighting.scorer(searcher, term.fieldname, term.text)
         if hasattr(scorer, "_score"):  # a scored field: depends on the weight and the field's length

@@ -20,6 +20,7 @@ from whoosh import query as wq
 
 from search_app.backends.whoosh import docvalues
 from search_app.backends.whoosh.columns import DocMask, Facet, ids_of, mask_of
+from search_app.backends.whoosh.flat import Lexicon
 from search_app.backends.whoosh.flat import open_all as open_flat_postings
 from search_app.backends.whoosh.generations import CURRENT, VOCABULARY, current_generation, open_generation, read_meta
 from search_app.backends.whoosh.postings import phrase_docs, phrase_mask, read_postings
@@ -45,12 +46,18 @@ class Generation:
         self._closed = False
         self._cache: dict[str, Any] = {}
         self._building: dict[str, threading.Lock] = {}
+        try:
+            self.flat = open_flat_postings(self.path, self.index)
+        except ValueError as error:
+            self.index.close()
+            raise IndexCorrupt(f"The index generation {name} lacks a readable flat postings file ({error}): run "
+                               "`search-app build` to rebuild it (the last good generation keeps serving).") from error
         with self.searcher() as searcher:
             reader = searcher.reader()
             self.doc_count = searcher.doc_count()
             self.size = reader.doc_count_all()  # document numbers run below this (deleted ones included)
             self.has_deletions = reader.has_deletions()
-            values = docvalues.read(self.path, self.size) or docvalues.compute(searcher)
+            values = docvalues.read(self.path, self.size) or docvalues.compute(searcher, self.flat)
         for array in values.values():
             array.flags.writeable = False  # shared by every request of the generation
         self.all_docs: DocMask = values["live"]
@@ -59,7 +66,7 @@ class Generation:
             if key.startswith(("norms:", "column:")):
                 self._cache[key] = values[key]
         self.sources = self.facets["source"].names
-        self.flat = open_flat_postings(self.path, self.index)  # absent for indexes built before flat.py
+        self.lexicon = Lexicon(self.flat)
         # Load the spelling vocabulary in the background, so the first "did you mean" does not wait.
         threading.Thread(target=self.vocabulary, name=f"vocabulary-{name}", daemon=True).start()
 
@@ -207,7 +214,7 @@ class Generation:
             vectorised = phrase_mask(reader, q, candidates, self.flat)
             if vectorised is not None:
                 found = vectorised
-            else:  # a segment without flat postings: its positions come from Whoosh's blocks
+            else:  # a byline phrase: its positions come from Whoosh's blocks
                 hits = phrase_docs(reader, q, frozenset(ids_of(candidates).tolist()), self.flat)
                 found = mask_of(self.size, np.asarray(hits, np.intp))
         if memo is not None:

@@ -3,62 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.formats import Positions
 
 from search_app.ingest.sources import UNKNOWN_SOURCE, known_source
 from search_app.models import Article
-from search_app.query.analysis import TextAnalyzer, index_terms, text_analyzer, word_analyzer
+from search_app.query.analysis import word_analyzer
 from search_app.query.contract import date_sort_keys
 
-TITLE_BOOST = 3.0
 # Bumped whenever analysis or fields change: an index of another format must be rebuilt, not updated.
-INDEX_FORMAT = 7  # 2: Han characters indexed one by one; 3: with a gap where punctuation or a space parts them;
+INDEX_FORMAT = 8  # 2: Han characters indexed one by one; 3: with a gap where punctuation or a space parts them;
 # 4: English words stemmed by Porter2 (the Snowball English stemmer) instead of the original Porter;
 # 5: articles without a source filed under UNKNOWN_SOURCE, and the rule that dated each article;
 # 6: how central each city is to each article (the centrality field);
-# 7: the analyser's classes moved to search_app.query.analysis (the schema pickles their import path)
-
-
-class TermPositions(Positions):
-    """Whoosh's Positions format, fed straight from analysis.index_terms when the field's analyser is TextAnalyzer.
-
-    The same postings as Positions.word_values (positions, frequency and weight per word), without
-    a Token object per word; any other analyser goes the general way."""
-
-    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[tuple[Any, int, float, bytes]]:
-        """(term, frequency, weight, encoded positions) of each distinct term of the value."""
-        if not isinstance(analyzer, TextAnalyzer) or not isinstance(value, str):
-            yield from super().word_values(value, analyzer, **kwargs)
-            return
-        poses: dict[str, list[int]] = {}
-        for term, pos, _start, _end in index_terms(value, kwargs.get("start_pos", 0)):
-            found = poses.get(term)
-            if found is None:
-                poses[term] = [pos]
-            else:
-                found.append(pos)
-        boost = self.field_boost
-        for term, positions in poses.items():
-            yield term, len(positions), float(len(positions)) * boost, self.encode(positions)
-
-
-def _text(boost: float = 1.0) -> TEXT:
-    """A stored, stemmed text field (title, body) written through TermPositions."""
-    field = TEXT(analyzer=text_analyzer(), stored=True, field_boost=boost)
-    field.format = TermPositions(field_boost=boost)
-    return field
+# 7: the analyser's classes moved to search_app.query.analysis (the schema pickles their import path);
+# 8: title and body indexed in the flat files only (flat.py), Whoosh storing their text
 
 
 def build_schema() -> Schema:
     """The index schema: text fields, facet fields, sort keys and stored metadata."""
     return Schema(
         id=ID(unique=True, stored=True),
-        title=_text(TITLE_BOOST),
-        body=_text(),
+        # Stored only: their words are indexed in each segment's flat file (flatwrite.py), not by Whoosh.
+        title=STORED(),
+        body=STORED(),
         city=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
         # Each city again, as often as it is central to the article (gazetteer.locate_cities): the
         # posting's frequency orders a search for the city alone. Never searched by text.

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from whoosh import collectors
 from whoosh import query as wq
 
-from search_app.backends.whoosh.columns import DocMask, ids_of, mask_of, top_k
+from search_app.backends.whoosh.columns import DocMask, ids_of, top_k
 from search_app.backends.whoosh.compile import Compiler
 from search_app.backends.whoosh.ranking import Scored, pair_terms, rank, scorable_terms
 from search_app.backends.whoosh.reader import Generation, IndexHandle
 from search_app.backends.whoosh.schema import from_stored
+from search_app.backends.whoosh.similar import exclude, key_words, similar_terms
 from search_app.errors import NotFound
 from search_app.ingest.gazetteer import canonical_city
 from search_app.ingest.sources import normalise_source
-from search_app.models import SearchRequest
+from search_app.models import Article, SearchRequest
 from search_app.query.analysis import analyse
 from search_app.query.contract import (
     EPOCH,
@@ -73,56 +73,8 @@ class _Filters:
         return docs
 
 
-class _Bounded(collectors.WrappingCollector):
-    """Hands allowed matches to a top-N collector, optionally records every match, stops at a deadline.
-
-    Recording serves queries whose matches Whoosh must visit one by one anyway (phrases): one
-    pass then gives the full match set (for counts and facets) and the best page.
-    """
-
-    def __init__(self, child: Any, allowed: DocMask | None, deadline: float, record: bool) -> None:
-        super().__init__(child)
-        self.allowed = allowed
-        self.deadline = deadline
-        self.seen: list[int] | None = [] if record else None
-
-    def collect_matches(self) -> None:
-        """Route every match through collect() (the wrapped collector would otherwise bypass it)."""
-        collect = self.collect
-        for sub_docnum in self.matches():
-            collect(sub_docnum)
-
-    def collect(self, sub_docnum: int) -> Any:
-        """Record the match; hand it on when the filters allow it; give up past the deadline."""
-        if time.perf_counter() > self.deadline:
-            raise collectors.TimeLimit
-        docnum = self.child.offset + sub_docnum
-        if self.seen is not None:
-            self.seen.append(docnum)
-        if self.allowed is None or self.allowed[docnum]:
-            return self.child.collect(sub_docnum)
-        return None
-
-
 def _page(req: SearchRequest) -> tuple[int, int]:
     return (req.page - 1) * req.per_page, req.page * req.per_page
-
-
-def _run(searcher: Any, q: wq.Query, allowed: DocMask | None, req: SearchRequest, limit_s: float,
-         record: bool = False) -> tuple[list[tuple[int, float | None]], bool, list[int] | None]:
-    """(docnum, score) of the page's hits by relevance, cut off after limit_s seconds; timed_out; all matches if recorded."""
-    start, wanted = _page(req)
-    # Every match is scored: Whoosh's block-quality skipping and matcher replacement were seen to
-    # drop better-scoring documents from the top N (checked against exhaustive scoring at 100k).
-    top = collectors.TopCollector(limit=wanted, usequality=False, replace=0)
-    collector = _Bounded(top, allowed, time.perf_counter() + limit_s, record)
-    timed_out = False
-    try:
-        searcher.search_with_collector(q, collector)
-    except collectors.TimeLimit:
-        timed_out = True
-    hits = [(hit.docnum, hit.score) for hit in top.results()[start:wanted]]
-    return hits, timed_out, collector.seen
 
 
 def _by_date(gen: Generation, searcher: Any, matched: DocMask, req: SearchRequest,
@@ -148,10 +100,6 @@ def _by_centrality(gen: Generation, searcher: Any, matched: DocMask, req: Search
     return [(int(ids[i]), float(score[i])) for i in order[start:wanted]]
 
 
-def _has_phrase(q: wq.Query) -> bool:
-    return isinstance(q, wq.Phrase) or any(_has_phrase(c) for c in q.children())
-
-
 def _result(fields: dict[str, Any], score: float | None, terms: frozenset[str], highlight: bool) -> Result:
     article = from_stored(fields)
     if not highlight:
@@ -170,7 +118,7 @@ class _Plan:
     unsearchable: bool  # typed text of which nothing is indexed ("the", "x", "*")
     sort: str
     by_city: tuple[str, ...] | None  # a city searched alone: ordered by how central it is
-    scored: list[Scored] | None  # the terms BM25F sums, or None when Whoosh's matchers must score
+    scored: list[Scored]  # the terms BM25F sums
 
 
 @dataclass
@@ -178,13 +126,10 @@ class _Found:
     """What the query matched: the text matches, those the filters allow, and how."""
 
     q: wq.Query | None
-    scored: list[Scored] | None
+    scored: list[Scored]
     text_docs: DocMask
     matched: DocMask
     relaxed: bool
-    hits: list[tuple[int, float | None]] = field(default_factory=list)  # when matching ranked them already
-    ranked: bool = False
-    timed_out: bool = False
 
 
 def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> SearchResponse:
@@ -193,7 +138,7 @@ def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> 
     req, request_notices = validate(req)
     parsed = parse(req.q)
     with handle.session() as (gen, searcher):
-        compiler = Compiler(searcher, gen.sources)
+        compiler = Compiler(gen.lexicon, gen.sources)
         plan = _plan(parsed, compiler, req)
         cities = sorted({c for c in (canonical_city(v) or v for v in req.cities)})
         sources = sorted({normalise_source(s) or s for s in req.sources})
@@ -225,8 +170,8 @@ def _plan(parsed: ParsedQuery, compiler: Compiler, req: SearchRequest) -> _Plan:
     tree = topic_tree(parsed) if described else parsed.tree
     q = compiler.compile(tree, relaxed=described) if not parsed.is_empty else None
     sort = "newest" if q is None and req.sort == "relevance" else req.sort
-    scored = scorable_terms(q) if q is not None else None
-    if described and scored is not None:  # neighbouring words found together rank higher
+    scored = scorable_terms(q) if q is not None else []
+    if described:  # neighbouring words found together rank higher
         scored += pair_terms([analyse(a) + analyse(b) for a, b in word_pairs(parsed)])
     return _Plan(
         parsed=parsed, q=q, described=described, sort=sort, scored=scored,
@@ -242,12 +187,6 @@ def _match(gen: Generation, searcher: Any, plan: _Plan, filters: _Filters, req: 
            memo: dict[Any, Any], time_limit: float) -> _Found:
     """The documents the query matches, narrowed by the filters."""
     q = plan.q
-    if q is not None and plan.sort == "relevance" and not plan.by_city and plan.scored is None and _has_phrase(q):
-        # Whoosh must visit a phrase's matches one by one anyway: one pass gives the matches and the best page.
-        allowed = filters.apply(gen.all_docs) if filters.active else None
-        hits, timed_out, seen = _run(searcher, q, allowed, req, time_limit, record=True)
-        text_docs = mask_of(gen.size, np.asarray(seen or (), np.intp)) & gen.all_docs
-        return _Found(q, plan.scored, text_docs, filters.apply(text_docs), plan.described, hits, True, timed_out)
     everything = np.zeros(gen.size, bool) if plan.unsearchable else gen.all_docs  # no words: every article, newest
     text_docs = gen.docs(searcher, q, memo) if q is not None else everything
     return _Found(q, plan.scored, text_docs, filters.apply(text_docs), plan.described)
@@ -267,19 +206,15 @@ def _relax(gen: Generation, searcher: Any, compiler: Compiler, parsed: ParsedQue
 def _order(gen: Generation, searcher: Any, plan: _Plan, found: _Found, filters: _Filters, req: SearchRequest,
            memo: dict[Any, Any], deadline: float) -> tuple[list[tuple[int, float | None]], bool]:
     """The requested page of the matches, in the plan's order; timed out?"""
-    if found.ranked or not found.matched.any():
-        return found.hits, found.timed_out
+    if not found.matched.any():
+        return [], False
     if plan.sort != "relevance":
         return _by_date(gen, searcher, found.matched, req, plan.sort), False
     if plan.by_city:
         return _by_centrality(gen, searcher, found.matched, req, plan.by_city), False
     start, wanted = _page(req)
-    if found.scored is not None:  # words and phrases: BM25F from the posting lists (ranking.py)
-        best, timed_out = _ranked(gen, searcher, found.scored, found.matched, wanted, memo, deadline)
-        return [(docnum, score) for docnum, score in best[start:wanted]], timed_out
-    allowed = filters.apply(gen.all_docs) if filters.active else None
-    hits, timed_out, _seen = _run(searcher, found.q or wq.Every(), allowed, req, deadline - time.perf_counter())
-    return hits, timed_out
+    best, timed_out = _ranked(gen, searcher, found.scored, found.matched, wanted, memo, deadline)
+    return [(docnum, score) for docnum, score in best[start:wanted]], timed_out
 
 
 def _facets(gen: Generation, filters: _Filters, text_docs: DocMask, cities: list[str], sources: list[str],
@@ -310,11 +245,17 @@ def _notices(request_notices: list[str], plan: _Plan, compiler_notices: list[str
 
 
 def _ranked(gen: Generation, searcher: Any, terms: list[Scored], matched: DocMask, wanted: int,
-            memo: dict[Any, Any], deadline: float) -> tuple[list[tuple[int, float]], bool]:
+            memo: dict[Any, Any], deadline: float = float("inf")) -> tuple[list[tuple[int, float]], bool]:
     """The best `wanted` matches by BM25F (ranking.py), equal scores newest first."""
+
+    def gate(part: wq.Query) -> DocMask:
+        key = ("gate", part)  # a gate is asked for once per word and field under it
+        if key not in memo:
+            memo[key] = gen.docs(searcher, part, memo)
+        return memo[key]  # type: ignore[no-any-return]
+
     return rank(searcher, terms, matched, wanted, lambda f, t: gen.postings(searcher.reader(), f, t, memo),
-                lambda f: gen.field_norms(searcher, f), deadline, lambda phrase: gen.docs(searcher, phrase, memo),
-                gen.sort_keys(searcher, "sort_newest"))
+                lambda f: gen.field_norms(searcher, f), deadline, gate, gen.sort_keys(searcher, "sort_newest"))
 
 
 def _relaxable(parsed: ParsedQuery) -> bool:
@@ -329,7 +270,7 @@ def _suggest(gen: Generation, searcher: Any, parsed: ParsedQuery, filters: _Filt
     if text is None:
         return None
     corrected = parse(text)
-    q = Compiler(searcher, gen.sources).compile(corrected.tree)
+    q = Compiler(gen.lexicon, gen.sources).compile(corrected.tree)
     if q is None:
         return None
     count = int(np.count_nonzero(filters.apply(gen.docs(searcher, q))))
@@ -346,17 +287,21 @@ def get_article(handle: IndexHandle, article_id: str, q: str = "") -> ArticleVie
         terms: frozenset[str] = frozenset()
         if q.strip():
             parsed = parse(q)
-            compiled = Compiler(searcher, gen.sources).compile(parsed.tree) if not parsed.is_empty else None
+            compiled = Compiler(gen.lexicon, gen.sources).compile(parsed.tree) if not parsed.is_empty else None
             terms = query_terms(compiled)
-        similar = _related(searcher, docnum)
+        similar = _related(gen, searcher, docnum, article)
     return article_view(article, title_html=mark(article.title, find_matches(article.title, terms)),
                         paragraphs_html=[highlight_all(p, terms) for p in article.body.split("\n\n")],
                         related=similar, generation=gen.name)
 
 
-def _related(searcher: Any, docnum: int, top: int = RELATED) -> list[Related]:
-    """Articles most like this one, by the key terms of its body and title."""
-    fields = searcher.stored_fields(docnum)
-    text = f"{fields.get('title', '')}\n{fields.get('title', '')}\n{fields.get('body', '')}"
-    hits = searcher.more_like(docnum, "body", text=text, top=top, numterms=25)
-    return [related(from_stored(hit.fields())) for hit in hits]
+def _related(gen: Generation, searcher: Any, docnum: int, article: Article, top: int = RELATED) -> list[Related]:
+    """Articles most like this one: its key words (similar.py) ranked by BM25F, the article itself left out."""
+    words = key_words(gen.lexicon, gen.size, article.title, article.body)
+    if not words:
+        return []
+    q, terms = similar_terms(words)
+    memo: dict[Any, Any] = {}
+    matched = exclude(gen.docs(searcher, q, memo), docnum)
+    best, _timed_out = _ranked(gen, searcher, terms, matched, top, memo)
+    return [related(from_stored(searcher.stored_fields(d))) for d, _score in best]

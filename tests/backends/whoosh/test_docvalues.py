@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 from seed_facts import CITIES, IDS, SOURCES
 
-from search_app.backends.whoosh import docvalues
+from search_app.backends.whoosh import docvalues, flat
 from search_app.backends.whoosh.generations import current_generation, open_generation
 from search_app.backends.whoosh.indexer import update
 from search_app.backends.whoosh.reader import IndexHandle
 from search_app.backends.whoosh.search import search
 from search_app.models import SearchRequest
+from search_app.query.analysis import analyse
 
 QUERIES = [SearchRequest(q="coal"), SearchRequest(q="coal", sort="newest"), SearchRequest(q="", cities=("Taiyuan",)),
            SearchRequest(q="taiyuan"), SearchRequest(q='"coal mine" OR airport', sources=("China Daily",))]
@@ -34,10 +35,13 @@ def _answers(index_dir: Path) -> list[tuple[int, list[tuple[str, float | None]],
 
 def _computed(folder: Path) -> dict[str, np.ndarray]:
     ix = open_generation(folder.parent, folder.name)
+    sides = flat.open_all(folder, ix)
     try:
         with ix.searcher() as searcher:
-            return docvalues.compute(searcher)
+            return docvalues.compute(searcher, sides)
     finally:
+        for side in sides.values():
+            side.close()
         ix.close()
 
 
@@ -95,13 +99,19 @@ def test_columns_read_whole_equal_whoosh_document_by_document(fresh_index: Path,
             reader = searcher.reader()
             size = reader.doc_count_all()
             assert len(list(reader.leaf_readers())) >= 2 and reader.has_deletions()
-            values = docvalues.compute(searcher)
+            values = _computed(folder)
             assert values["live"].tolist() == [not reader.is_deleted(d) for d in range(size)]
             assert int(values["live"].sum()) == len(IDS)
-            for name in ("title", "body"):
-                lengths = [reader.doc_field_length(d, name, 0) or 0 for d in range(size)]
-                raw = docvalues._raw_column(reader, f"_{name}_len", docvalues.LENGTHS_COLUMN)
-                assert raw is not None and docvalues._BYTE_LENGTHS[raw].tolist() == lengths
+            sides = flat.open_all(folder, ix)
+            try:
+                for name in ("title", "body"):
+                    lengths = docvalues._lengths(reader, sides, name)
+                    live = [d for d in range(size) if not reader.is_deleted(d)]
+                    assert [int(lengths[d]) for d in live] == \
+                        [len(analyse(reader.stored_fields(d).get(name, ""))) for d in live]
+            finally:
+                for side in sides.values():
+                    side.close()
             for column in docvalues.SORT_COLUMNS:
                 assert docvalues._raw_column(reader, column, reader.schema[column].column_type) is not None
                 assert values[f"column:{column}"].tolist() == list(reader.column_reader(column))

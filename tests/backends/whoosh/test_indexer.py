@@ -338,7 +338,8 @@ def test_searcher_opened_before_a_rebuild_keeps_working(fresh_index: Path, seeds
             new = handle.generation()
             assert new.name == report.generation != old.name
             assert searcher.doc_count() == 5
-            assert sorted(h["id"] for h in searcher.search(indexer_query("airport"), limit=None)) == [
+            found = old.docs(searcher, indexer_query("airport")).nonzero()[0]
+            assert sorted(searcher.stored_fields(int(d))["id"] for d in found) == [
                 "003_b8c9e442042d1bdf", "004_860ced496ef7d71d",
             ]
         assert new.doc_count == 4

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from whoosh import query as wq
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from search_app.backends.whoosh.compile import Compiler
 from search_app.backends.whoosh.indexer import build
@@ -57,21 +58,22 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexHandle]
 def expected_bm25f(handle: IndexHandle, q: str) -> dict[str, float]:
     """BM25F of every matching article, computed from its stored title and body text (not from postings).
 
-    Field lengths are read from the index because Whoosh stores them rounded to one byte; everything
-    else (term counts, document frequencies, averages) is counted here from the text. A word's
+    Every count (term counts, field lengths, document frequencies, averages) is taken from the text;
+    each length is then rounded as the index keeps it (Whoosh's one-byte approximation). A word's
     document frequency is its largest in any of the fields searched.
     """
     gen = handle.generation()
     with gen.searcher() as searcher:
-        compiled = Compiler(searcher, gen.sources).compile(parse(q).tree)
-        assert compiled is not None and scorable_terms(compiled) is not None  # the fast path applies
-        matching = sorted(searcher.docs_for_query(compiled))
+        compiled = Compiler(gen.lexicon, gen.sources).compile(parse(q).tree)
+        assert compiled is not None and all(not gates for _t, gates in scorable_terms(compiled))  # no AND under an OR
+        matching = sorted(gen.docs(searcher, compiled).nonzero()[0].tolist())
         reader = searcher.reader()
         docs = {d: searcher.stored_fields(d) for d in range(reader.doc_count_all())}
         counts = {d: {f: Counter(analyse(fields.get(f, ""))) for f in FIELD_WEIGHT} for d, fields in docs.items()}
-        lengths = {d: {f: reader.doc_field_length(d, f, 0) or 0 for f in FIELD_WEIGHT} for d in docs}
+        lengths = {d: {f: byte_to_length(length_to_byte(c[f].total())) if c[f].total() else 0 for f in FIELD_WEIGHT}
+                   for d, c in counts.items()}
         average = {f: sum(c[f].total() for c in counts.values()) / len(docs) for f in FIELD_WEIGHT}
-        asked = Counter((t.text, t.fieldname) for t, _phrase in scorable_terms(compiled) or [] if t.fieldname in FIELD_WEIGHT)
+        asked = Counter((t.text, t.fieldname) for t, _gates in scorable_terms(compiled) if t.fieldname in FIELD_WEIGHT)
         words = {text: max(n for (w, _f), n in asked.items() if w == text) for text, _f in asked}
         fields = {text: [f for w, f in asked if w == text] for text in words}
         out = {}
@@ -98,20 +100,37 @@ def test_fast_ranking_equals_bm25f_from_the_text(generated: IndexHandle, q: str)
                                '"coal report" OR zone', '"said coal" city:linfen', '"filler sentence" output'])
 def test_other_queries_take_the_fast_path(generated: IndexHandle, q: str) -> None:
     gen = generated.generation()
-    with gen.searcher() as searcher:
-        compiled = Compiler(searcher, gen.sources).compile(parse(q).tree)
-    assert compiled is not None and scorable_terms(compiled) is not None
+    compiled = Compiler(gen.lexicon, gen.sources).compile(parse(q).tree)
+    assert compiled is not None and scorable_terms(compiled)
     response = search(generated, SearchRequest(q=q, per_page=100))
     scores = [r["score"] for r in response["results"]]
     assert scores == sorted(scores, reverse=True) and response["total"] >= len(scores) > 0
 
 
-def test_and_under_or_is_left_to_whoosh() -> None:
+def test_a_term_under_an_and_within_an_or_counts_only_where_the_and_matches() -> None:
     """Summing every present term would over-score "steel OR (rail prices)" for a document without prices."""
-    nested = wq.Or([wq.Term("body", "steel"), wq.And([wq.Term("body", "rail"), wq.Term("body", "price")])])
-    assert scorable_terms(nested) is None
+    and_part = wq.And([wq.Term("body", "rail"), wq.Term("body", "price")])
+    nested = wq.Or([wq.Term("body", "steel"), and_part])
+    assert scorable_terms(nested) == [(wq.Term("body", "steel"), ()), (wq.Term("body", "rail"), (and_part,)),
+                                      (wq.Term("body", "price"), (and_part,))]
     flat = wq.And([wq.Or([wq.Term("body", "steel"), wq.Term("title", "steel")]), wq.Term("body", "rail")])
-    assert [t.text for t, _phrase in scorable_terms(flat) or []] == ["steel", "steel", "rail"]
+    assert [(t.text, gates) for t, gates in scorable_terms(flat)] == [("steel", ()), ("steel", ()), ("rail", ())]
+    excluded = wq.AndNot(wq.Term("body", "rail"), wq.Term("body", "steel"))
+    assert scorable_terms(wq.Or([excluded, wq.Term("body", "zone")]))[0] == (wq.Term("body", "rail"), (excluded,))
+
+
+def test_and_within_or_scores_the_and_only_where_it_matches(tmp_path_factory: pytest.TempPathFactory) -> None:
+    files = {"mill.txt": "Plant news\n\nSteel mill.\n", "rail.txt": "Plant news\n\nSteel rail.\n",
+             "both.txt": "Plant news\n\nRail prices.\n", "other.txt": "Plant news\n\nRail yard.\n"}
+    handle = index_of(tmp_path_factory, files)
+    try:
+        results = search(handle, SearchRequest(q="steel OR (rail prices)", per_page=10))["results"]
+        scores = {r["id"]: r["score"] for r in results}
+        assert sorted(scores) == ["both", "mill", "rail"]  # "Rail yard" has neither steel nor prices
+        assert scores["rail"] == pytest.approx(scores["mill"])  # its "rail" is not part of a match
+        assert scores["both"] > scores["mill"]  # two words matched, each as rare as steel
+    finally:
+        handle.close()
 
 
 # ---------------------------------------------------------------- the ranking decisions, on small archives
