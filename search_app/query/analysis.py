@@ -8,7 +8,7 @@ suggested is what was indexed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -17,7 +17,7 @@ from whoosh.analysis.acore import Token
 from whoosh.lang.porter2 import stem
 
 __all__ = ["HAN_CHARACTER", "TOKEN_PATTERN", "HanCharacters", "TextAnalyzer", "analyse", "chained_analyzer", "index_terms",
-           "stem", "text_analyzer", "word_analyzer"]
+           "index_words", "stem", "text_analyzer", "word_analyzer"]
 
 # Words are runs of letters and digits; "U.S." stays one token, "China's" gives "china" (+ "s", dropped).
 TOKEN_PATTERN = r"\w+(?:\.?\w+)*"
@@ -102,6 +102,32 @@ def index_terms(value: str, start_pos: int = 0) -> Iterator[tuple[str, int, int,
             pos = kept if pos is None else pos + step
             first, last_han = False, han
             yield _stem(word), pos, start + piece.start(), start + piece.end()
+
+
+def index_words(value: str) -> tuple[list[str], Sequence[int]]:
+    """index_terms' terms and positions (from 0) as two sequences, without the character offsets.
+
+    Text without Han characters (most articles) takes list operations instead of a generator step
+    per token: there the kept words' positions simply follow one another from the first.
+    """
+    if HAN_CHARACTER.search(value) is not None:
+        found = [(term, pos) for term, pos, _start, _end in index_terms(value)]
+        return [term for term, _pos in found], [pos for _term, pos in found]
+    terms = list(map(_token_term, _TOKENS.findall(value)))
+    first = next((i for i, term in enumerate(terms) if term is not None), len(terms))
+    kept = [term for term in terms[first:] if term is not None]  # at positions first, first + 1, ...
+    opening = next((i for i, term in enumerate(kept) if term), len(kept))
+    words = [term for term in kept[opening:] if term]  # one-letter words leave no gap
+    return words, range(first + opening, first + opening + len(words))
+
+
+@lru_cache(maxsize=1 << 18)
+def _token_term(token: str) -> str | None:
+    """A token's index term: None for a stop word, "" for a one-letter word (no term, as index_terms drops it)."""
+    text = token.lower()
+    if text in STOP_WORDS:
+        return None
+    return _stem(text) if len(text) > 1 else ""
 
 
 class TextAnalyzer(Analyzer):

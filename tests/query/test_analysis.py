@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from search_app.query.analysis import TextAnalyzer, chained_analyzer, index_terms
+from search_app.query.analysis import TextAnalyzer, chained_analyzer, index_terms, index_words
 
 REPO = Path(__file__).resolve().parents[2]
 TRICKY = [
@@ -18,18 +18,26 @@ TRICKY = [
     "the 太 x 原 of 山西省",
     "Lüliang CAFÉ café naïve ﬁnance",
     "operating generalized industries industrial",
+    "I a x coal the b mine",  # one-letter words before the first term move it, later ones leave no gap
+    "THE Coal İstanbul",
 ]
+TEXTS = TRICKY + [p.read_text("utf-8", "replace") for p in sorted((REPO / "seeds").rglob("*")) if p.is_file()]
 
 
 def _tokens(analyzer: object, text: str, **kwargs: object) -> list[tuple[str, int, int, int]]:
     return [(t.text, t.pos, t.startchar, t.endchar) for t in analyzer(text, positions=True, chars=True, **kwargs)]  # type: ignore[operator]
 
 
-@pytest.mark.parametrize("text", TRICKY + [p.read_text("utf-8", "replace") for p in sorted((REPO / "seeds").rglob("*"))
-                                           if p.is_file()])
+@pytest.mark.parametrize("text", TEXTS)
 @pytest.mark.parametrize("mode", ["index", "query"])
 def test_same_tokens_as_the_filter_chain(text: str, mode: str) -> None:
     assert _tokens(TextAnalyzer(), text, mode=mode) == _tokens(chained_analyzer(), text, mode=mode)
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_index_words_are_index_terms_without_offsets(text: str) -> None:
+    terms, positions = index_words(text)
+    assert list(zip(terms, positions, strict=True)) == [(t, p) for t, p, _s, _e in index_terms(text)]
 
 
 def test_positions_start_where_asked() -> None:

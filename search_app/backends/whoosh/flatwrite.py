@@ -14,6 +14,7 @@ word at the end, in document order.
 
 from __future__ import annotations
 
+import itertools
 import os
 from array import array
 from collections.abc import Iterator
@@ -26,12 +27,25 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader
 
 from search_app.backends.whoosh.flat import FIELDS, HEADER, MAGIC, Summed, readable, side_path
-from search_app.query.analysis import index_terms
+from search_app.query.analysis import index_words
 
 # Tokens held in memory before a run is written: 12 bytes each, so about 100 MB (and as much again
 # while they are sorted); at 100,000 articles a worker's whole segment fits in one run.
 TOKEN_BUDGET = 8_000_000
 _WIDE = 0xFFFF  # positions past this are written in four bytes
+
+
+class _Numbered(dict[str, int]):
+    """A field's words numbered in order of first use: looking up a new word gives it the next number
+    of a count shared with the other fields."""
+
+    def __init__(self, numbers: Iterator[int]) -> None:
+        super().__init__()
+        self._numbers = numbers
+
+    def __missing__(self, key: str) -> int:
+        number = self[key] = next(self._numbers)
+        return number
 
 
 @dataclass
@@ -61,7 +75,8 @@ class Collector:
     def __init__(self, size: int, spill_to: Path, budget: int = TOKEN_BUDGET) -> None:
         self.size = size
         self.lengths = {name: np.zeros(size, np.uint32) for name in FIELDS}
-        self.words: dict[str, int] = {}  # "field\0word" -> word id, in order of first use
+        numbers = itertools.count()
+        self.words = {name: _Numbered(numbers) for name in FIELDS}  # field -> word -> word id, in order of first use
         self._spill_to = spill_to
         self._budget = budget
         self._runs: list[_Run] = []
@@ -73,20 +88,12 @@ class Collector:
 
     def add(self, docnum: int, fieldname: str, text: str) -> None:
         """Analyse one field of one document; documents must come in ascending order."""
-        words, ids, positions = self.words, self._ids, self._positions
-        before = len(ids)
-        prefix = fieldname + "\0"
-        for term, position, _start, _end in index_terms(text):
-            key = prefix + term
-            word_id = words.get(key)
-            if word_id is None:
-                word_id = words[key] = len(words)
-            ids.append(word_id)
-            positions.append(position)
-        added = len(ids) - before
-        self._docs.extend(array("I", [docnum]) * added)
-        self.lengths[fieldname][docnum] = added
-        if len(ids) >= self._budget:
+        terms, positions = index_words(text)
+        self._ids.extend(map(self.words[fieldname].__getitem__, terms))
+        self._positions.extend(positions)
+        self._docs.extend(array("I", [docnum]) * len(terms))
+        self.lengths[fieldname][docnum] = len(terms)
+        if len(self._ids) >= self._budget:
             self._spill()
 
     def _sorted(self) -> _Run:
@@ -97,7 +104,7 @@ class Collector:
         positions = np.frombuffer(self._positions, np.uint32)[order]
         ids = ids[order]
         self._fresh()
-        known = np.arange(len(self.words) + 1, dtype=np.uint32)
+        known = np.arange(sum(map(len, self.words.values())) + 1, dtype=np.uint32)
         starts_pair = np.ones(len(ids), bool)  # a token opens a pair where its word or document changes
         starts_pair[1:] = (ids[1:] != ids[:-1]) | (docs[1:] != docs[:-1])
         opens = np.flatnonzero(starts_pair)
@@ -143,7 +150,8 @@ def _word_data(runs: list[_Run], word_id: int) -> tuple[np.ndarray, np.ndarray, 
 def write(target: Path, collector: Collector) -> Path:
     """Write the collected postings and field lengths as a flat postings file (flat.py's layout)."""
     tmp = target.with_name(target.name + ".tmp")
-    keys = sorted(collector.words)  # code point order is UTF-8 byte order: the directory's order
+    # "field\0word" in code point order, which is UTF-8 byte order: the directory's order
+    keys = sorted((f"{name}\0{word}", number) for name, words in collector.words.items() for word, number in words.items())
     offsets, counts, spans, wide = array("Q"), array("I"), array("I"), array("B")
     try:
         runs = collector.runs()
@@ -151,8 +159,8 @@ def write(target: Path, collector: Collector) -> Path:
             out = Summed(raw)
             raw.write(b"\0" * HEADER.size)
             position = HEADER.size
-            for key in keys:
-                docs, weights, starts, positions = _word_data(runs, collector.words[key])
+            for _key, number in keys:
+                docs, weights, starts, positions = _word_data(runs, number)
                 big = bool(len(positions)) and int(positions.max()) > _WIDE
                 stored = positions if big else positions.astype(np.uint16)  # most articles are short: half the bytes
                 offsets.append(position)
@@ -167,7 +175,7 @@ def write(target: Path, collector: Collector) -> Path:
             for name in FIELDS:
                 out.write(collector.lengths[name].tobytes())
             directory = lengths_at + 4 * len(FIELDS) * collector.size
-            encoded = [key.encode("utf-8") for key in keys]
+            encoded = [key.encode("utf-8") for key, _number in keys]
             out.write(array("I", (len(k) for k in encoded)).tobytes())
             out.write(b"".join(encoded))
             for column in (offsets, counts, spans, wide):

@@ -1,11 +1,11 @@
-"""The Whoosh schema (fields, boosts, the index format) and the mapping between Article records and documents."""
+"""The Whoosh schema (fields, the index format) and the mapping between Article records and documents."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from search_app.ingest.sources import UNKNOWN_SOURCE, known_source
 from search_app.models import Article
@@ -18,7 +18,15 @@ INDEX_FORMAT = 8  # 2: Han characters indexed one by one; 3: with a gap where pu
 # 5: articles without a source filed under UNKNOWN_SOURCE, and the rule that dated each article;
 # 6: how central each city is to each article (the centrality field);
 # 7: the analyser's classes moved to search_app.query.analysis (the schema pickles their import path);
-# 8: title and body indexed in the flat files only (flat.py), Whoosh storing their text
+# 8: title and body indexed in the flat files only (flat.py), Whoosh storing their text; date and sort
+# keys no longer indexed as terms
+
+
+def _column() -> NUMERIC:
+    """A per-document number kept as a column only (docvalues.py reads it whole): no terms to index."""
+    field = NUMERIC(bits=32, sortable=True, signed=False)
+    field.indexed = False
+    return field
 
 
 def build_schema() -> Schema:
@@ -34,9 +42,9 @@ def build_schema() -> Schema:
         centrality=KEYWORD(commas=True, lowercase=False, scorable=True),
         source=ID(stored=True),
         year=ID(stored=True),
-        date=DATETIME(stored=True),
-        sort_newest=NUMERIC(bits=32, sortable=True, signed=False),
-        sort_oldest=NUMERIC(bits=32, sortable=True, signed=False),
+        date=STORED(),  # filtered and sorted by the sort columns (docvalues.py), never by Whoosh
+        sort_newest=_column(),
+        sort_oldest=_column(),
         author=TEXT(stored=True, analyzer=word_analyzer(), phrase=True),
         dated_by=ID(stored=True),
         path=STORED(),
