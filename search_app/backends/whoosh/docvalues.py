@@ -39,9 +39,9 @@ def compute(searcher: Any, flat: dict[str, FlatPostings]) -> dict[str, np.ndarra
     values: dict[str, np.ndarray] = {"version": np.array([VERSION]), "live": live}
     for name in TEXT_FIELDS:
         exact = _lengths(reader, flat, name)
-        # The average over live documents of every length written (a deleted one's too, until a merge
-        # drops it), and each length rounded to Whoosh's one byte: the ranking Whoosh's own lengths gave.
-        average = float(exact.sum()) / (searcher.doc_count() or 1)
+        # The average over every document written, a deleted one too until a merge drops it, and each
+        # length rounded to Whoosh's one byte: the ranking Whoosh's own lengths and average gave.
+        average = float(exact.sum()) / (size or 1)
         values[f"norms:{name}"] = length_norms(_rounded(exact), average, FIELD_B[name])
     for column in SORT_COLUMNS:
         values[f"column:{column}"] = _sort_column(reader, column, size)

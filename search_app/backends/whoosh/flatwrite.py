@@ -193,8 +193,10 @@ def write(target: Path, collector: Collector) -> Path:
 
 
 def _stored_texts(reader: Any) -> Iterator[tuple[int, str, str]]:
-    """(document number, title, body) of each live document of a segment, in order."""
-    for docnum, fields in reader.iter_docs():
+    """(document number, title, body) of each document of a segment in order, a deleted one too (its words
+    count in the frequencies and lengths until a merge drops it, as Whoosh counts them)."""
+    for docnum in range(reader.doc_count_all()):
+        fields = reader.stored_fields(docnum)
         yield docnum, fields.get("title") or "", fields.get("body") or ""
 
 

@@ -52,6 +52,16 @@ class Generation:
             self.index.close()
             raise IndexCorrupt(f"The index generation {name} lacks a readable flat postings file ({error}): run "
                                "`search-app build` to rebuild it (the last good generation keeps serving).") from error
+        try:
+            self._load()
+        except BaseException:
+            self.retire()  # closes the searcher _load pooled and the files: nothing else holds them yet
+            raise
+        # Load the spelling vocabulary in the background, so the first "did you mean" does not wait.
+        threading.Thread(target=self.vocabulary, name=f"vocabulary-{name}", daemon=True).start()
+
+    def _load(self) -> None:
+        """The per-generation arrays: live documents, facets, norms and sort columns."""
         with self.searcher() as searcher:
             reader = searcher.reader()
             self.doc_count = searcher.doc_count()
@@ -67,8 +77,6 @@ class Generation:
                 self._cache[key] = values[key]
         self.sources = self.facets["source"].names
         self.lexicon = Lexicon(self.flat)
-        # Load the spelling vocabulary in the background, so the first "did you mean" does not wait.
-        threading.Thread(target=self.vocabulary, name=f"vocabulary-{name}", daemon=True).start()
 
     def acquire(self, live_only: bool = False) -> Any | None:
         """A searcher for one request, counted as busy; None once closed (or retired, with live_only)."""
@@ -284,7 +292,10 @@ class IndexHandle:
                 fresh = Generation(self.index_dir, name)
             except IndexCorrupt:
                 if current is not None:
-                    return current  # keep serving what we have rather than failing
+                    # Keep serving what we have rather than failing; try again once CURRENT changes,
+                    # not on every request (checking a generation's files reads them whole).
+                    self._stamp = stamp
+                    return current
                 raise
             self._generation, self._stamp = fresh, stamp
         if current is not None:

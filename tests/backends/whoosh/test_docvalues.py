@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from seed_facts import CITIES, IDS, SOURCES
 
 from search_app.backends.whoosh import docvalues, flat
@@ -15,6 +16,7 @@ from search_app.backends.whoosh.reader import IndexHandle
 from search_app.backends.whoosh.search import search
 from search_app.models import SearchRequest
 from search_app.query.analysis import analyse
+from search_app.query.bm25 import FIELD_B
 
 QUERIES = [SearchRequest(q="coal"), SearchRequest(q="coal", sort="newest"), SearchRequest(q="", cities=("Taiyuan",)),
            SearchRequest(q="taiyuan"), SearchRequest(q='"coal mine" OR airport', sources=("China Daily",))]
@@ -109,6 +111,12 @@ def test_columns_read_whole_equal_whoosh_document_by_document(fresh_index: Path,
                     live = [d for d in range(size) if not reader.is_deleted(d)]
                     assert [int(lengths[d]) for d in live] == \
                         [len(analyse(reader.stored_fields(d).get(name, ""))) for d in live]
+                    # Every document written counts in the average, the deleted one too, as Whoosh's own did.
+                    texts = [analyse(reader.stored_fields(d).get(name, "")) for d in range(size)]
+                    average = sum(map(len, texts)) / size
+                    rounded = [byte_to_length(length_to_byte(len(t))) if t else 0 for t in texts]
+                    assert values[f"norms:{name}"].tolist() == pytest.approx(
+                        [1 - FIELD_B[name] + FIELD_B[name] * n / average for n in rounded])
             finally:
                 for side in sides.values():
                     side.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 
 from search_app.backends.whoosh import flat, flatwrite, indexer, postings
+from search_app.backends.whoosh import reader as reader_module
 from search_app.backends.whoosh.generations import current_generation
 from search_app.backends.whoosh.indexer import build, update
 from search_app.backends.whoosh.postings import phrase_docs, phrase_mask, read_positions, read_postings
@@ -238,6 +240,49 @@ def test_a_damaged_or_missing_flat_file_is_refused_and_a_build_repairs_it(update
         assert search(handle, SearchRequest(q="airport"))["total"] == 2
     finally:
         handle.close()
+
+
+def test_a_damaged_new_generation_is_tried_once_per_switch_while_the_old_one_serves(
+        seeds_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    index_dir = tmp_path / "index"
+    build(seeds_dir, index_dir)
+    handle = IndexHandle(index_dir)
+    try:
+        old = handle.generation()
+        build(seeds_dir, index_dir)
+        for side in _generation_dir(index_dir).glob("*.fpl"):
+            side.write_bytes(b"")
+        opened: list[str] = []
+        real = reader_module.Generation
+
+        def counted(folder: Path, name: str) -> Any:
+            opened.append(name)
+            return real(folder, name)
+
+        monkeypatch.setattr(reader_module, "Generation", counted)
+        for _ in range(3):
+            assert search(handle, SearchRequest(q="airport"))["generation"] == old.name
+        assert opened == [current_generation(index_dir)]  # one failed attempt, not one per request
+        build(seeds_dir, index_dir)  # the next switch is tried, and serves
+        assert search(handle, SearchRequest(q="airport"))["generation"] == current_generation(index_dir) != old.name
+    finally:
+        handle.close()
+
+
+def test_a_generation_that_fails_to_load_leaves_no_file_open(seeds_dir: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    build(seeds_dir, tmp_path / "index")
+    folder = tmp_path / "index"
+
+    def broken(*_args: Any) -> Any:
+        raise OSError("simulated read error")
+
+    monkeypatch.setattr(reader_module.docvalues, "read", broken)
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        with pytest.raises(OSError, match="simulated"):
+            reader_module.Generation(folder, current_generation(folder))
+    assert len(os.listdir("/proc/self/fd")) == before
 
 
 def test_serial_build_writes_side_files_too(seeds_dir: Path, tmp_path: Path) -> None:
