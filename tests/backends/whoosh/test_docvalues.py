@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from whoosh.util.numeric import byte_to_length, length_to_byte
 from seed_facts import CITIES, IDS, SOURCES
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from search_app.backends.whoosh import docvalues, flat
 from search_app.backends.whoosh.generations import current_generation, open_generation
