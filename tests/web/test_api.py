@@ -209,9 +209,9 @@ def test_article_json_with_highlight_and_related(client):
     assert data["cities"] == ["Linfen", "Taiyuan", "Yangquan"]
     assert data["city_labels"] == ["Linfen 临汾", "Taiyuan 太原", "Yangquan 阳泉"]
     assert any("<mark>airport</mark>" in p for p in data["paragraphs_html"])
-    assert [r["id"] for r in data["related"]] == ["004_860ced496ef7d71d", "001_0b108123ccd7e2b3",
-                                                   "002_d26b102950b0f93f", "000_5ca391961da276a5"]
-    assert data["related"][0]["url"] == "/article/004_860ced496ef7d71d"
+    assert [r["id"] for r in data["related"]] == ["001_0b108123ccd7e2b3", "002_d26b102950b0f93f",
+                                                   "000_5ca391961da276a5", "004_860ced496ef7d71d"]
+    assert data["related"][0]["url"] == "/article/001_0b108123ccd7e2b3"
     check(client, "Article", data)
 
 

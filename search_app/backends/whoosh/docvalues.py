@@ -38,11 +38,11 @@ def compute(searcher: Any, flat: dict[str, FlatPostings]) -> dict[str, np.ndarra
     live = _live(reader, size)
     values: dict[str, np.ndarray] = {"version": np.array([VERSION]), "live": live}
     for name in TEXT_FIELDS:
-        exact = _lengths(reader, flat, name)
+        exact = field_lengths(reader, flat, name)
         # The average over every document written, a deleted one too until a merge drops it, and each
         # length rounded to Whoosh's one byte: the ranking Whoosh's own lengths and average gave.
         average = float(exact.sum()) / (size or 1)
-        values[f"norms:{name}"] = length_norms(_rounded(exact), average, FIELD_B[name])
+        values[f"norms:{name}"] = length_norms(rounded(exact), average, FIELD_B[name])
     for column in SORT_COLUMNS:
         values[f"column:{column}"] = _sort_column(reader, column, size)
     for name in FACET_FIELDS:
@@ -71,13 +71,13 @@ def _live(reader: Any, size: int) -> np.ndarray:
     return live
 
 
-def _lengths(reader: Any, flat: dict[str, FlatPostings], name: str) -> np.ndarray:
+def field_lengths(reader: Any, flat: dict[str, FlatPostings], name: str) -> np.ndarray:
     """Each document's length in a text field (its number of indexed words), from its segment's flat file."""
     parts = [flat[segment.segment().segment_id()].lengths(name) for segment, _offset in reader.leaf_readers()]
     return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
 
 
-def _rounded(lengths: np.ndarray) -> np.ndarray:
+def rounded(lengths: np.ndarray) -> np.ndarray:
     """Lengths as Whoosh's one-byte approximation gives them back (exact up to 8, then within about 6%)."""
     distinct, where = np.unique(lengths, return_inverse=True)
     kept = np.array([byte_to_length(length_to_byte(int(n))) if n else 0 for n in distinct], np.float64)

@@ -24,6 +24,7 @@ from search_app.backends.whoosh.flat import Lexicon
 from search_app.backends.whoosh.flat import open_all as open_flat_postings
 from search_app.backends.whoosh.generations import CURRENT, VOCABULARY, current_generation, open_generation, read_meta
 from search_app.backends.whoosh.postings import phrase_docs, phrase_mask, read_postings
+from search_app.backends.whoosh.similar import body_norms
 from search_app.errors import IndexCorrupt
 from search_app.query.contract import UNDATED_KEY
 from search_app.query.suggest import Vocabulary
@@ -247,6 +248,14 @@ class Generation:
     def field_norms(self, searcher: Any, fieldname: str) -> np.ndarray:
         """Each document's BM25 length divisor in a title or body field (docvalues.py)."""
         return self._cache["norms:" + fieldname]  # type: ignore[no-any-return]
+
+    def similar_norms(self) -> np.ndarray:
+        """Each document's body length divisor for related articles (similar.py), computed on first use."""
+        def make() -> np.ndarray:
+            with self.searcher() as searcher:
+                lengths = docvalues.field_lengths(searcher.reader(), self.flat, "body")
+            return body_norms(lengths)
+        return self.cached("norms:similar", make)  # type: ignore[no-any-return]
 
     def retire(self) -> None:
         """Close idle searchers now and busy ones when their requests end."""

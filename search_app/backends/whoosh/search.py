@@ -14,7 +14,7 @@ from search_app.backends.whoosh.compile import Compiler
 from search_app.backends.whoosh.ranking import Scored, pair_terms, rank, scorable_terms
 from search_app.backends.whoosh.reader import Generation, IndexHandle
 from search_app.backends.whoosh.schema import from_stored
-from search_app.backends.whoosh.similar import exclude, key_words, similar_terms
+from search_app.backends.whoosh.similar import key_words, most_like
 from search_app.errors import NotFound
 from search_app.ingest.gazetteer import canonical_city
 from search_app.ingest.sources import normalise_source
@@ -245,7 +245,7 @@ def _notices(request_notices: list[str], plan: _Plan, compiler_notices: list[str
 
 
 def _ranked(gen: Generation, searcher: Any, terms: list[Scored], matched: DocMask, wanted: int,
-            memo: dict[Any, Any], deadline: float = float("inf")) -> tuple[list[tuple[int, float]], bool]:
+            memo: dict[Any, Any], deadline: float) -> tuple[list[tuple[int, float]], bool]:
     """The best `wanted` matches by BM25F (ranking.py), equal scores newest first."""
 
     def gate(part: wq.Query) -> DocMask:
@@ -296,12 +296,9 @@ def get_article(handle: IndexHandle, article_id: str, q: str = "") -> ArticleVie
 
 
 def _related(gen: Generation, searcher: Any, docnum: int, article: Article, top: int = RELATED) -> list[Related]:
-    """Articles most like this one: its key words (similar.py) ranked by BM25F, the article itself left out."""
+    """Articles most like this one: its key words searched for in the other bodies (similar.py)."""
     words = key_words(gen.lexicon, gen.size, article.title, article.body)
-    if not words:
-        return []
-    q, terms = similar_terms(words)
-    memo: dict[Any, Any] = {}
-    matched = exclude(gen.docs(searcher, q, memo), docnum)
-    best, _timed_out = _ranked(gen, searcher, terms, matched, top, memo)
-    return [related(from_stored(searcher.stored_fields(d))) for d, _score in best]
+    allowed = gen.all_docs.copy()
+    allowed[docnum] = False
+    best = most_like(words, lambda word: gen.postings(searcher.reader(), "body", word), gen.similar_norms(), allowed, top)
+    return [related(from_stored(searcher.stored_fields(d))) for d in best]

@@ -107,7 +107,7 @@ def test_columns_read_whole_equal_whoosh_document_by_document(fresh_index: Path,
             sides = flat.open_all(folder, ix)
             try:
                 for name in ("title", "body"):
-                    lengths = docvalues._lengths(reader, sides, name)
+                    lengths = docvalues.field_lengths(reader, sides, name)
                     live = [d for d in range(size) if not reader.is_deleted(d)]
                     assert [int(lengths[d]) for d in live] == \
                         [len(analyse(reader.stored_fields(d).get(name, ""))) for d in live]
