@@ -176,7 +176,8 @@ def iter_stories(folder: Path) -> Iterator[Story]:
     """Every usable story in the .sgm files of a Reuters-21578 folder, in file order."""
     files = sorted(folder.glob("reut2-*.sgm"))
     if not files:
-        raise SystemExit(f"No reut2-*.sgm files in {folder}: pass --reuters DIR (Reuters-21578, Distribution 1.0).")
+        raise SystemExit(f"No reut2-*.sgm files in {folder}: pass --reuters DIR or set BENCH_REUTERS_DIR "
+                         "(Reuters-21578, Distribution 1.0).")
     for path in files:
         text = path.read_text(encoding="latin-1")
         for m in _STORY.finditer(text):
