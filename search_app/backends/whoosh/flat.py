@@ -27,7 +27,7 @@ import os
 import struct
 import sys
 from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from zlib import crc32
@@ -151,25 +151,6 @@ class FlatPostings:
         count = self._counts[i]
         data = os.pread(self._fd, 8 * count, self._offsets[i])
         return np.frombuffer(data, np.uint32, count), np.frombuffer(data, np.float32, count, 4 * count)
-
-    def positions(self, fieldname: str, text: Any, wanted: Iterable[int]) -> dict[int, array[int]]:
-        """The word's positions in each wanted (segment-local) document that holds it."""
-        i = self._find(fieldname, text)
-        if i is None:
-            return {}
-        count, span = self._counts[i], self._spans[i]
-        positions = array("I" if self._wide[i] else "H")
-        data = os.pread(self._fd, 4 * count + 4 * count + 4 * (count + 1) + positions.itemsize * span, self._offsets[i])
-        ids, starts = array("I"), array("I")
-        ids.frombytes(data[:4 * count])
-        starts.frombytes(data[8 * count:12 * count + 4])
-        positions.frombytes(data[12 * count + 4:])
-        found = {}
-        for docnum in wanted:
-            at = bisect.bisect_left(ids, docnum)
-            if at < count and ids[at] == docnum:
-                found[docnum] = positions[starts[at]:starts[at + 1]]
-        return found
 
     def position_arrays(self, fieldname: str, text: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """The word's segment-local ids, position starts (one more than ids) and concatenated positions, as

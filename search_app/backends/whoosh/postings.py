@@ -61,17 +61,11 @@ def _flat(flat: Mapping[str, FlatPostings] | None, segment: Any) -> FlatPostings
     return flat[segment.segment().segment_id()]
 
 
-def read_positions(reader: Any, fieldname: str, text: Any, wanted: frozenset[int],
-                   flat: Mapping[str, FlatPostings] | None = None) -> dict[int, Sequence[int]]:
-    """Word positions of a term in the wanted documents only (position lists are decoded for those alone)."""
+def read_positions(reader: Any, fieldname: str, text: Any, wanted: frozenset[int]) -> dict[int, Sequence[int]]:
+    """Word positions of a term in the wanted documents only, from Whoosh's blocks (a byline's; title and body
+    phrases are matched on the flat files' positions by phrase_mask)."""
     found: dict[int, Sequence[int]] = {}
     for segment, offset in reader.leaf_readers():
-        if fieldname in FLAT_FIELDS:
-            end = offset + segment.doc_count_all()
-            local = [d - offset for d in wanted if offset <= d < end]
-            for docnum, positions in _flat(flat, segment).positions(fieldname, text, local).items():
-                found[offset + docnum] = positions
-            continue
         found.update(segment_positions(segment, offset, fieldname, text, wanted))
     return found
 
@@ -89,14 +83,13 @@ def segment_positions(segment: Any, offset: int, fieldname: str, text: Any, want
     return found
 
 
-def phrase_docs(reader: Any, q: wq.Phrase, candidates: frozenset[int],
-                flat: Mapping[str, FlatPostings] | None = None) -> list[int]:
+def phrase_docs(reader: Any, q: wq.Phrase, candidates: frozenset[int]) -> list[int]:
     """The candidates (documents holding every word) in which the words stand next to each other, in order."""
     if not candidates or not q.words:
         return []
     if q.slop != 1:  # only exact phrases here; others go through Whoosh
         raise ValueError("sloppy phrase")
-    positions = [read_positions(reader, q.fieldname, word, candidates, flat) for word in q.words]
+    positions = [read_positions(reader, q.fieldname, word, candidates) for word in q.words]
     hits = []
     for docnum in candidates:
         lists = [p.get(docnum) or () for p in positions]

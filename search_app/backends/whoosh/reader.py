@@ -224,7 +224,7 @@ class Generation:
             if vectorised is not None:
                 found = vectorised
             else:  # a byline phrase: its positions come from Whoosh's blocks
-                hits = phrase_docs(reader, q, frozenset(ids_of(candidates).tolist()), self.flat)
+                hits = phrase_docs(reader, q, frozenset(ids_of(candidates).tolist()))
                 found = mask_of(self.size, np.asarray(hits, np.intp))
         if memo is not None:
             memo[key] = found

@@ -654,3 +654,12 @@ def test_cities_alone_add_up(cities_handle: IndexHandle) -> None:
 def test_other_searches_keep_their_order(cities_handle: IndexHandle, q: str, sort: str, order: str) -> None:
     response = run(cities_handle, q, sort=sort)
     assert (response["order"], all(r["score"] is None for r in response["results"])) == (order, order == "newest")
+
+
+@pytest.mark.parametrize(("q", "expected"), [
+    ('author:"Yuan Shenggao"', ["003_b8c9e442042d1bdf"]),
+    ('author:"Shenggao Yuan"', []),  # a byline phrase keeps its word order (positions from Whoosh's blocks)
+    ("author:shenggao", ["003_b8c9e442042d1bdf"]),
+])
+def test_byline_phrases_need_the_names_in_order(handle: IndexHandle, q: str, expected: list[str]) -> None:
+    assert ids(run(handle, q)) == expected
