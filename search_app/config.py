@@ -29,6 +29,10 @@ class Settings:
     log_client_address: bool = False  # whether the access log records who asked
     metrics_bind: str | None = None  # host:port where the master serves /metrics (off when None)
     metrics_dir: Path | None = None  # where workers, build and update write their metric files
+    # Exports (/api/export) each cost seconds of a worker's time: at most this many at once per worker,
+    # and a client must take each block of rows within send_timeout seconds or the download is cut.
+    exports_per_worker: int = 2
+    send_timeout: float = 30.0
 
     def with_overrides(self, **values: object) -> Settings:
         """Return a copy with the given non-None values replaced."""
@@ -55,6 +59,23 @@ def _seconds(name: str, raw: str) -> float:
         raise ConfigError(f"{name}={raw!r} is not a number of seconds: set it to e.g. 2.0.") from None
 
 
+def _count(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"{name}={raw!r} is not a whole number of at least 1: set it to e.g. 2.")
+    return value
+
+
+def _positive_seconds(name: str, raw: str) -> float:
+    value = _seconds(name, raw)
+    if not 0 < value < float("inf"):  # nan and inf too
+        raise ConfigError(f"{name}={raw!r} is not a positive number of seconds: set it to e.g. 30.")
+    return value
+
+
 def _text(_name: str, raw: str) -> str:
     return raw
 
@@ -77,6 +98,8 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "LOG_CLIENT_ADDRESS": ("log_client_address", lambda name, raw: _flag(name, raw)),
     "METRICS_BIND": ("metrics_bind", _bind),
     "METRICS_DIR": ("metrics_dir", _text),
+    "EXPORTS_PER_WORKER": ("exports_per_worker", _count),
+    "SEND_TIMEOUT": ("send_timeout", _positive_seconds),
 }
 
 

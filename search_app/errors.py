@@ -71,3 +71,10 @@ class UpdateRefused(SearchAppError):
     """An update that would read the wrong folder or remove most of the index; nothing was changed."""
 
     status = 409
+
+
+class Busy(SearchAppError):
+    """A request the service will not start now (too many of its kind at once); worth trying again soon."""
+
+    status = 503
+    retry_after = 5  # seconds, sent as Retry-After

@@ -12,7 +12,6 @@ import html
 import io
 import json
 import re
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
@@ -28,6 +27,10 @@ MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson;
 _TAG = re.compile(r"<[^>]+>")
 # A cell starting with one of these is read as a formula by spreadsheets (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Control characters other than line breaks and tabs: a terminal runs them (ESC sequences, C1's CSI) when a
+# saved file is printed. A CSV cell shows U+FFFD instead; JSON Lines escapes them (json escapes C0 itself).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_C1 = re.compile("[\x7f-\x9f]")
 
 
 def check_format(value: str) -> str:
@@ -37,14 +40,24 @@ def check_format(value: str) -> str:
     return value
 
 
-def rows(backend: SearchBackend, req: SearchRequest, link: Callable[[str], str], limit: int = LIMIT
-         ) -> Iterator[dict[str, Any]]:
-    """The search's articles best first (or in its sort order), as plain rows, at most limit of them."""
+def rows(backend: SearchBackend, req: SearchRequest, link: Callable[[str], str], limit: int = LIMIT,
+         pause: Callable[[], None] | None = None) -> Iterator[dict[str, Any]]:
+    """The search's articles best first (or in its sort order), as plain rows, at most limit of them.
+
+    backend: what SearchBackend.snapshot() gives, so that every page reads the same index (a build or
+    update switching meanwhile would repeat and miss rows); an article is listed once even where an
+    engine updates in place. pause: called between pages (a server lets its other requests run).
+    """
     page_req = replace(req, page=1, per_page=MAX_PER_PAGE, facets=False, suggest=False)
-    sent = 0
-    while sent < limit:
+    sent: set[str] = set()
+    while len(sent) < limit:
         answer = backend.search(page_req)
-        for hit in answer["results"][: limit - sent]:
+        for hit in answer["results"]:
+            if hit["id"] in sent:
+                continue
+            if len(sent) >= limit:
+                return
+            sent.add(hit["id"])
             yield {
                 "id": hit["id"],
                 "title": hit["title"],
@@ -56,11 +69,11 @@ def rows(backend: SearchBackend, req: SearchRequest, link: Callable[[str], str],
                 "score": hit["score"],
                 "snippet": plain(hit["snippet"]),
             }
-            sent += 1
         if page_req.page >= answer["pages"] or not answer["results"]:
             return
         page_req = replace(page_req, page=page_req.page + 1)
-        time.sleep(0)  # between pages, other requests of the same worker get their turn (an event loop yields here)
+        if pause is not None:
+            pause()
 
 
 def plain(fragment: str) -> str:
@@ -71,7 +84,7 @@ def plain(fragment: str) -> str:
 def jsonl_lines(records: Iterator[dict[str, Any]]) -> Iterator[str]:
     """One JSON object per line."""
     for record in records:
-        yield json.dumps(record, ensure_ascii=False) + "\n"
+        yield _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(record, ensure_ascii=False)) + "\n"
 
 
 def csv_lines(records: Iterator[dict[str, Any]]) -> Iterator[str]:
@@ -87,7 +100,7 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, list):
         value = "; ".join(value)
-    text = str(value)
+    text = _CONTROL.sub("\ufffd", str(value))
     if isinstance(value, str) and text.startswith(_FORMULA_START):
         return "'" + text  # the apostrophe spreadsheets themselves use to mean "this is text"
     return text
@@ -102,3 +115,15 @@ def _csv_line(cells: Any) -> str:
 def lines(fmt: str, records: Iterator[dict[str, Any]]) -> Iterator[str]:
     """The rows in the given format."""
     return csv_lines(records) if check_format(fmt) == "csv" else jsonl_lines(records)
+
+
+def blocks(fmt: str, records: Iterator[dict[str, Any]], size: int = MAX_PER_PAGE) -> Iterator[str]:
+    """The rows in the given format, `size` lines at a time (one write to the client each, not one a row)."""
+    block: list[str] = []
+    for line in lines(fmt, records):
+        block.append(line)
+        if len(block) > size:  # the header rides with the first page
+            yield "".join(block)
+            block = []
+    if block:
+        yield "".join(block)

@@ -176,6 +176,10 @@ class Server:
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
 
+    def open(self, path: str, timeout: float = 30) -> Any:
+        """A GET whose response is read as it arrives (use it in a with block)."""
+        return urllib.request.urlopen(self.base + path, timeout=timeout)
+
     def get_json(self, path: str) -> tuple[int, Any]:
         status, body = self.get(path)
         return status, json.loads(body)

@@ -78,6 +78,48 @@ def test_csv_cells_are_safe_in_a_spreadsheet() -> None:
     )
 
 
+def test_control_characters_never_reach_a_terminal_from_a_saved_file() -> None:
+    # An ESC or C1 sequence (a file name, a scraped title) would act on the terminal that prints the download.
+    record = {"id": "a\x1b[2Jb", "title": "\x1b]8;;http://evil.example/\x07click\x1b]8;;\x07", "date": None,
+              "source": "X\x9b31m", "author": None, "cities": [], "url": "u", "score": 1.0, "snippet": "line\tone\x7f"}
+    assert "".join(export.csv_lines(iter([record]))).splitlines()[1] == (
+        "a\ufffd[2Jb,\ufffd]8;;http://evil.example/\ufffdclick\ufffd]8;;\ufffd,,X\ufffd31m,,,u,1.0,line\tone\ufffd")
+    line = "".join(export.jsonl_lines(iter([record])))
+    assert json.loads(line) == record  # escaped, not lost
+    assert line.isascii() and "\\u001b" in line and "\\u009b" in line
+
+
+def test_rows_list_an_article_once_even_when_pages_overlap(whoosh_backend: Any) -> None:
+    class Shifting:
+        """Pages that overlap, as an engine updated in place between them gives them."""
+
+        def search(self, req: SearchRequest) -> dict[str, Any]:
+            answer = whoosh_backend.search(req)
+            ids = NEWEST * 2  # page 1 and page 2 both list every article
+            page = [r for i in ids[(req.page - 1) * 5: req.page * 5] for r in answer["results"] if r["id"] == i]
+            return {**answer, "results": page, "pages": 2}
+
+    rows = list(export.rows(Shifting(), SearchRequest(sort="newest"), link))  # type: ignore[arg-type]
+    assert [r["id"] for r in rows] == NEWEST
+
+
+def test_rows_pause_between_pages(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for n in range(230):
+        (seeds / f"a{n:03d}.txt").write_text(f"Datong report {n}\n\nUpdated: 2020-02-01\n\nDatong item {n}.\n", "utf-8")
+    build(seeds, tmp_path / "ix")
+    backend = create_app({"SETTINGS": Settings(seeds=seeds, index=tmp_path / "ix"), "TESTING": True}).extensions["search_app"]
+    pauses: list[int] = []
+    sent: list[str] = []
+    try:
+        for row in export.rows(backend, SearchRequest(q="datong"), link, pause=lambda: pauses.append(len(sent))):
+            sent.append(row["id"])
+    finally:
+        backend.close()
+    assert (len(sent), pauses) == (230, [100, 200])  # after each full page, never after the last
+
+
 def test_jsonl_is_one_object_per_line() -> None:
     records = [{"id": "a", "cities": ["Datong"]}, {"id": "b", "cities": []}]
     assert "".join(export.jsonl_lines(iter(records))) == '{"id": "a", "cities": ["Datong"]}\n{"id": "b", "cities": []}\n'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -38,6 +39,11 @@ class SearchBackend(Protocol):
 
     def search(self, req: SearchRequest) -> SearchResponse:
         """One results page with facets, suggestion and the relaxed flag (contract.SearchResponse)."""
+        ...
+
+    def snapshot(self) -> AbstractContextManager[SearchBackend]:
+        """This backend held on the index as it is now: searches through what the context gives read that one
+        index until it ends, whatever a build or update switches to meanwhile (an export's pages agree)."""
         ...
 
     def get_article(self, article_id: str, q: str = "") -> ArticleView:

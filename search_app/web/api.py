@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from search_app import export
 from search_app.query.contract import validate
 from search_app.query.suggest import completions
+from search_app.web.downloads import export_response
 from search_app.web.errors import error_response
 from search_app.web.openapi import openapi_document
 from search_app.web.page import article_url, build_page
@@ -32,9 +33,8 @@ def api_export() -> Response:
     fmt = export.check_format(request.args.get("format") or "csv")
     req, _notices = validate(parse_search_args(request.args))
     root = request.host_url.rstrip("/")
-    body = export.lines(fmt, export.rows(backend(), req, lambda article_id: root + article_url(article_id, req)))
-    return Response(stream_with_context(body), mimetype=export.MEDIA_TYPES[fmt].split(";")[0],
-                    headers={"Content-Disposition": f'attachment; filename="search-results.{fmt}"'})
+    return export_response(backend(), req, fmt, lambda article_id: root + article_url(article_id, req),
+                           current_app.config["SETTINGS"].send_timeout)
 
 
 @bp.get("/api/articles/<path:article_id>")

@@ -38,7 +38,11 @@ def app_error(exc: SearchAppError) -> Response:
     """A SearchAppError as its status and message; its detail (internal addresses...) goes to the log only."""
     if exc.detail:
         log.warning("%s %s: %s", exc.status, request.path, exc.detail)
-    return error_response(exc.status, exc.message)
+    response = error_response(exc.status, exc.message)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 _HTTP_MESSAGES = {

@@ -17,6 +17,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -51,6 +52,20 @@ def note_search(query: str, total: int) -> None:
     g.search_total = total
 
 
+@dataclass
+class Streamed:
+    """A streamed answer (an export) as it goes: counted and logged when it ends, not when it starts."""
+
+    rows: int = 0
+
+
+def note_stream(query: str) -> Streamed:
+    """Record what a streamed answer searches for; the rows it sends are counted on what this returns."""
+    stream = Streamed()
+    g.search_query, g.streamed = query, stream
+    return stream
+
+
 def install(app: Flask, settings: Settings) -> None:
     """Count and log every response of app."""
     log = LogFile(settings.access_log) if settings.access_log else None
@@ -66,23 +81,35 @@ def install(app: Flask, settings: Settings) -> None:
         g.started = time.perf_counter()
 
     def after(response: Response) -> Response:
-        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        started: float = g.get("started", time.perf_counter())
         route = request.url_rule.rule if request.url_rule is not None else "(unmatched)"
-        families = counted()
-        families.requests.labels(route, str(response.status_code)).inc()
-        families.duration.labels(route).observe(elapsed)
         query: str | None = g.get("search_query")
         total: int | None = g.get("search_total")
-        if query is not None and total == 0:
-            families.zero_results.inc()
-        if log is not None:
-            line = record(route=route, status=response.status_code, ms=elapsed * 1000, query=query, results=total,
-                          corrected_from=_corrected_from(query), client=request.remote_addr if with_client else None)
-            try:
-                log.write(line)
-            except OSError as exc:  # a full disk or a removed folder: the reader still gets the answer
-                app.logger.warning("Cannot write the access log %s (%s): check the path and free space.",
-                                   log.path, exc.strerror or exc)
+        streamed: Streamed | None = g.get("streamed")
+        corrected_from = _corrected_from(query)
+        client = request.remote_addr if with_client else None
+
+        def account() -> None:
+            elapsed = time.perf_counter() - started
+            results = streamed.rows if streamed is not None else total
+            families = counted()
+            families.requests.labels(route, str(response.status_code)).inc()
+            families.duration.labels(route).observe(elapsed)
+            if query is not None and results == 0:
+                families.zero_results.inc()
+            if log is not None:
+                line = record(route=route, status=response.status_code, ms=elapsed * 1000, query=query, results=results,
+                              corrected_from=corrected_from, client=client)
+                try:
+                    log.write(line)
+                except OSError as exc:  # a full disk or a removed folder: the reader still gets the answer
+                    app.logger.warning("Cannot write the access log %s (%s): check the path and free space.",
+                                       log.path, exc.strerror or exc)
+
+        if streamed is not None and response.is_streamed:
+            response.call_on_close(account)  # an export's time and rows are known once it has been sent
+        else:
+            account()
         return response
 
     app.before_request(before)

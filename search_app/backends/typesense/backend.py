@@ -20,9 +20,12 @@ Differences from the Whoosh backend (asserted in tests/backends/test_behaviour.p
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import datetime as dt
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +132,15 @@ class TypesenseBackend(TypesenseClient):
             found = anyof.search_any(self, req, parsed, parts, sources)
         notices = request_notices + parsed.notices + found.pop("notices")
         return response(req, query=parsed.text, **found, notices=notices, generation=collection, started=started)
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[TypesenseBackend]:
+        """This backend held on the collection the alias points at now: a rebuild's switch is not seen (the
+        old collection is dropped after it, which ends the snapshot's searches); an update writes into the
+        collection in place, so its changes are."""
+        view = copy.copy(self)
+        view.pinned = self.collection_name()
+        yield view
 
     def _search_all(self, req: SearchRequest, parsed: ParsedQuery, plan: Plan) -> dict[str, Any]:
         """A query without OR between words: one multi-search (the page, the facets, the counts that rank)."""

@@ -108,6 +108,7 @@ class TypesenseClient:
         self._collections: dict[str, Any] = {}
         self._averages: dict[str, dict[str, float]] = {}  # per collection: its text fields' mean lengths
         self.writer: WriterLock | None = None  # the cluster's writer lock while a build or update holds it
+        self.pinned: str | None = None  # a snapshot's collection (searches read it, not the alias)
 
     def close(self) -> None:
         """Close the client's pooled connections."""
@@ -170,7 +171,9 @@ class TypesenseClient:
             return None
 
     def collection_name(self) -> str:
-        """The collection the alias points at (TypesenseUnavailable when there is none)."""
+        """The collection the alias points at, or the one a snapshot holds (TypesenseUnavailable when there is none)."""
+        if self.pinned:
+            return self.pinned
         try:
             return str(self._guard(self.client.aliases[self.alias].retrieve)["collection_name"])
         except ts_errors.ObjectNotFound:
@@ -332,7 +335,7 @@ class TypesenseClient:
 
     def _multi(self, searches: list[dict[str, Any]], collection: str | None = None) -> list[dict[str, Any]]:
         """One multi_search through the alias (or a collection); retried when the alias just moved."""
-        target = collection or self.alias
+        target = collection or self.pinned or self.alias
         for attempt in range(3):
             body = {"searches": [{"collection": target, **s} for s in searches]}
             results = self._guard(self.client.multi_search.perform, body, {})["results"]
@@ -342,6 +345,9 @@ class TypesenseClient:
             if any(r.get("code") == 404 for r in errors) and attempt < 2:
                 time.sleep(0.05)  # the old collection was dropped between alias lookup and search
                 continue
+            if any(r.get("code") == 404 for r in errors) and target == self.pinned:
+                raise TypesenseUnavailable("The index was rebuilt while this was being read: run it again.",
+                                           f"The collection {target} was dropped by a rebuild while a snapshot read it.")
             if any(r.get("code") == 404 for r in errors):
                 raise self._no_index()
             if any(r.get("code", 500) >= 500 for r in errors):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import re
+from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -11,7 +14,7 @@ from whoosh import query as wq
 
 from search_app.backends.whoosh import generations, indexer
 from search_app.backends.whoosh import search as core
-from search_app.backends.whoosh.reader import IndexHandle
+from search_app.backends.whoosh.reader import IndexHandle, PinnedHandle
 from search_app.ingest.files import DEFAULT_MAX_BYTES
 from search_app.models import BuildReport, SearchRequest
 from search_app.query.analysis import analyse
@@ -39,7 +42,7 @@ class WhooshBackend:
         self.index_dir = Path(index_dir)
         self.time_limit = time_limit
         self.max_bytes = max_bytes
-        self.handle = IndexHandle(self.index_dir)
+        self.handle: IndexHandle | PinnedHandle = IndexHandle(self.index_dir)
 
     def build(self, seeds: Path, *, procs: int = 1, progress: Progress | None = None) -> BuildReport:
         """Full rebuild into a new generation, switched atomically (indexer.build)."""
@@ -57,6 +60,17 @@ class WhooshBackend:
     def search(self, req: SearchRequest) -> SearchResponse:
         """The core search with this backend's time limit."""
         return core.search(self.handle, req, self.time_limit)
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[WhooshBackend]:
+        """This backend held on the live generation (and one searcher) until the context ends."""
+        if isinstance(self.handle, PinnedHandle):  # already held: the same generation
+            yield self
+            return
+        with self.handle.pinned() as pinned:
+            view = copy.copy(self)
+            view.handle = pinned
+            yield view
 
     def get_article(self, article_id: str, q: str = "") -> ArticleView:
         """One article, highlighted, with related articles."""

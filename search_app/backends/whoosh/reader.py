@@ -328,9 +328,39 @@ class IndexHandle:
         finally:
             gen.release(searcher)
 
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[PinnedHandle]:
+        """The live generation and one searcher, held until the context ends (for a run of searches)."""
+        with self.session() as (gen, searcher):
+            yield PinnedHandle(gen, searcher)
+
     def close(self) -> None:
         """Release every searcher (for tests and shutdown)."""
         with self._lock:
             current, self._generation = self._generation, None
         if current is not None:
             current.retire()
+
+
+class PinnedHandle:
+    """One generation and searcher held for a run of searches (an export's pages): a switch meanwhile is not seen.
+
+    The generation stays readable while held (a retired one closes its files when its last searcher
+    is given back); the searcher is used by one run at a time, as a request uses its own.
+    """
+
+    def __init__(self, gen: Generation, searcher: Any) -> None:
+        self._gen = gen
+        self._searcher = searcher
+
+    def generation(self) -> Generation:
+        """The held generation."""
+        return self._gen
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[tuple[Generation, Any]]:
+        """The held generation and searcher (given back by IndexHandle.pinned, not here)."""
+        yield self._gen, self._searcher
+
+    def close(self) -> None:
+        """Nothing to release here: IndexHandle.pinned gives the searcher back when its context ends."""

@@ -12,7 +12,7 @@ from whoosh import query as wq
 from search_app.backends.whoosh.columns import DocMask, ids_of, top_k
 from search_app.backends.whoosh.compile import Compiler
 from search_app.backends.whoosh.ranking import Scored, pair_terms, rank, scorable_terms
-from search_app.backends.whoosh.reader import Generation, IndexHandle
+from search_app.backends.whoosh.reader import Generation, IndexHandle, PinnedHandle
 from search_app.backends.whoosh.schema import from_stored
 from search_app.backends.whoosh.similar import key_words, most_like
 from search_app.errors import NotFound
@@ -132,7 +132,7 @@ class _Found:
     relaxed: bool
 
 
-def search(handle: IndexHandle, req: SearchRequest, time_limit: float = 2.0) -> SearchResponse:
+def search(handle: IndexHandle | PinnedHandle, req: SearchRequest, time_limit: float = 2.0) -> SearchResponse:
     """Answer one search request: parse, plan, filter, match, relax, rank, page, shape, suggest."""
     started = time.perf_counter()
     req, request_notices = validate(req)
@@ -277,7 +277,7 @@ def _suggest(gen: Generation, searcher: Any, parsed: ParsedQuery, filters: _Filt
     return suggestion(corrected.text, count) if count > total else None
 
 
-def get_article(handle: IndexHandle, article_id: str, q: str = "") -> ArticleView:
+def get_article(handle: IndexHandle | PinnedHandle, article_id: str, q: str = "") -> ArticleView:
     """One article with its body as highlighted paragraphs and its related articles."""
     with handle.session() as (gen, searcher):
         docnum = searcher.document_number(id=article_id)
