@@ -340,13 +340,14 @@ def _export(ctx: click.Context, request: SearchRequest, fmt: str, every: bool, b
 
     request, _notices = validate(request)
     link = lambda article_id: base_url.rstrip("/") + article_url(article_id, request)  # noqa: E731
-    if every:
-        records: Iterator[dict[str, Any]] = export.rows(_backend(ctx), request, link)
-    else:  # the rows of the page asked for (--page, --per-page)
-        start = (request.page - 1) * request.per_page
-        records = itertools.islice(export.rows(_backend(ctx), request, link, limit=start + request.per_page), start, None)
-    for line in export.lines(fmt, records):
-        click.echo(line, nl=False)
+    with _backend(ctx).snapshot() as held:  # every page from one index, whatever an update switches meanwhile
+        if every:
+            records: Iterator[dict[str, Any]] = export.rows(held, request, link)
+        else:  # the rows of the page asked for (--page, --per-page)
+            start = (request.page - 1) * request.per_page
+            records = itertools.islice(export.rows(held, request, link, limit=start + request.per_page), start, None)
+        for line in export.lines(fmt, records):
+            click.echo(line, nl=False)
 
 
 def _check_port_free(host: str, port: int) -> None:

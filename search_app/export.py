@@ -52,6 +52,9 @@ def rows(backend: SearchBackend, req: SearchRequest, link: Callable[[str], str],
     sent: set[str] = set()
     while len(sent) < limit:
         answer = backend.search(page_req)
+        if answer["timed_out"]:  # a page cut short leaves articles out: an export says so rather than lose them
+            raise BadRequest(f"This search is too slow to export in full (page {page_req.page} was cut short): "
+                             "narrow it with more words or filters, and export again.")
         for hit in answer["results"]:
             if hit["id"] in sent:
                 continue

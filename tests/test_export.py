@@ -15,6 +15,7 @@ from search_app import export
 from search_app.backends.whoosh.indexer import build
 from search_app.cli import main
 from search_app.config import Settings
+from search_app.errors import BadRequest
 from search_app.models import SearchRequest
 from search_app.web.app import create_app
 
@@ -190,3 +191,15 @@ def test_cli_search_format_csv_all(seeds_dir: Path, built_index: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = read_csv(result.stdout)
     assert [(r["id"], r["url"]) for r in rows] == [(i, f"https://news.example/article/{i}?q=airport") for i in AIRPORT]
+
+
+def test_an_export_cut_short_by_the_time_limit_says_so(built_index: Path) -> None:
+    from search_app.backends.whoosh.backend import WhooshBackend
+
+    slow = WhooshBackend(built_index, time_limit=0.0)  # every ranking runs past its deadline
+    try:
+        assert slow.search(SearchRequest(q="coal"))["timed_out"]
+        with pytest.raises(BadRequest, match=r"too slow to export in full \(page 1 was cut short\)"):
+            list(export.rows(slow, SearchRequest(q="coal"), link))
+    finally:
+        slow.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from search_app.web.openapi import openapi_document
@@ -18,6 +18,7 @@ EXAMPLES = {
     "/feed.atom": "/feed.atom?q=coal",
 }
 MAX_LINES = 30  # of an example answer shown; the rest is cut (the link gives it whole)
+CUT = "… (more lines: the link gives the whole answer)"
 
 
 def build_docs(fetch: Callable[[str], tuple[int, str, str]], article_id: str | None) -> dict[str, Any]:
@@ -50,6 +51,17 @@ def build_docs(fetch: Callable[[str], tuple[int, str, str]], article_id: str | N
             "openapi_url": "/api/openapi.json"}
 
 
+def head(chunks: Iterable[bytes] | Iterable[str]) -> str:
+    """An answer's text as far as an example shows it: a streamed one is read only until MAX_LINES lines, then CUT."""
+    read = b""
+    for chunk in chunks:
+        read += chunk.encode() if isinstance(chunk, str) else chunk
+        if read.count(b"\n") > MAX_LINES:
+            lines = read.decode("utf-8", errors="replace").splitlines()
+            return "\n".join([*lines[:MAX_LINES], CUT])
+    return read.decode("utf-8", errors="replace")
+
+
 def _type(schema: dict[str, Any]) -> str:
     if schema.get("items"):
         return _type(schema["items"]) + " (repeatable)"
@@ -69,6 +81,6 @@ def _shown(kind: str, body: str) -> str:
         except ValueError:
             pass
     lines = body.splitlines()
-    if len(lines) > MAX_LINES:
+    if len(lines) > MAX_LINES and lines[MAX_LINES:] != [CUT]:  # not already cut as it was read (head)
         lines = lines[:MAX_LINES] + [f"… ({len(lines) - MAX_LINES} more lines)"]
     return "\n".join(lines)

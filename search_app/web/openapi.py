@@ -191,10 +191,19 @@ def openapi_document() -> dict[str, Any]:
                            "jsonl: one JSON object per line."),
                 ],
                 "responses": {"200": {"description": ("Up to 10,000 articles in the search's order, each with id, title, date, "
-                                                      "source, author, cities, url, score and the snippet as plain text."),
+                                                      "source, author, cities, url, score and the snippet as plain text, all "
+                                                      "read from the index as it was when the download began. A client "
+                                                      "that takes no block of rows within the send timeout (30 s) is cut "
+                                                      "off; a search too slow to export in full ends the download early "
+                                                      "(no closing chunk): narrow it."),
                                       "content": {"text/csv": {"schema": {"type": "string"}},
                                                   "application/x-ndjson": {"schema": {"type": "string"}}}},
-                              "400": ERROR_400, "503": ERROR_503},
+                              "400": ERROR_400,
+                              "503": {**ERROR_503, "description": (
+                                  "The index is missing or cannot be read, or this worker is already preparing its most "
+                                  "downloads at once (2 by default): try again after Retry-After seconds."),
+                                  "headers": {"Retry-After": {"schema": {"type": "integer"},
+                                                              "description": "Seconds to wait (when busy)."}}}},
             }},
             "/api/articles/{id}": {"get": {
                 "operationId": "getArticle", "summary": "One article, with related articles",

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from search_app.backends import SearchBackend
 from search_app.models import DEFAULT_PER_PAGE, SearchRequest
-from search_app.web.apidocs import build_docs
+from search_app.web.apidocs import build_docs, head
 from search_app.web.page import article_url, build_page, results_url
 from search_app.web.params import parse_search_args, parse_search_state, url
 from search_app.web.telemetry import note_search
@@ -39,8 +39,10 @@ def api_docs() -> str:
     client = current_app.test_client()
 
     def fetch(path: str) -> tuple[int, str, str]:
-        response = client.get(path)
-        return response.status_code, response.content_type or "", response.get_data(as_text=True)
+        # Only the lines shown are read, and the response is closed: a download example stops after its first
+        # page and gives back its slot, rather than export the whole archive on every view of this page.
+        with client.get(path, buffered=False) as response:
+            return response.status_code, response.content_type or "", head(response.response)
 
     newest = backend().search(SearchRequest(per_page=1, facets=False, suggest=False))["results"]
     docs = build_docs(fetch, newest[0]["id"] if newest else None)

@@ -311,3 +311,12 @@ def test_without_highlighting_titles_are_plain_and_snippets_empty(backend: Any) 
 def test_words_joined_by_punctuation_are_found_on_both_engines(backend: Any, q: str, expected: list[str]) -> None:
     response = backend.search(SearchRequest(q=q, per_page=100))
     assert (sorted(r["id"] for r in response["results"]), response["total"]) == (expected, len(expected))
+
+
+@pytest.mark.parametrize("q", ["coal", "airport OR railway", ""])
+def test_a_snapshot_answers_as_the_live_index(backend: Any, q: str) -> None:
+    req = SearchRequest(q=q, per_page=3, page=2 if not q else 1)
+    live = backend.search(req)
+    with backend.snapshot() as held:
+        pages = [held.search(req), held.search(req)]
+    assert [{**p, "took_ms": 0} for p in pages] == [{**live, "took_ms": 0}] * 2

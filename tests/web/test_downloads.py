@@ -3,7 +3,9 @@ requests answered meanwhile, a client that stops reading cut off, and the access
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import socket
 import threading
 import time
@@ -178,3 +180,20 @@ def test_a_client_that_stops_reading_an_export_is_cut_off(archive: tuple[Path, P
         status, body = server.get(f"/api/export?q={quote(q)}&format=csv")
     assert status == 200
     assert 0 < received < len(body)  # cut short (and closed), not resumed when the client came back
+
+
+def test_the_api_page_shows_the_export_example_without_running_it_whole(archive: tuple[Path, Path]) -> None:
+    app = _app(*archive, exports_per_worker=1)
+    client = app.test_client()
+    try:
+        for _ in range(3):  # each view's example download is closed: its slot is free again
+            page = client.get("/api-docs").get_data(as_text=True)
+            shown = [html.unescape(block) for block in re.findall(r"<pre[^>]*><code>(.*?)</code></pre>", page, re.S)]
+            example = next(block for block in shown if block.startswith('{"id"')).splitlines()
+            assert [json.loads(line)["id"][:4] for line in example[:30]] == ["gen_"] * 30  # the first rows
+            assert example[30:] == ["… (more lines: the link gives the whole answer)"]
+        after = client.get("/api/export?q=airport&format=jsonl")
+        assert (after.status_code, len(after.get_data(as_text=True).splitlines())) == (200, 2)
+        after.close()
+    finally:
+        app.extensions["search_app"].close()

@@ -215,3 +215,24 @@ def test_stemmed_and_or_queries_find_what_whoosh_finds_on_a_generated_folder(ts_
         assert min(overlaps.values()) >= 0.8 and sum(overlaps.values()) / len(overlaps) >= 0.9, overlaps
     finally:
         drop_alias(typesense, whoosh)
+
+
+def test_a_snapshot_reads_the_collection_it_began_on(ts_cluster: Any, seeds_copy: Any) -> None:
+    """An export's pages (SearchBackend.snapshot): a rebuild's switch is not seen, and the dropped collection says so."""
+    from search_app.backends.typesense.backend import TypesenseBackend
+
+    typesense = TypesenseBackend(ts_cluster.client_nodes(), ts_cluster.api_key, alias="snapshot")
+    try:
+        typesense.build(seeds_copy)
+        with typesense.snapshot() as held:
+            began = held.collection_name()
+            assert run(held, "airport")["total"] == 2
+            (seeds_copy / "extra.txt").write_text("Airport news\n\nUpdated: 2024-01-02\n\nA new airport opens.\n", "utf-8")
+            typesense.build(seeds_copy)  # a new collection behind the alias; the old one is dropped
+            assert (run(typesense, "airport")["total"], typesense.collection_name() != began) == (3, True)
+            with pytest.raises(SearchAppError) as dropped:
+                run(held, "airport")
+            assert dropped.value.message == "The index was rebuilt while this was being read: run it again."
+        assert typesense.pinned is None and run(typesense, "airport")["generation"] != began
+    finally:
+        drop_alias(typesense)
