@@ -305,19 +305,20 @@ def _terminal_snippet(html_text: str, color: bool) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", *export.FORMATS]), default="text", show_default=True,
               help="csv or jsonl: one row per article (id, title, date, source, author, cities, url, score, snippet).")
 @click.option("--all", "every", is_flag=True, help=f"With --format csv|jsonl: every matching article (at most {export.LIMIT:,}).")
-@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True, help="Where the url column points.")
+@click.option("--base-url", default=None,
+              help="Where the url column points [env SEARCH_APP_PUBLIC_URL; default http://127.0.0.1:8000].")
 @_folder_options
 @click.pass_context
 @_fail_cleanly
 def search_command(ctx: click.Context, query: tuple[str, ...], cities: tuple[str, ...], sources: tuple[str, ...],
                    date_from: str | None, date_to: str | None, sort: str, page: int, per_page: int, as_json: bool,
-                   fmt: str, every: bool, base_url: str) -> None:
+                   fmt: str, every: bool, base_url: str | None) -> None:
     """Search the index; QUERY uses the same syntax as the web page."""
     request = SearchRequest(q=" ".join(query), cities=cities, sources=sources,
                             date_from=_parse_date(date_from, "--from"), date_to=_parse_date(date_to, "--to"),
                             sort=sort, page=page, per_page=per_page)
     if fmt != "text":
-        _export(ctx, request, fmt, every, base_url)
+        _export(ctx, request, fmt, every, base_url or _settings(ctx).public_url or "http://127.0.0.1:8000")
         return
     response = _backend(ctx).search(request)
     if as_json:

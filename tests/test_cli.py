@@ -429,3 +429,29 @@ def test_queries_never_prints_a_control_character_from_a_log(runner: CliRunner, 
     assert text.stdout.splitlines()[-1] == "       1  \\x1b]8;;http://evil.example/\\x07click me\\x1b]8;;\\x07 -> airport"
     assert "       1  coal\\x9b2j" in text.stdout.splitlines()
     assert {row["q"] for row in json.loads(as_json.stdout)["top_zero_results"]} == {"airport", "coal\x9b2j"}
+
+
+# ---------------------------------------------------------------- where the site is
+
+def test_export_links_point_at_the_public_url_when_set(runner: CliRunner, built_index: Path) -> None:
+    result = runner.invoke(main, ["--index", str(built_index), "search", "airport", "--format", "jsonl"],
+                           env={"SEARCH_APP_PUBLIC_URL": "https://news.example.org/"})
+    assert result.exit_code == 0, result.output
+    assert sorted(json.loads(line)["url"] for line in result.stdout.splitlines()) == [
+        "https://news.example.org/article/003_b8c9e442042d1bdf?q=airport",
+        "https://news.example.org/article/004_860ced496ef7d71d?q=airport"]
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("PUBLIC_URL", "news.example.org", "SEARCH_APP_PUBLIC_URL='news.example.org' is not the site's address: write it as "
+                                       "https://HOST, e.g. https://news.example.org."),
+    ("ALLOWED_HOSTS", "news.example.org:443", "SEARCH_APP_ALLOWED_HOSTS='news.example.org:443' is not a list of host names: "
+                                              "write them without ports, separated by commas, e.g. news.example.org,localhost "
+                                              "(.example.org takes its subdomains too, * any name)."),
+    ("TRUSTED_PROXIES", "nginx", "SEARCH_APP_TRUSTED_PROXIES='nginx' is not a number of proxies: set it to 1 behind one "
+                                 "nginx, 0 without a proxy."),
+])
+def test_where_the_site_is_settings_are_checked(runner: CliRunner, built_index: Path, name: str, value: str,
+                                                message: str) -> None:
+    result = runner.invoke(main, ["--index", str(built_index), "stats"], env={f"SEARCH_APP_{name}": value})
+    assert (result.exit_code, result.output) == (1, f"Error: {message}\n")

@@ -12,6 +12,7 @@ from search_app.backends import SearchBackend
 from search_app.models import DEFAULT_PER_PAGE, SearchRequest
 from search_app.printable import visible
 from search_app.web.apidocs import build_docs
+from search_app.web.origin import public_root
 from search_app.web.page import article_url, build_page, results_url
 from search_app.web.params import parse_search_args, parse_search_state, url
 from search_app.web.telemetry import note_search
@@ -40,7 +41,7 @@ def api_docs() -> str:
     client = current_app.test_client()
 
     def fetch(path: str) -> tuple[int, str, str]:
-        response = client.get(path)
+        response = client.get(path, base_url=request.host_url)  # a host this site answers to, as this request's is
         return response.status_code, response.content_type or "", response.get_data(as_text=True)
 
     newest = backend().search(SearchRequest(per_page=1, facets=False, suggest=False))["results"]
@@ -91,7 +92,7 @@ def feed() -> Response:
         for hit in page["results"] if hit["date"]
     ]
     updated = max((e["updated"] for e in entries), default=built)
-    root = request.url_root.rstrip("/")
+    root = public_root()
     body = render_template("feed.xml", page=page, entries=entries, updated=updated, root=root,
                            self_url=root + request.full_path.rstrip("?"),
                            html_url=root + url("/", html_req))
