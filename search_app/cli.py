@@ -8,6 +8,7 @@ import functools
 import itertools
 import json
 import os
+import re
 import socket
 import sys
 import time
@@ -25,6 +26,7 @@ from search_app.errors import BuildLocked, SearchAppError, UpdateRefused
 from search_app.ingest.files import check_seeds
 from search_app.ingest.records import IdReplaced, inspect_paths
 from search_app.models import SORTS, BuildReport, SearchRequest
+from search_app.printable import visible, visible_json
 from search_app.query.contract import ORDER_TEXT, validate
 
 
@@ -53,7 +55,12 @@ def _backend(ctx: click.Context) -> SearchBackend:
 
 
 def _emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    click.echo(visible_json(json.dumps(data, ensure_ascii=False, indent=2)))  # text stays readable, controls escaped
+
+
+def _say(line: str) -> None:
+    """Print a line that holds text from outside (an article, a file name, a log): its control characters escaped."""
+    click.echo(visible(line))
 
 
 # --seeds and --index are accepted before the subcommand (`search-app --index X search coal`) and
@@ -166,11 +173,11 @@ def _print_report(report: BuildReport, as_json: bool) -> None:
     if skips:
         click.echo(f"Skipped {len(skips)} file(s):")
         for skip in skips:
-            click.echo(f"  {skip.path}: {skip.reason}")
+            _say(f"  {skip.path}: {skip.reason}")
     if notes:
         click.echo(f"Replaced {len(notes)} invalid id(s):")
         for note in notes:
-            click.echo(f"  {note.path}: {note.reason}")
+            _say(f"  {note.path}: {note.reason}")
     click.echo(f"Took {report.elapsed_s:.2f} s.")
 
 
@@ -250,15 +257,15 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         return
     click.echo(f"Articles: {data['articles']} (undated: {data['undated']})")
     click.echo(f"Dates: {data['date_min'] or '-'} to {data['date_max'] or '-'}")
-    click.echo("Cities: " + (", ".join(f"{c} {n}" for c, n in data["cities"].items()) or "-"))
-    click.echo("Sources: " + (", ".join(f"{s} {n}" for s, n in data["sources"].items()) or "-"))
+    _say("Cities: " + (", ".join(f"{c} {n}" for c, n in data["cities"].items()) or "-"))
+    _say("Sources: " + (", ".join(f"{s} {n}" for s, n in data["sources"].items()) or "-"))
     if data.get("dates"):
         click.echo("Dated by: " + _date_rules(data["dates"]))
     if data.get("date_conventions") is not None:
         learned = "; ".join(_convention(key, order) for key, order in data["date_conventions"].items())
-        click.echo(f"Date conventions learned at build {data.get('conventions_from', '-')}: {learned or 'none'}")
+        _say(f"Date conventions learned at build {data.get('conventions_from', '-')}: {learned or 'none'}")
     if data.get("seeds"):
-        click.echo(f"Seeds folder: {data['seeds']}")
+        _say(f"Seeds folder: {data['seeds']}")
     if data.get("size_bytes") is not None:
         click.echo(f"Size on disk: {data['size_bytes'] / 1e6:.2f} MB")
     click.echo(f"Built: {data['built_at']} ({data['action']}, {_settings(ctx).backend} generation {data['generation']})")
@@ -277,10 +284,12 @@ _BOLD = ("\x1b[1m", "\x1b[0m")
 
 
 def _terminal_snippet(html_text: str, color: bool) -> str:
+    """A highlighted title or snippet as terminal text: the article's own text escaped, then our bold marks put in."""
     import html as html_lib
 
-    on, off = _BOLD if color else ("", "")
-    return html_lib.unescape(html_text.replace("<mark>", on).replace("</mark>", off))
+    bold = dict(zip(("<mark>", "</mark>"), _BOLD if color else ("", "")))
+    return "".join(bold[part] if part in bold else visible(html_lib.unescape(part))
+                   for part in re.split("(</?mark>)", html_text))
 
 
 @main.command(name="search")
@@ -296,19 +305,20 @@ def _terminal_snippet(html_text: str, color: bool) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", *export.FORMATS]), default="text", show_default=True,
               help="csv or jsonl: one row per article (id, title, date, source, author, cities, url, score, snippet).")
 @click.option("--all", "every", is_flag=True, help=f"With --format csv|jsonl: every matching article (at most {export.LIMIT:,}).")
-@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True, help="Where the url column points.")
+@click.option("--base-url", default=None,
+              help="Where the url column points [env SEARCH_APP_PUBLIC_URL; default http://127.0.0.1:8000].")
 @_folder_options
 @click.pass_context
 @_fail_cleanly
 def search_command(ctx: click.Context, query: tuple[str, ...], cities: tuple[str, ...], sources: tuple[str, ...],
                    date_from: str | None, date_to: str | None, sort: str, page: int, per_page: int, as_json: bool,
-                   fmt: str, every: bool, base_url: str) -> None:
+                   fmt: str, every: bool, base_url: str | None) -> None:
     """Search the index; QUERY uses the same syntax as the web page."""
     request = SearchRequest(q=" ".join(query), cities=cities, sources=sources,
                             date_from=_parse_date(date_from, "--from"), date_to=_parse_date(date_to, "--to"),
                             sort=sort, page=page, per_page=per_page)
     if fmt != "text":
-        _export(ctx, request, fmt, every, base_url)
+        _export(ctx, request, fmt, every, base_url or _settings(ctx).public_url or "http://127.0.0.1:8000")
         return
     response = _backend(ctx).search(request)
     if as_json:
@@ -320,17 +330,17 @@ def search_command(ctx: click.Context, query: tuple[str, ...], cities: tuple[str
     click.echo(f"{response['total']} result(s) in {response['took_ms']} ms{order}"
                + (" (relaxed: not every word matched)" if response["relaxed"] else ""))
     for notice in response["notices"]:
-        click.echo(f"Note: {notice}")
+        _say(f"Note: {notice}")
     if response["suggestion"]:
         s = response["suggestion"]
-        click.echo(f"Did you mean: {s['query']} ({s['total']} results)")
+        _say(f"Did you mean: {s['query']} ({s['total']} results)")
     if response["total"] and not response["results"]:
         click.echo(f"There is no page {page}: the results end on page {response['pages']}.")
     for number, hit in enumerate(response["results"], start=(page - 1) * per_page + 1):
         meta = " · ".join(x for x in (hit["date"], hit["source"], ", ".join(hit["cities"])) if x)
-        click.echo(f"\n{number}. {_terminal_snippet(hit['title_html'], color)}  [{hit['id']}]")
+        click.echo(f"\n{number}. {_terminal_snippet(hit['title_html'], color)}  [{visible(hit['id'])}]")
         if meta:
-            click.echo(f"   {meta}")
+            _say(f"   {meta}")
         click.echo(f"   {_terminal_snippet(hit['snippet'], color)}")
 
 
@@ -423,15 +433,16 @@ def queries(ctx: click.Context, days: int | None, log_path: Path | None, as_json
     span = f"the last {days} day(s)" if days else "all the logs"
     click.echo(f"{summary.searches} searches in {span} ({len(summary.files)} file(s); "
                f"{summary.malformed} malformed line(s) skipped)")
+    # The queries are what visitors typed: any log, an old or a foreign one too, may hold control characters.
     for title, rows in (("Most frequent queries", data["top_queries"]),
                         ("Most frequent queries with no results", data["top_zero_results"])):
         click.echo(f"\n{title}:")
-        click.echo("\n".join(f"  {row['count']:>6}  {row['q']}" for row in rows) or "  (none)")
+        click.echo("\n".join(visible(f"  {row['count']:>6}  {row['q']}") for row in rows) or "  (none)")
     click.echo("\n\"Did you mean\" followed:")
-    click.echo("\n".join(f"  {row['count']:>6}  {row['q']} -> {row['suggestion']}" for row in data["followed_suggestions"])
-               or "  (none)")
+    click.echo("\n".join(visible(f"  {row['count']:>6}  {row['q']} -> {row['suggestion']}")
+                         for row in data["followed_suggestions"]) or "  (none)")
     for problem in summary.unreadable:
-        click.echo(f"Note: could not read all of {problem}", err=True)
+        click.echo(visible(f"Note: could not read all of {problem}"), err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from search_app.errors import ConfigError
 
 ENV_PREFIX = "SEARCH_APP_"
+LOCAL_HOSTS = ("localhost", "127.0.0.1")  # answered by default: `make run`, a health check from the machine itself
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,10 @@ class Settings:
     # and a client must take each block of rows within send_timeout seconds or the download is cut.
     exports_per_worker: int = 2
     send_timeout: float = 30.0
+    # Where the site is (web/origin.py): the proxies in front, its public address, the host names it answers to.
+    trusted_proxies: int = 0  # proxies whose X-Forwarded-For/-Proto/-Host are believed (0: clients connect directly)
+    public_url: str | None = None  # e.g. https://news.example.org: every absolute link starts so, whatever the Host
+    allowed_hosts: tuple[str, ...] = LOCAL_HOSTS  # Host header values answered ("*": any); public_url's host is added
 
     def with_overrides(self, **values: object) -> Settings:
         """Return a copy with the given non-None values replaced."""
@@ -84,6 +91,31 @@ def _bind(_name: str, raw: str) -> str:
     return check_bind(raw)
 
 
+# Where the site is: the readers of its three settings.
+_HOST_NAME = re.compile(r"\.?[a-z0-9-]+(?:\.[a-z0-9-]+)*")
+
+
+def _proxies(name: str, raw: str) -> int:
+    if not raw.strip().isdigit():
+        raise ConfigError(f"{name}={raw!r} is not a number of proxies: set it to 1 behind one nginx, 0 without a proxy.")
+    return int(raw)
+
+
+def _public_url(name: str, raw: str) -> str:
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment or "@" in parts.netloc:
+        raise ConfigError(f"{name}={raw!r} is not the site's address: write it as https://HOST, e.g. https://news.example.org.")
+    return raw.strip().rstrip("/")
+
+
+def _hosts(name: str, raw: str) -> tuple[str, ...]:
+    hosts = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
+    if not hosts or not all(host == "*" or _HOST_NAME.fullmatch(host) for host in hosts):
+        raise ConfigError(f"{name}={raw!r} is not a list of host names: write them without ports, separated by commas, "
+                          "e.g. news.example.org,localhost (.example.org takes its subdomains too, * any name).")
+    return hosts
+
+
 # Each environment variable (after SEARCH_APP_), the setting it gives and how its text is read.
 ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "SEEDS": ("seeds", _text),
@@ -100,6 +132,9 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "METRICS_DIR": ("metrics_dir", _text),
     "EXPORTS_PER_WORKER": ("exports_per_worker", _count),
     "SEND_TIMEOUT": ("send_timeout", _positive_seconds),
+    "TRUSTED_PROXIES": ("trusted_proxies", _proxies),
+    "PUBLIC_URL": ("public_url", _public_url),
+    "ALLOWED_HOSTS": ("allowed_hosts", _hosts),
 }
 
 

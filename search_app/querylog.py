@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from search_app.printable import visible
+
 MAX_QUERY_CHARS = 200  # of a query kept in the log: enough to read, short enough for one atomic write
 TOP = 20  # rows of each list in the summary
 
@@ -25,20 +27,21 @@ TOP = 20  # rows of each list in the summary
 def record(*, route: str, status: int, ms: float, query: str | None = None, results: int | None = None,
            corrected_from: str | None = None, client: str | None = None,
            now: dt.datetime | None = None) -> dict[str, Any]:
-    """One request as the access log writes it (no client address unless given)."""
+    """One request as the access log writes it (no client address unless given; control characters escaped)."""
     line: dict[str, Any] = {
         "time": (now or dt.datetime.now(dt.UTC)).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "route": route,
+        "route": visible(route),
         "status": status,
         "ms": round(ms, 2),
     }
+    # What a request carried is written out, never a control character: a keeper reads the log on a terminal.
     if query is not None:
-        line["q"] = query[:MAX_QUERY_CHARS]
+        line["q"] = visible(query[:MAX_QUERY_CHARS])
         line["results"] = results
     if corrected_from:
-        line["corrected_from"] = corrected_from[:MAX_QUERY_CHARS]
+        line["corrected_from"] = visible(corrected_from[:MAX_QUERY_CHARS])
     if client:
-        line["client"] = client
+        line["client"] = visible(client)
     return line
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -357,3 +358,100 @@ def test_cli_seeds_and_index_after_the_command(runner: CliRunner, tmp_path: Path
     (seeds_copy / "000_5ca391961da276a5.txt").unlink()
     result = runner.invoke(main, ["update", "--seeds", str(seeds_copy), "--index", str(index), "--json"])
     assert (result.exit_code, json.loads(result.stdout)["removed"], json.loads(result.stdout)["total"]) == (0, 1, 4)
+
+
+# ---------------------------------------------------------------- control characters from outside never reach the terminal
+
+CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # all but the lines' own newlines
+EVIL_FILE = "evil\x1b]0;pwned\x07"  # a file name that retitles the terminal window
+LONG = " More coal was mined in Datong this year than last." * 3  # a text, not binary: few control characters
+
+
+@pytest.fixture()
+def hostile_index(tmp_path: Path) -> tuple[Path, Path]:
+    """(seeds, index): an article whose name, title, source and body carry terminal control sequences, and an empty file."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / f"{EVIL_FILE}.txt").write_text(
+        "Datong \x1b]8;;http://evil.example/\x07coal\x1b]8;;\x07 \x9b31m and \u202eflip\n\nSource: Evil\x1b]2;x\x07 Daily\n\n"
+        "Updated: 2023-04-05\n\nDatong coal \x1b]8;;http://evil.example/\x07click\x1b]8;;\x07 body." + LONG + "\n", "utf-8")
+    (seeds / "empty\x1b]0;x\x07.txt").write_text("")
+    result = CliRunner().invoke(main, ["--seeds", str(seeds), "--index", str(tmp_path / "ix"), "build", "--procs", "1"],
+                                color=True)
+    assert result.exit_code == 0, result.output
+    return seeds, tmp_path / "ix"
+
+
+def test_build_report_shows_file_names_escaped(runner: CliRunner, tmp_path: Path, hostile_index: tuple[Path, Path]) -> None:
+    seeds, _index = hostile_index
+    result = runner.invoke(main, ["--seeds", str(seeds), "--index", str(tmp_path / "ix2"), "build", "--procs", "1"], color=True)
+    assert result.exit_code == 0, result.output
+    assert CONTROL.findall(result.stdout) == []
+    assert result.stdout.splitlines()[3:5] == ["Skipped 1 file(s):", "  empty\\x1b]0;x\\x07.txt: empty file"]
+
+
+def test_search_and_stats_show_article_text_escaped(runner: CliRunner, hostile_index: tuple[Path, Path]) -> None:
+    _seeds, index = hostile_index
+    search = runner.invoke(main, ["--index", str(index), "search", "datong"], color=True)
+    stats = runner.invoke(main, ["--index", str(index), "stats"], color=True)
+    assert (search.exit_code, stats.exit_code) == (0, 0)
+    assert (CONTROL.findall(search.stdout), CONTROL.findall(stats.stdout)) == ([], [])
+    assert search.stdout.splitlines()[2:5] == [
+        "1. Datong \\x1b]8;;http://evil.example/\\x07coal\\x1b]8;;\\x07 \\x9b31m and \\u202eflip  [evil\\x1b]0;pwned\\x07]",
+        "   2023-04-05 · Evil\\x1b]2;x\\x07 Daily · Datong",
+        "   Datong coal \\x1b]8;;http://evil.example/\\x07click\\x1b]8;;\\x07 body." + LONG]
+    assert "Sources: Evil\\x1b]2;x\\x07 Daily 1" in stats.stdout.splitlines()
+
+
+@pytest.mark.parametrize("command", [["inspect", "SEEDS"], ["search", "datong", "--json"]])
+def test_json_output_escapes_every_control_character(runner: CliRunner, hostile_index: tuple[Path, Path],
+                                                     command: list[str]) -> None:
+    seeds, index = hostile_index  # json.dumps escapes C0 itself, but not DEL, C1 or the bidirectional controls
+    args = [str(seeds) if arg == "SEEDS" else arg for arg in command]
+    result = runner.invoke(main, ["--seeds", str(seeds), "--index", str(index), *args], color=True)
+    assert result.exit_code == 0, result.output
+    assert CONTROL.findall(result.stdout) == []
+    assert '"title": "Datong \\u001b]8;;http://evil.example/\\u0007coal\\u001b]8;;\\u0007 \\u009b31m and \\u202eflip"' in result.stdout
+    assert {a["title"] for a in json.loads(result.stdout)["articles" if command[0] == "inspect" else "results"]} == {
+        "Datong \x1b]8;;http://evil.example/\x07coal\x1b]8;;\x07 \x9b31m and \u202eflip"}
+
+
+def test_queries_never_prints_a_control_character_from_a_log(runner: CliRunner, tmp_path: Path) -> None:
+    log = tmp_path / "access.log"  # an old or foreign log, written before the log itself was cleaned
+    lines = [{"time": "2026-12-01T10:00:00.000Z", "route": "/", "status": 200, "ms": 3, "q": q, "results": 0,
+              **({"corrected_from": typed} if typed else {})}
+             for q, typed in [("coal\x9b2J", None), ("airport", "\x1b]8;;http://evil.example/\x07click me\x1b]8;;\x07")]]
+    log.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    text = runner.invoke(main, ["queries", "--log", str(log)], color=True)
+    as_json = runner.invoke(main, ["queries", "--log", str(log), "--json"], color=True)
+    assert (text.exit_code, as_json.exit_code) == (0, 0)
+    assert (CONTROL.findall(text.stdout), CONTROL.findall(as_json.stdout)) == ([], [])
+    assert text.stdout.splitlines()[-1] == "       1  \\x1b]8;;http://evil.example/\\x07click me\\x1b]8;;\\x07 -> airport"
+    assert "       1  coal\\x9b2j" in text.stdout.splitlines()
+    assert {row["q"] for row in json.loads(as_json.stdout)["top_zero_results"]} == {"airport", "coal\x9b2j"}
+
+
+# ---------------------------------------------------------------- where the site is
+
+def test_export_links_point_at_the_public_url_when_set(runner: CliRunner, built_index: Path) -> None:
+    result = runner.invoke(main, ["--index", str(built_index), "search", "airport", "--format", "jsonl"],
+                           env={"SEARCH_APP_PUBLIC_URL": "https://news.example.org/"})
+    assert result.exit_code == 0, result.output
+    assert sorted(json.loads(line)["url"] for line in result.stdout.splitlines()) == [
+        "https://news.example.org/article/003_b8c9e442042d1bdf?q=airport",
+        "https://news.example.org/article/004_860ced496ef7d71d?q=airport"]
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("PUBLIC_URL", "news.example.org", "SEARCH_APP_PUBLIC_URL='news.example.org' is not the site's address: write it as "
+                                       "https://HOST, e.g. https://news.example.org."),
+    ("ALLOWED_HOSTS", "news.example.org:443", "SEARCH_APP_ALLOWED_HOSTS='news.example.org:443' is not a list of host names: "
+                                              "write them without ports, separated by commas, e.g. news.example.org,localhost "
+                                              "(.example.org takes its subdomains too, * any name)."),
+    ("TRUSTED_PROXIES", "nginx", "SEARCH_APP_TRUSTED_PROXIES='nginx' is not a number of proxies: set it to 1 behind one "
+                                 "nginx, 0 without a proxy."),
+])
+def test_where_the_site_is_settings_are_checked(runner: CliRunner, built_index: Path, name: str, value: str,
+                                                message: str) -> None:
+    result = runner.invoke(main, ["--index", str(built_index), "stats"], env={f"SEARCH_APP_{name}": value})
+    assert (result.exit_code, result.output) == (1, f"Error: {message}\n")

@@ -82,3 +82,15 @@ def test_a_damaged_gzip_is_named_not_fatal(tmp_path: Path) -> None:
     (tmp_path / "access.log.2.gz").write_bytes(b"\x1f\x8b\x08\x00" + b"\x00" * 6 + b"not deflate data at all")
     summary = summarise(path, now=NOW)
     assert (summary.searches, len(summary.unreadable)) == (1, 1)
+
+
+# A fake hyperlink (OSC 8), a C1 control sequence introducer, a right-to-left override, DEL, a newline.
+HOSTILE = "\x1b]8;;http://evil.example/\x07click me\x1b]8;;\x07 \x9b31m \u202eexe.txt\x7f\nfake"
+SHOWN = "\\x1b]8;;http://evil.example/\\x07click me\\x1b]8;;\\x07 \\x9b31m \\u202eexe.txt\\x7f\\x0afake"
+
+
+def test_the_log_records_no_control_character_in_any_text_field() -> None:
+    line = record(route="/\x1b[2J", status=200, ms=1, query="coal\x9b", results=0, corrected_from=HOSTILE,
+                  client="10.0.0.1\u202e", now=NOW)
+    assert line == {"time": "2026-12-02T12:00:00.000Z", "route": "/\\x1b[2J", "status": 200, "ms": 1, "q": "coal\\x9b",
+                    "results": 0, "corrected_from": SHOWN, "client": "10.0.0.1\\u202e"}

@@ -10,6 +10,7 @@ from search_app.query.suggest import completions
 from search_app.web.downloads import export_response
 from search_app.web.errors import error_response
 from search_app.web.openapi import openapi_document
+from search_app.web.origin import public_root
 from search_app.web.page import article_url, build_page
 from search_app.web.params import parse_search_args
 from search_app.web.telemetry import note_search
@@ -32,7 +33,7 @@ def api_export() -> Response:
     """Every article the search finds (up to export.LIMIT) as CSV or JSON Lines, streamed as a download."""
     fmt = export.check_format(request.args.get("format") or "csv")
     req, _notices = validate(parse_search_args(request.args))
-    root = request.host_url.rstrip("/")
+    root = public_root()
     return export_response(backend(), req, fmt, lambda article_id: root + article_url(article_id, req),
                            current_app.config["SETTINGS"].send_timeout)
 

@@ -16,7 +16,7 @@ from search_app.config import Settings, settings_from_env
 from search_app.errors import SearchAppError
 from search_app.ingest.gazetteer import city_label
 from search_app.query.contract import ORDER_TEXT
-from search_app.web import downloads, telemetry
+from search_app.web import downloads, origin, telemetry
 from search_app.web.api import bp as api_bp
 from search_app.web.errors import app_error, http_error, unexpected
 from search_app.web.views import bp as views_bp
@@ -96,6 +96,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.after_request(_security_headers)
     telemetry.install(app, settings)
     downloads.install(app, settings.exports_per_worker)
+    origin.install(app, settings)
     app.register_error_handler(SearchAppError, app_error)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected)

@@ -12,6 +12,7 @@ from flask import Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from search_app.errors import SearchAppError
+from search_app.printable import visible
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def error_response(status: int, message: str) -> Response:
 def app_error(exc: SearchAppError) -> Response:
     """A SearchAppError as its status and message; its detail (internal addresses...) goes to the log only."""
     if exc.detail:
-        log.warning("%s %s: %s", exc.status, request.path, exc.detail)
+        log.warning("%s %s: %s", exc.status, visible(request.path), visible(exc.detail))
     response = error_response(exc.status, exc.message)
     retry_after = getattr(exc, "retry_after", None)
     if retry_after:
@@ -64,5 +65,5 @@ def http_error(exc: HTTPException) -> Response:
 def unexpected(exc: Exception) -> Response:
     """Any other exception: logged with its traceback, answered with a generic 500."""
     # Details go to the log only; a visitor never sees a traceback.
-    log.exception("Unhandled error on %s", request.path)
+    log.exception("Unhandled error on %s", visible(request.path))  # the path is the client's: no control characters
     return error_response(500, GENERIC_500)

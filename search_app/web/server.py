@@ -27,6 +27,7 @@ from gunicorn.app.base import BaseApplication
 
 from search_app.config import Settings
 from search_app.errors import SearchAppError
+from search_app.web.metric_files import CompactingCollector, clear, service_folder
 from search_app.web.telemetry import MULTIPROC_ENV
 
 HEAD_TIMEOUT = 5  # seconds a client has to send a request head; also how long an idle connection stays open
@@ -83,21 +84,20 @@ class _Server(BaseApplication):
         return app
 
 
-def _metrics_hooks(settings: Settings) -> dict[str, Any]:
-    """gunicorn hooks that serve /metrics from the master on settings.metrics_bind and forget dead workers."""
+def _metrics_hooks(settings: Settings, folder: Path) -> dict[str, Any]:
+    """gunicorn hooks that serve /metrics from the master on settings.metrics_bind and keep dead workers' counts."""
     host, _, port = (settings.metrics_bind or "").rpartition(":")
+    files = CompactingCollector(folder)  # the scrape's thread and the master's loop share its lock
 
     def when_ready(_arbiter: Any) -> None:
         from prometheus_client import start_http_server
 
         from search_app.web.telemetry import IndexCollector, scrape_registry
 
-        start_http_server(int(port), host or "127.0.0.1", registry=scrape_registry(IndexCollector(settings)))
+        start_http_server(int(port), host or "127.0.0.1", registry=scrape_registry(files, IndexCollector(settings)))
 
     def child_exit(_arbiter: Any, worker: Any) -> None:
-        from prometheus_client import multiprocess
-
-        multiprocess.mark_process_dead(worker.pid)
+        files.forget(worker.pid)  # its counts join the archive: totals never go down, files never pile up
 
     return {"when_ready": when_ready, "child_exit": child_exit}
 
@@ -106,15 +106,17 @@ def prepare_metrics(settings: Settings) -> Path | None:
     """Choose the folder every worker (and `build`/`update`, given the same setting) writes its metric files to.
 
     Call before any app is built in this process: prometheus_client picks its storage when first
-    imported. Emptied at start: counters begin again with the service, as Prometheus expects of
-    a restart. None when no metrics address is set.
+    imported. Its metric files are deleted at start (counters begin again with the service, as
+    Prometheus expects of a restart), nothing else. None when no metrics address is set.
     """
     if not settings.metrics_bind:
         return None
-    folder = settings.metrics_dir or Path(tempfile.mkdtemp(prefix="search-app-metrics-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("*.db"):
-        stale.unlink()
+    if settings.metrics_dir is None:
+        folder = Path(tempfile.mkdtemp(prefix="search-app-metrics-"))
+    else:
+        folder = service_folder(settings.metrics_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        clear(folder)
     os.environ[MULTIPROC_ENV] = str(folder)
     return folder
 
@@ -138,7 +140,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, metrics: Path 
         "limit_request_field_size": 8190,
     }
     if metrics is not None:
-        options.update(_metrics_hooks(settings))
+        options.update(_metrics_hooks(settings, metrics))
     try:
         _Server(settings, options).run()
     finally:

@@ -6,8 +6,8 @@ record (querylog.record). The views say what a request searched for through `not
 log that cannot be written is reported in the error log, never turned into a failed request.
 
 Metrics use prometheus_client's multiprocess mode when `search-app serve` sets it up (each worker
-writes its own file; the scrape, served by the gunicorn master on its own address, adds them up);
-elsewhere they are kept in memory and go nowhere.
+writes its own files, in the folder web/metric_files.py owns; the scrape, served by the gunicorn
+master on its own address, adds them up); elsewhere they are kept in memory and go nowhere.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from flask import Flask, Response, g, request
 from search_app.backends import open_backend
 from search_app.config import Settings
 from search_app.querylog import LogFile, record
+from search_app.web.metric_files import service_folder
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's own setting, written here, read by it
 
@@ -122,15 +123,13 @@ def _corrected_from(query: str | None) -> str | None:
     return typed.strip() or None if typed else None
 
 
-def scrape_registry(extra: Any = None) -> Any:
-    """A registry that adds up every worker's metric files, plus an extra collector (the index's figures)."""
+def scrape_registry(*collectors: Any) -> Any:
+    """A registry of the given collectors (the metric files' CompactingCollector, the index's figures)."""
     from prometheus_client import CollectorRegistry
-    from prometheus_client.multiprocess import MultiProcessCollector
 
     registry = CollectorRegistry()
-    MultiProcessCollector(registry)
-    if extra is not None:
-        registry.register(extra)
+    for collector in collectors:
+        registry.register(collector)
     return registry
 
 
@@ -175,12 +174,13 @@ def count_index_write(settings: Settings, action: str, outcome: str) -> None:
     """Count a build or update and how it ended ("ok", "refused", "failed") where the service's scrape sees it."""
     if settings.metrics_dir is None:
         return
+    folder = service_folder(settings.metrics_dir)  # the service's own folder, where its scrape reads
     try:
-        settings.metrics_dir.mkdir(parents=True, exist_ok=True)
-        os.environ[MULTIPROC_ENV] = str(settings.metrics_dir)  # before prometheus_client is imported in this process
+        folder.mkdir(parents=True, exist_ok=True)
+        os.environ[MULTIPROC_ENV] = str(folder)  # before prometheus_client is imported in this process
         from prometheus_client import Counter
 
         Counter("search_app_index_writes", "Builds and updates of the index, by how they ended", ["action", "outcome"],
                 registry=None).labels(action, outcome).inc()
     except OSError as exc:  # the count is lost, never the build's own outcome
-        logging.getLogger(__name__).warning("Cannot count the %s in %s: %s", action, settings.metrics_dir, exc)
+        logging.getLogger(__name__).warning("Cannot count the %s in %s: %s", action, folder, exc)

@@ -10,7 +10,9 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from search_app.backends import SearchBackend
 from search_app.models import DEFAULT_PER_PAGE, SearchRequest
+from search_app.printable import visible
 from search_app.web.apidocs import build_docs, head
+from search_app.web.origin import public_root
 from search_app.web.page import article_url, build_page, results_url
 from search_app.web.params import parse_search_args, parse_search_state, url
 from search_app.web.telemetry import note_search
@@ -41,7 +43,7 @@ def api_docs() -> str:
     def fetch(path: str) -> tuple[int, str, str]:
         # Only the lines shown are read, and the response is closed: a download example stops after its first
         # page and gives back its slot, rather than export the whole archive on every view of this page.
-        with client.get(path, buffered=False) as response:
+        with client.get(path, base_url=request.host_url, buffered=False) as response:  # a host this site answers to
             return response.status_code, response.content_type or "", head(response.response)
 
     newest = backend().search(SearchRequest(per_page=1, facets=False, suggest=False))["results"]
@@ -64,6 +66,12 @@ def article_page(article_id: str) -> str:
     return render_template("article.html", article=article, q=search.q, back_url=back)
 
 
+def _xml_text(hit: dict[str, Any]) -> dict[str, Any]:
+    """A result whose article text may go in XML: its control characters, which XML forbids, written out."""
+    return {**hit, **{key: visible(hit[key]) for key in ("title", "snippet", "author", "source") if hit.get(key)},
+            "cities": [visible(city) for city in hit.get("cities", [])]}
+
+
 def _atom_time(date: str) -> str:
     return f"{date}T00:00:00Z"
 
@@ -82,11 +90,11 @@ def feed() -> Response:
     # Undated articles are left out: Atom needs a date, and any stand-in (say, the build time)
     # would show them to feed readers as the newest news, again after every rebuild.
     entries: list[dict[str, Any]] = [
-        {**hit, "url": article_url(hit["id"], html_req), "updated": _atom_time(hit["date"])}
+        {**_xml_text(hit), "url": article_url(hit["id"], html_req), "updated": _atom_time(hit["date"])}
         for hit in page["results"] if hit["date"]
     ]
     updated = max((e["updated"] for e in entries), default=built)
-    root = request.url_root.rstrip("/")
+    root = public_root()
     body = render_template("feed.xml", page=page, entries=entries, updated=updated, root=root,
                            self_url=root + request.full_path.rstrip("?"),
                            html_url=root + url("/", html_req))

@@ -192,3 +192,49 @@ def test_an_unwritable_access_log_never_fails_a_request(tmp_path: Path, built_in
         assert (response.status_code, response.get_json()["total"]) == (200, 2)
     finally:
         app.extensions["search_app"].close()  # its searchers hold the shared index's files
+
+
+def _metric_files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def _requests_total(port: int) -> float:
+    return sum(value for (name, _labels), value in _scrape(port).items() if name == "search_app_requests_total")
+
+
+def _hup_and_wait(server: Any) -> set[int]:
+    """Send SIGHUP; return the new workers once every old one has gone."""
+    old = set(children(server.process.pid))
+    os.kill(server.process.pid, signal.SIGHUP)
+    deadline = time.monotonic() + 20
+    while set(children(server.process.pid)) & old or len(children(server.process.pid)) != 2:
+        assert time.monotonic() < deadline, "the workers were not replaced within 20 s"
+        time.sleep(0.1)
+    return set(children(server.process.pid))
+
+
+def test_reloads_keep_the_metric_files_few_and_the_counts_whole(tmp_path: Path, seeds_dir: Path,
+                                                                 built_index: Path) -> None:
+    port = free_port()
+    env = {"SEARCH_APP_METRICS_DIR": str(tmp_path / "metrics")}
+    folder = tmp_path / "metrics" / "search-app"
+    with running_server(seeds_dir, built_index, "--workers", "2", "--metrics", f"127.0.0.1:{port}", env=env) as server:
+        counted = [_requests_total(port)]
+        listings = []
+        for _reload in range(3):
+            for _ in range(6):
+                assert _get(server.base, "/api/search?q=airport") == 200
+            counted.append(_requests_total(port))
+            workers = _hup_and_wait(server)
+            for _ in range(6):
+                assert _get(server.base, "/api/search?q=coal") == 200
+            deadline = time.monotonic() + 10  # the master merges an old worker's files when it has reaped it
+            while len(_metric_files(folder)) > 6 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            counted.append(_requests_total(port))
+            listings.append(_metric_files(folder))
+            allowed = {"counter_archive.db", "histogram_archive.db"} | {f"{kind}_{pid}.db" for pid in workers
+                                                                         for kind in ("counter", "histogram")}
+            assert set(listings[-1]) <= allowed, listings
+    assert [n - counted[0] for n in counted] == [0, 6, 12, 18, 24, 30, 36]
+    assert all(len(names) <= 6 for names in listings), listings

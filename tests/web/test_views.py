@@ -549,6 +549,23 @@ def test_feed_escapes_hostile_text_and_marks(evil_client):
     assert "<mark>Datong</mark>" in summary.text and "&lt;script&gt;" in summary.text
 
 
+def test_feed_stays_well_formed_with_control_characters_in_an_article(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "esc.txt").write_text("Datong \x1b[31mred\x1b[0m coal \x9b1m\n\nSource: Esc\x07 Daily\n\nUpdated: 2023-04-05\n\n"
+                                   "Datong coal \x1b]0;x\x07 mines." + " More coal was dug in Datong." * 4 + "\n", "utf-8")
+    build(seeds, tmp_path / "index")
+    app = create_app({"SETTINGS": Settings(seeds=seeds, index=tmp_path / "index")})
+    try:
+        response = app.test_client().get("/feed.atom?q=datong")
+    finally:
+        app.extensions["search_app"].close()
+    entry = ET.fromstring(response.data).find(f"{ATOM}entry")  # XML allows no control character (but tab and newlines)
+    assert (entry.find(f"{ATOM}title").text, entry.find(f"{ATOM}author/{ATOM}name").text) == (
+        "Datong \\x1b[31mred\\x1b[0m coal \\x9b1m", "Esc\\x07 Daily")
+    assert "\\x1b]0;x\\x07 mines." in entry.find(f"{ATOM}summary").text
+
+
 def test_feed_bad_parameter_is_a_400_page(client):
     response = client.get("/feed.atom?from=soon")
     assert response.status_code == 400
