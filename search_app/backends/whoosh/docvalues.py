@@ -73,7 +73,9 @@ def _live(reader: Any, size: int) -> np.ndarray:
 
 def field_lengths(reader: Any, flat: dict[str, FlatPostings], name: str) -> np.ndarray:
     """Each document's length in a text field (its number of indexed words), from its segment's flat file."""
-    parts = [flat[segment.segment().segment_id()].lengths(name) for segment, _offset in reader.leaf_readers()]
+    # An index of no article has one leaf without a segment (Whoosh's empty reader): no lengths to read.
+    parts = [flat[segment.segment().segment_id()].lengths(name) for segment, _offset in reader.leaf_readers()
+             if segment.doc_count_all()]
     return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
 
 
@@ -86,6 +88,8 @@ def rounded(lengths: np.ndarray) -> np.ndarray:
 
 def _sort_column(reader: Any, column: str, size: int) -> np.ndarray:
     """A sort column's values by document."""
+    if not size:  # an index of no article: Whoosh's empty reader has no columns to ask
+        return np.zeros(0, np.int64)
     raw = _raw_column(reader, column, reader.schema[column].column_type)
     if raw is not None:
         keys = raw.astype(np.int64)

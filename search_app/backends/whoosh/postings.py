@@ -39,6 +39,8 @@ def read_postings(reader: Any, fieldname: str, text: Any, flat: Mapping[str, Fla
     weight_parts: list[np.ndarray] = []
     for segment, offset in reader.leaf_readers():
         if fieldname in FLAT_FIELDS:
+            if not segment.doc_count_all():  # the empty reader of an index of no article: no segment, no file
+                continue
             found = _flat(flat, segment).get(fieldname, text)
             if found is not None:
                 id_parts.append(found[0].astype(np.intp) + offset)

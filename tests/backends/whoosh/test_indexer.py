@@ -571,3 +571,26 @@ def test_an_update_frees_its_bookkeeping_without_the_collector(fresh_index: Path
         gc.enable()
     assert (report.changed, report.unchanged) == (1, 4)
     assert [(len(p.files), len(p.held), len(p.kept), len(p.seen)) for p in plans] in ([], [(0, 0, 0, 0)])
+
+
+@pytest.mark.parametrize("files", [{}, {"a.txt": b"\x00\x01\x02", "b.json": b"{not json"}], ids=["empty", "unusable"])
+def test_a_folder_without_an_article_builds_an_empty_index_that_serves(tmp_path: Path, files: dict[str, bytes]) -> None:
+    from search_app.config import Settings
+    from search_app.web.app import create_app
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for name, data in files.items():
+        (seeds / name).write_bytes(data)
+    report = build(seeds, tmp_path / "index")  # Whoosh's reader of no segment once broke the arrays' pass
+    assert (report.total, sorted(s.path for s in report.skipped)) == (0, sorted(files))
+    app = create_app({"SETTINGS": Settings(seeds=seeds, index=tmp_path / "index"), "TESTING": True})
+    client = app.test_client()
+    try:
+        for path in ["/", "/?q=coal", "/?q=city:taiyuan", "/?q=coa*", '/?q="coal+mine"', "/?sort=oldest", "/api/search?q=coal",
+                     "/api/export?q=coal", "/api/suggest?q=co", "/feed.atom?q=coal", "/api-docs", "/healthz"]:
+            with client.get(path) as response:
+                assert response.status_code == 200, path
+        assert client.get("/api/search?q=coal").get_json()["total"] == 0
+    finally:
+        app.extensions["search_app"].close()
