@@ -2,21 +2,23 @@
 
 An engine gives what its index holds per file (the ids, and the hash and stamp of the bytes they
 came from); the plan walks the seeds folder against it, refuses an update that looks like a
-missing folder, keeps an unreadable file's last good articles, and counts what changed. The
-engine applies the answers: deletes, re-indexing, its own bookkeeping.
+missing folder, keeps the last good articles of an unreadable file and of the files under a folder
+it could not list, and counts what changed. The engine applies the answers: deletes, re-indexing,
+its own bookkeeping.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
 from search_app.errors import UpdateRefused
-from search_app.ingest.files import SeedFile, SkipFile, file_stamp, read_file, settle_cutoff
+from search_app.ingest.files import SeedFile, SkipFile, UnreadableFolder, file_stamp, read_file, settle_cutoff
 from search_app.ingest.records import content_hash
 from search_app.models import BuildReport, Skipped
 
@@ -79,19 +81,31 @@ class Reread:
 
 
 class UpdatePlan:
-    """The diff between the seeds folder and an index, worked out file by file; counts go into report."""
+    """The diff between the seeds folder and an index, worked out file by file; counts go into report.
+
+    unlisted: the folders the walk could not list (files.unlisted_folders of its skips; "." for the
+    seeds folder itself). A held file under one of them is not gone but unseen: its articles are kept.
+    """
 
     def __init__(self, held: dict[str, Held], files: list[SeedFile], seeds: Path, report: BuildReport,
-                 allow_mass_removal: bool = False) -> None:
+                 allow_mass_removal: bool = False, *, unlisted: Collection[str]) -> None:
         present = {f.rel for f in files}
         self.files = files
         self.report = report
         self.held = held
-        self.gone = {rel: held[rel]["ids"] for rel in sorted(set(held) - present)}  # files deleted from the folder
+        missing = sorted(set(held) - present)
+        unseen = _under_folders(missing, unlisted)  # file -> the unreadable folder that hides it
+        self.gone = {rel: held[rel]["ids"] for rel in missing if rel not in unseen}  # files deleted from the folder
         total = sum(len(entry["ids"]) for entry in held.values())
-        check_removals(total, sum(len(ids) for ids in self.gone.values()), bool(files), seeds, allow_mass_removal)
+        check_removals(total, sum(len(ids) for ids in self.gone.values()), bool(files or unseen), seeds,
+                       allow_mass_removal)
         self.seen = {i: rel for rel, entry in held.items() for i in entry["ids"]}  # id -> the file that holds it
         self.kept: dict[str, Held] = {}  # files whose articles stay as they are
+        kept_per_folder: Counter[str] = Counter()
+        for rel, folder in unseen.items():
+            self._keep(rel, held[rel])
+            kept_per_folder[folder] += len(held[rel]["ids"])
+        _note_kept(report, kept_per_folder)
 
     def gone_ids(self) -> list[str]:
         """The articles of files deleted from the folder (counted as removed; their ids free to claim)."""
@@ -159,3 +173,33 @@ class UpdatePlan:
     def _release(self, ids: list[str]) -> None:
         for article_id in ids:
             self.seen.pop(article_id, None)
+
+
+def _under_folders(rels: list[str], folders: Collection[str]) -> dict[str, str]:
+    """Each of rels (file paths relative to the seeds folder) that lies under one of folders, with that folder."""
+    if not folders:
+        return {}
+    if "." in folders:  # the seeds folder itself could not be listed: every file is unseen
+        return dict.fromkeys(rels, ".")
+    wanted = set(folders)
+    under = {}
+    for rel in rels:
+        parts = rel.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            folder = "/".join(parts[:depth])
+            if folder in wanted:
+                under[rel] = folder
+                break
+    return under
+
+
+def _note_kept(report: BuildReport, per_folder: Counter[str]) -> None:
+    """Say, in the skip of each unreadable folder, how many articles indexed from it the update keeps."""
+    def noted(skip: Skipped) -> Skipped:
+        count = per_folder.get(skip.path, 0)
+        if not isinstance(skip, UnreadableFolder) or not count:
+            return skip
+        articles = "the 1 article indexed from its files is" if count == 1 else f"the {count} articles indexed from its files are"
+        return UnreadableFolder(skip.path, f"{skip.reason}; {articles} kept as they were")
+
+    report.skipped[:] = [noted(skip) for skip in report.skipped]

@@ -10,6 +10,7 @@ import os
 import stat
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -40,6 +41,16 @@ class SeedFile(NamedTuple):
     def source(self) -> str | Path:
         """The file to read: never a symlink, so a link swapped in after discovery is refused."""
         return self.real or self.where
+
+
+@dataclass(frozen=True)
+class UnreadableFolder(Skipped):
+    """A folder the walk could not list: the files in it are unknown, not gone (an update keeps their articles)."""
+
+
+def unlisted_folders(skipped: Iterable[Skipped]) -> list[str]:
+    """The folders (relative to the seeds folder, "." for itself) a walk could not list, from its skips."""
+    return [skip.path for skip in skipped if isinstance(skip, UnreadableFolder)]
 
 
 class SkipFile(Exception):
@@ -82,7 +93,7 @@ def _walk(top: Path, seeds: Path, root: Path) -> tuple[list[SeedFile], list[Skip
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError as exc:
-            skipped.append(Skipped(rel_folder.rstrip("/") or ".", f"unreadable folder: {exc.strerror or exc}"))
+            skipped.append(UnreadableFolder(rel_folder.rstrip("/") or ".", f"unreadable folder: {exc.strerror or exc}"))
             continue
         subfolders = []
         for entry in entries:
