@@ -250,15 +250,15 @@ def _capabilities(change: Callable[[int], int]) -> int:
 
 
 @contextlib.contextmanager
-def unreadable(*paths: Path) -> Iterator[None]:
-    """The paths made mode 000 and really unreadable to this process, as they are to an ordinary user.
+def unreadable(*paths: Path, mode: int = 0) -> Iterator[None]:
+    """The paths given mode (000: unreadable) and really held to it in this process, as an ordinary user is.
 
     Tests run as root (CI too), and root reads anything whatever its mode: for the duration, this
     thread (the test's, which runs the code under test) gives up the two capabilities that allow it.
     """
     modes = [path.stat().st_mode for path in paths]
     for path in paths:
-        path.chmod(0)
+        path.chmod(mode)
     saved = _capabilities(lambda caps: caps & ~_DAC_CAPABILITIES) if os.geteuid() == 0 else None
     try:
         yield

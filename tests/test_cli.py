@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import unreadable
 from seed_facts import CITIES, DATES, IDS_TXT, SOURCES
 
 from search_app.backends.whoosh.generations import current_generation, write_lock
@@ -357,3 +358,23 @@ def test_cli_seeds_and_index_after_the_command(runner: CliRunner, tmp_path: Path
     (seeds_copy / "000_5ca391961da276a5.txt").unlink()
     result = runner.invoke(main, ["update", "--seeds", str(seeds_copy), "--index", str(index), "--json"])
     assert (result.exit_code, json.loads(result.stdout)["removed"], json.loads(result.stdout)["total"]) == (0, 1, 4)
+
+
+@pytest.mark.parametrize("entry", ["dangling link", "folder without search permission"])
+def test_build_if_stale_passes_over_what_it_cannot_stat(runner: CliRunner, tmp_path: Path, seeds_copy: Path,
+                                                        entry: str) -> None:
+    """A link to nowhere (which the build skips) or a file it cannot stat is no traceback, and no reason to rebuild."""
+    if entry == "dangling link":
+        (seeds_copy / "dangling.txt").symlink_to(seeds_copy / "nowhere.txt")
+        locked = []
+    else:
+        (seeds_copy / "sub").mkdir()
+        (seeds_copy / "sub" / "a.txt").write_text("Taiyuan\n\nA short note on Taiyuan.\n", "utf-8")
+        locked = [seeds_copy / "sub"]
+    index = tmp_path / "ix"
+    assert runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(index), "build"]).exit_code == 0
+    live = current_generation(index)
+    with unreadable(*locked, mode=0o444):  # a folder listed, whose files cannot be stat'd: no search (x) permission
+        result = runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(index), "build", "--if-stale"])
+    assert (result.exit_code, result.output) == (0, f"The index in {index} is up to date.\n")
+    assert current_generation(index) == live
