@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypedDict
 
 from search_app.errors import UpdateRefused
-from search_app.ingest.files import SeedFile, SkipFile, UnreadableFolder, file_stamp, read_file, settle_cutoff
+from search_app.ingest.files import SeedFile, SkipFile, Unreadable, file_stamp, read_file, settle_cutoff
 from search_app.ingest.records import content_hash
 from search_app.models import BuildReport, Skipped
 
@@ -83,29 +83,30 @@ class Reread:
 class UpdatePlan:
     """The diff between the seeds folder and an index, worked out file by file; counts go into report.
 
-    unlisted: the folders the walk could not list (files.unlisted_folders of its skips; "." for the
-    seeds folder itself). A held file under one of them is not gone but unseen: its articles are kept.
+    unreadable: what the walk could not look into (files.unreadable_paths of its skips): folders it
+    could not list ("." for the seeds folder itself), links it could not follow. A held file there
+    or under such a folder is not gone but unseen: its articles are kept.
     """
 
     def __init__(self, held: dict[str, Held], files: list[SeedFile], seeds: Path, report: BuildReport,
-                 allow_mass_removal: bool = False, *, unlisted: Collection[str]) -> None:
+                 allow_mass_removal: bool = False, *, unreadable: Collection[str]) -> None:
         present = {f.rel for f in files}
         self.files = files
         self.report = report
         self.held = held
         missing = sorted(set(held) - present)
-        unseen = _under_folders(missing, unlisted)  # file -> the unreadable folder that hides it
+        unseen = _unseen(missing, unreadable)  # file -> the unreadable entry that hides it (a folder, or itself)
         self.gone = {rel: held[rel]["ids"] for rel in missing if rel not in unseen}  # files deleted from the folder
         total = sum(len(entry["ids"]) for entry in held.values())
         check_removals(total, sum(len(ids) for ids in self.gone.values()), bool(files or unseen), seeds,
                        allow_mass_removal)
         self.seen = {i: rel for rel, entry in held.items() for i in entry["ids"]}  # id -> the file that holds it
         self.kept: dict[str, Held] = {}  # files whose articles stay as they are
-        kept_per_folder: Counter[str] = Counter()
-        for rel, folder in unseen.items():
+        kept_per_entry: Counter[str] = Counter()
+        for rel, entry in unseen.items():
             self._keep(rel, held[rel])
-            kept_per_folder[folder] += len(held[rel]["ids"])
-        _note_kept(report, kept_per_folder)
+            kept_per_entry[entry] += len(held[rel]["ids"])
+        _note_kept(report, kept_per_entry)
 
     def gone_ids(self) -> list[str]:
         """The articles of files deleted from the folder (counted as removed; their ids free to claim)."""
@@ -175,31 +176,32 @@ class UpdatePlan:
             self.seen.pop(article_id, None)
 
 
-def _under_folders(rels: list[str], folders: Collection[str]) -> dict[str, str]:
-    """Each of rels (file paths relative to the seeds folder) that lies under one of folders, with that folder."""
-    if not folders:
+def _unseen(rels: list[str], unreadable: Collection[str]) -> dict[str, str]:
+    """Each of rels (file paths relative to the seeds folder) that is, or lies under, an unreadable entry, with it."""
+    if not unreadable:
         return {}
-    if "." in folders:  # the seeds folder itself could not be listed: every file is unseen
+    if "." in unreadable:  # the seeds folder itself could not be listed: every file is unseen
         return dict.fromkeys(rels, ".")
-    wanted = set(folders)
-    under = {}
+    wanted = set(unreadable)
+    unseen = {}
     for rel in rels:
-        parts = rel.split("/")[:-1]
+        parts = rel.split("/")
         for depth in range(1, len(parts) + 1):
-            folder = "/".join(parts[:depth])
-            if folder in wanted:
-                under[rel] = folder
+            entry = "/".join(parts[:depth])
+            if entry in wanted:
+                unseen[rel] = entry
                 break
-    return under
+    return unseen
 
 
-def _note_kept(report: BuildReport, per_folder: Counter[str]) -> None:
-    """Say, in the skip of each unreadable folder, how many articles indexed from it the update keeps."""
+def _note_kept(report: BuildReport, per_entry: Counter[str]) -> None:
+    """Say, in the skip of each unreadable entry, how many articles indexed from it the update keeps."""
     def noted(skip: Skipped) -> Skipped:
-        count = per_folder.get(skip.path, 0)
-        if not isinstance(skip, UnreadableFolder) or not count:
+        count = per_entry.get(skip.path, 0)
+        if not isinstance(skip, Unreadable) or not count:
             return skip
-        articles = "the 1 article indexed from its files is" if count == 1 else f"the {count} articles indexed from its files are"
-        return UnreadableFolder(skip.path, f"{skip.reason}; {articles} kept as they were")
+        kept = "the 1 article indexed from it is kept as it was" if count == 1 else \
+            f"the {count} articles indexed from it are kept as they were"
+        return Unreadable(skip.path, f"{skip.reason}; {kept}")
 
     report.skipped[:] = [noted(skip) for skip in report.skipped]

@@ -6,6 +6,7 @@ file is read without following links, within a size limit, and refused if it cha
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import time
@@ -44,13 +45,16 @@ class SeedFile(NamedTuple):
 
 
 @dataclass(frozen=True)
-class UnreadableFolder(Skipped):
-    """A folder the walk could not list: the files in it are unknown, not gone (an update keeps their articles)."""
+class Unreadable(Skipped):
+    """An entry the walk could not look into (a folder it cannot list, a link it cannot follow).
+
+    What it holds is unknown, not gone: an update keeps the articles indexed from it.
+    """
 
 
-def unlisted_folders(skipped: Iterable[Skipped]) -> list[str]:
-    """The folders (relative to the seeds folder, "." for itself) a walk could not list, from its skips."""
-    return [skip.path for skip in skipped if isinstance(skip, UnreadableFolder)]
+def unreadable_paths(skipped: Iterable[Skipped]) -> list[str]:
+    """The entries (relative to the seeds folder, "." for itself) a walk could not look into, from its skips."""
+    return [skip.path for skip in skipped if isinstance(skip, Unreadable)]
 
 
 class SkipFile(Exception):
@@ -93,7 +97,7 @@ def _walk(top: Path, seeds: Path, root: Path) -> tuple[list[SeedFile], list[Skip
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError as exc:
-            skipped.append(UnreadableFolder(rel_folder.rstrip("/") or ".", f"unreadable folder: {exc.strerror or exc}"))
+            skipped.append(Unreadable(rel_folder.rstrip("/") or ".", f"unreadable folder: {exc.strerror or exc}"))
             continue
         subfolders = []
         for entry in entries:
@@ -143,10 +147,13 @@ def seed_file(path: str | Path, rel: str, root: Path, is_link: bool | None = Non
     if os.path.islink(path) if is_link is None else is_link:
         try:
             real = Path(path).resolve(strict=True)
-        except FileNotFoundError:
-            return Skipped(rel, "unreadable: No such file or directory")
-        except (RuntimeError, OSError):  # a symlink loop
+        except RuntimeError:  # a symlink loop, as Python before 3.13 says it
             return Skipped(rel, "unreadable: Too many levels of symbolic links")
+        except OSError as exc:
+            reason = f"unreadable: {exc.strerror or exc}"
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):  # it leads nowhere
+                return Skipped(rel, reason)
+            return Unreadable(rel, reason)  # a folder on its way cannot be searched: where it leads is unknown
         if not real.is_relative_to(root):
             return Skipped(rel, "symlink to a file outside the seeds folder")
     return SeedFile(str(path), rel, real, root)

@@ -16,7 +16,7 @@ from search_app.backends.whoosh.generations import current_generation, index_sta
 from search_app.cli import main
 from search_app.errors import UpdateRefused
 from search_app.ingest.changes import Held, UpdatePlan, paused_gc
-from search_app.ingest.files import discover, unlisted_folders
+from search_app.ingest.files import discover, unreadable_paths
 from search_app.ingest.records import claim_id, content_hash, parse_file
 from search_app.models import Article, BuildReport
 
@@ -137,7 +137,7 @@ def test_an_unreadable_subfolder_keeps_its_articles(cli: CliRunner, tmp_path: Pa
         assert update_json(cli, seeds, index) == {
             "added": 0, "changed": 0, "removed": 0, "unchanged": 12, "total": 12,
             "skipped": [{"path": "b", "reason": "unreadable folder: Permission denied; "
-                                                "the 4 articles indexed from its files are kept as they were"}]}
+                                                "the 4 articles indexed from it are kept as they were"}]}
         assert ids_for(index, "library") == sorted(f"{f}/a{n:02d}" for f in "abc" for n in range(4))
     (seeds / "b" / "a00.txt").unlink()  # readable again: the update sees what really changed meanwhile
     assert update_json(cli, seeds, index) == {"added": 0, "changed": 0, "removed": 1, "unchanged": 11, "total": 11,
@@ -151,7 +151,19 @@ def test_an_unreadable_seeds_folder_keeps_every_article(cli: CliRunner, tmp_path
         assert update_json(cli, seeds, index) == {
             "added": 0, "changed": 0, "removed": 0, "unchanged": 6, "total": 6,
             "skipped": [{"path": ".", "reason": "unreadable folder: Permission denied; "
-                                                "the 6 articles indexed from its files are kept as they were"}]}
+                                                "the 6 articles indexed from it are kept as they were"}]}
+
+
+def test_a_link_it_cannot_follow_keeps_its_article(cli: CliRunner, tmp_path: Path) -> None:
+    """A link into a folder that cannot be searched leads somewhere unknown, not nowhere (nor round in a loop)."""
+    seeds, index = folders(tmp_path / "news", {"a": 1, "b": 1}), tmp_path / "ix"
+    (seeds / "alias.txt").symlink_to(Path("b") / "a00.txt")
+    assert run(cli, seeds, index, "build").exit_code == 0
+    with unreadable(seeds / "b"):
+        assert update_json(cli, seeds, index) == {
+            "added": 0, "changed": 0, "removed": 0, "unchanged": 3, "total": 3,
+            "skipped": [{"path": "alias.txt", "reason": "unreadable: Permission denied; the 1 article indexed from it is kept as it was"},
+                        {"path": "b", "reason": "unreadable folder: Permission denied; the 1 article indexed from it is kept as it was"}]}
 
 
 def test_most_of_the_index_under_unreadable_folders_is_no_mass_removal(cli: CliRunner, tmp_path: Path) -> None:
@@ -161,7 +173,7 @@ def test_most_of_the_index_under_unreadable_folders_is_no_mass_removal(cli: CliR
         assert update_json(cli, seeds, index) == {
             "added": 0, "changed": 0, "removed": 0, "unchanged": 18, "total": 18,
             "skipped": [{"path": f, "reason": "unreadable folder: Permission denied; "
-                                              "the 8 articles indexed from its files are kept as they were"} for f in "ab"]}
+                                              "the 8 articles indexed from it are kept as they were"} for f in "ab"]}
 
 
 def test_the_mass_removal_guard_counts_only_files_really_gone(cli: CliRunner, tmp_path: Path) -> None:
@@ -180,7 +192,7 @@ def test_the_mass_removal_guard_counts_only_files_really_gone(cli: CliRunner, tm
 def _plan_for(seeds: Path, held: dict[str, Held], allow_mass_removal: bool = False) -> tuple[UpdatePlan, BuildReport]:
     files, skipped = discover(seeds)
     report = BuildReport(action="update", generation="g", skipped=skipped)
-    return UpdatePlan(held, files, seeds, report, allow_mass_removal, unlisted=unlisted_folders(skipped)), report
+    return UpdatePlan(held, files, seeds, report, allow_mass_removal, unreadable=unreadable_paths(skipped)), report
 
 
 def test_the_plan_keeps_same_bytes_rereads_changed_files_and_drops_gone_ones(tmp_path: Path) -> None:
@@ -242,7 +254,7 @@ def test_the_plan_keeps_the_files_of_a_folder_it_cannot_list(tmp_path: Path, loc
     unseen = 2 if locked == "sub" else 4
     assert (report.added, report.changed, report.removed, report.unchanged) == (0, 0, len(gone), len(kept))
     assert [(s.path, s.reason) for s in report.skipped] == [
-        (locked, f"unreadable folder: Permission denied; the {unseen} articles indexed from its files are kept as they were")]
+        (locked, f"unreadable folder: Permission denied; the {unseen} articles indexed from it are kept as they were")]
 
 
 def test_a_build_indexes_what_it_can_read_and_names_the_unreadable_folder(cli: CliRunner, tmp_path: Path) -> None:
