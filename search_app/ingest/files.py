@@ -66,9 +66,14 @@ class SkipFile(Exception):
 
 
 def check_seeds(seeds: Path) -> None:
-    """Refuse, with what to do, a seeds path that is missing or not a folder (before anything is created)."""
-    if seeds.is_dir():
-        return
+    """Refuse, with what to do, a seeds path that is missing, out of reach or not a folder (before anything is created)."""
+    try:
+        if stat.S_ISDIR(os.stat(seeds).st_mode):
+            return
+    except OSError as exc:
+        if exc.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):  # there, but this user may not look
+            raise SeedsMissing(f"Seeds folder {str(seeds)!r} cannot be reached ({exc.strerror or exc}): give this user "
+                               "access to it and the folders above it, or pass --seeds DIR.") from None
     if os.path.lexists(seeds):
         raise SeedsMissing(f"Seeds folder {str(seeds)!r} is not a folder: pass --seeds DIR with the folder of article files.")
     raise SeedsMissing(f"Seeds folder {str(seeds)!r} does not exist: create it or pass --seeds DIR.")

@@ -189,6 +189,20 @@ def test_the_mass_removal_guard_counts_only_files_really_gone(cli: CliRunner, tm
         "Nothing was changed: pass --allow-mass-removal if that is intended, or --seeds with the right folder.\n")
 
 
+def test_a_seeds_folder_out_of_reach_is_not_called_missing(cli: CliRunner, tmp_path: Path) -> None:
+    """A folder on the way to the seeds that cannot be searched: the refusal says so, rather than "does not exist"."""
+    seeds, index = folders(tmp_path / "top" / "news", {"a": 2}), tmp_path / "ix"
+    assert run(cli, seeds, index, "build").exit_code == 0
+    generation = current_generation(index)
+    for command in ("update", "build"):
+        with unreadable(tmp_path / "top"):
+            result = run(cli, seeds, index, command)
+        assert (result.exit_code, result.output) == (1, (
+            f"Error: Seeds folder {str(seeds)!r} cannot be reached (Permission denied): "
+            "give this user access to it and the folders above it, or pass --seeds DIR.\n"))
+        assert current_generation(index) == generation
+
+
 def _plan_for(seeds: Path, held: dict[str, Held], allow_mass_removal: bool = False) -> tuple[UpdatePlan, BuildReport]:
     files, skipped = discover(seeds)
     report = BuildReport(action="update", generation="g", skipped=skipped)
