@@ -66,10 +66,15 @@ class IngestResult:
 
 
 
+# Control characters (newline, tab, ESC, DEL, C1) in a file name: an id is shown in terminals and CSV
+# files, and is part of the article's URL, where the web's route does not match a newline.
+_ID_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def article_id(rel: str) -> str:
-    """The id of a file's article: its path relative to the seeds folder, without extension."""
+    """The id of a file's article: its path relative to the seeds folder, without extension, control characters as "_"."""
     stem, dot, _ext = rel.rpartition(".")
-    return stem if dot and "/" not in _ext else rel
+    return _ID_CONTROL.sub("_", stem if dot and "/" not in _ext else rel)
 
 
 MAX_ID_CHARS = 100

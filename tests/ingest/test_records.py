@@ -362,6 +362,31 @@ def test_invalid_id_falling_back_onto_a_used_id_is_a_duplicate(seeds: Path) -> N
     ]
 
 
+@pytest.mark.parametrize(("name", "article_id"), [
+    ("Taiyuan\nnews.txt", "Taiyuan_news"),
+    ("Datong\tnews.txt", "Datong_news"),
+    ("Jincheng\x1b[2Jnews.txt", "Jincheng_[2Jnews"),
+    ("Linfen\rnews\x7f\x85.txt", "Linfen_news__"),
+], ids=["newline", "tab", "escape", "carriage-return-del-c1"])
+def test_control_characters_in_a_file_name_stay_out_of_its_id(tmp_path: Path, seeds: Path, name: str,
+                                                              article_id: str) -> None:
+    """An id is shown in terminals, CSV and URLs: the file's control characters become "_", and its page is served."""
+    from search_app.backends.whoosh.indexer import build
+    from search_app.config import Settings
+    from search_app.web.app import create_app
+    from search_app.web.page import article_url
+
+    write(seeds, name, ARTICLE)
+    build(seeds, tmp_path / "ix")
+    app = create_app({"SETTINGS": Settings(seeds=seeds, index=tmp_path / "ix"), "TESTING": True})
+    try:
+        response = app.test_client().get(article_url(article_id))
+        assert response.status_code == 200
+        assert app.test_client().get("/api/articles/" + article_id).get_json()["path"] == name
+    finally:
+        app.extensions["search_app"].close()
+
+
 def test_duplicate_ids(seeds: Path) -> None:
     write(seeds, "same.json", json.dumps({"title": "From JSON", "body": "Taiyuan."}))
     write(seeds, "same.txt", ARTICLE)
