@@ -7,10 +7,11 @@ import gc
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from helpers import ids_for, unreadable
+from helpers import drop_alias, ids_for, unreadable
 
 from search_app.backends.whoosh.generations import current_generation, index_stats
 from search_app.cli import main
@@ -18,7 +19,7 @@ from search_app.errors import UpdateRefused
 from search_app.ingest.changes import Held, UpdatePlan, paused_gc
 from search_app.ingest.files import discover, unreadable_paths
 from search_app.ingest.records import claim_id, content_hash, parse_file
-from search_app.models import Article, BuildReport
+from search_app.models import Article, BuildReport, SearchRequest
 
 ARTICLE = "Taiyuan report {n}\nSource: Shanxi Daily\nTime: 2021-05-{day:02d}\nThe city of Taiyuan opened library number {n}.\n"
 
@@ -142,6 +143,24 @@ def test_an_unreadable_subfolder_keeps_its_articles(cli: CliRunner, tmp_path: Pa
     (seeds / "b" / "a00.txt").unlink()  # readable again: the update sees what really changed meanwhile
     assert update_json(cli, seeds, index) == {"added": 0, "changed": 0, "removed": 1, "unchanged": 11, "total": 11,
                                               "skipped": []}
+
+
+def test_a_typesense_update_keeps_the_articles_of_an_unreadable_folder(tmp_path: Path, ts_cluster: Any) -> None:
+    """The other engine's update goes by the same plan: nothing of the folder it cannot list is deleted."""
+    from search_app.backends.typesense.backend import TypesenseBackend
+
+    seeds = folders(tmp_path / "news", {"a": 3, "b": 3})
+    backend = TypesenseBackend(ts_cluster.client_nodes(), ts_cluster.api_key, alias="unreadable")
+    try:
+        assert backend.build(seeds).total == 6
+        with unreadable(seeds / "b"):
+            report = backend.update(seeds)
+        assert (report.removed, report.unchanged, report.total, [(s.path, s.reason) for s in report.skipped]) == (
+            0, 6, 6, [("b", "unreadable folder: Permission denied; the 3 articles indexed from it are kept as they were")])
+        found = backend.search(SearchRequest(q="library", per_page=10))
+        assert sorted(hit["id"] for hit in found["results"]) == [f"{f}/a{n:02d}" for f in "ab" for n in range(3)]
+    finally:
+        drop_alias(backend)
 
 
 def test_an_unreadable_seeds_folder_keeps_every_article(cli: CliRunner, tmp_path: Path) -> None:
