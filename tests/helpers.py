@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import shutil
@@ -13,7 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -223,3 +224,50 @@ def drop_alias(backend: Any, *others: Any) -> None:
     finally:
         for each in (backend, *others):
             each.close()
+
+
+# ---------------------------------------------------------------- permissions
+
+_DAC_CAPABILITIES = (1 << 1) | (1 << 2)  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH: what lets root read a mode-000 path
+_CAPABILITY_VERSION_3 = 0x20080522
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def _capabilities(change: Callable[[int], int]) -> int:
+    """Set this thread's effective capabilities (low word) to change(current); return the current ones."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    header, data = _CapHeader(_CAPABILITY_VERSION_3, 0), (_CapData * 2)()
+    if libc.capget(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capget failed")
+    current = int(data[0].effective)
+    data[0].effective = change(current)
+    if libc.capset(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capset failed")
+    return current
+
+
+@contextlib.contextmanager
+def unreadable(*paths: Path, mode: int = 0) -> Iterator[None]:
+    """The paths given mode (000: unreadable) and really held to it in this process, as an ordinary user is.
+
+    Tests run as root (CI too), and root reads anything whatever its mode: for the duration, this
+    thread (the test's, which runs the code under test) gives up the two capabilities that allow it.
+    """
+    modes = [path.stat().st_mode for path in paths]
+    for path in paths:
+        path.chmod(mode)
+    saved = _capabilities(lambda caps: caps & ~_DAC_CAPABILITIES) if os.geteuid() == 0 else None
+    try:
+        yield
+    finally:
+        if saved is not None:
+            _capabilities(lambda _caps: saved)
+        for path, mode in zip(paths, modes):
+            path.chmod(mode)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import unreadable
 from seed_facts import CITIES, DATES, IDS_TXT, SOURCES
 
 from search_app.backends.whoosh.generations import current_generation, write_lock
@@ -397,7 +398,7 @@ def test_search_and_stats_show_article_text_escaped(runner: CliRunner, hostile_i
     assert (search.exit_code, stats.exit_code) == (0, 0)
     assert (CONTROL.findall(search.stdout), CONTROL.findall(stats.stdout)) == ([], [])
     assert search.stdout.splitlines()[2:5] == [
-        "1. Datong \\x1b]8;;http://evil.example/\\x07coal\\x1b]8;;\\x07 \\x9b31m and \\u202eflip  [evil\\x1b]0;pwned\\x07]",
+        "1. Datong ]8;;http://evil.example/ coal ]8;; 31m and \\u202eflip  [evil_]0;pwned_]",  # cleaned at ingest
         "   2023-04-05 · Evil\\x1b]2;x\\x07 Daily · Datong",
         "   Datong coal \\x1b]8;;http://evil.example/\\x07click\\x1b]8;;\\x07 body." + LONG]
     assert "Sources: Evil\\x1b]2;x\\x07 Daily 1" in stats.stdout.splitlines()
@@ -411,9 +412,9 @@ def test_json_output_escapes_every_control_character(runner: CliRunner, hostile_
     result = runner.invoke(main, ["--seeds", str(seeds), "--index", str(index), *args], color=True)
     assert result.exit_code == 0, result.output
     assert CONTROL.findall(result.stdout) == []
-    assert '"title": "Datong \\u001b]8;;http://evil.example/\\u0007coal\\u001b]8;;\\u0007 \\u009b31m and \\u202eflip"' in result.stdout
+    assert '"title": "Datong ]8;;http://evil.example/ coal ]8;; 31m and \\u202eflip"' in result.stdout
     assert {a["title"] for a in json.loads(result.stdout)["articles" if command[0] == "inspect" else "results"]} == {
-        "Datong \x1b]8;;http://evil.example/\x07coal\x1b]8;;\x07 \x9b31m and \u202eflip"}
+        "Datong ]8;;http://evil.example/ coal ]8;; 31m and \u202eflip"}
 
 
 def test_queries_never_prints_a_control_character_from_a_log(runner: CliRunner, tmp_path: Path) -> None:
@@ -455,3 +456,23 @@ def test_where_the_site_is_settings_are_checked(runner: CliRunner, built_index: 
                                                 message: str) -> None:
     result = runner.invoke(main, ["--index", str(built_index), "stats"], env={f"SEARCH_APP_{name}": value})
     assert (result.exit_code, result.output) == (1, f"Error: {message}\n")
+
+
+@pytest.mark.parametrize("entry", ["dangling link", "folder without search permission"])
+def test_build_if_stale_passes_over_what_it_cannot_stat(runner: CliRunner, tmp_path: Path, seeds_copy: Path,
+                                                        entry: str) -> None:
+    """A link to nowhere (which the build skips) or a file it cannot stat is no traceback, and no reason to rebuild."""
+    if entry == "dangling link":
+        (seeds_copy / "dangling.txt").symlink_to(seeds_copy / "nowhere.txt")
+        locked = []
+    else:
+        (seeds_copy / "sub").mkdir()
+        (seeds_copy / "sub" / "a.txt").write_text("Taiyuan\n\nA short note on Taiyuan.\n", "utf-8")
+        locked = [seeds_copy / "sub"]
+    index = tmp_path / "ix"
+    assert runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(index), "build"]).exit_code == 0
+    live = current_generation(index)
+    with unreadable(*locked, mode=0o444):  # a folder listed, whose files cannot be stat'd: no search (x) permission
+        result = runner.invoke(main, ["--seeds", str(seeds_copy), "--index", str(index), "build", "--if-stale"])
+    assert (result.exit_code, result.output) == (0, f"The index in {index} is up to date.\n")
+    assert current_generation(index) == live

@@ -2,21 +2,23 @@
 
 An engine gives what its index holds per file (the ids, and the hash and stamp of the bytes they
 came from); the plan walks the seeds folder against it, refuses an update that looks like a
-missing folder, keeps an unreadable file's last good articles, and counts what changed. The
-engine applies the answers: deletes, re-indexing, its own bookkeeping.
+missing folder, keeps the last good articles of an unreadable file and of the files under a folder
+it could not list, and counts what changed. The engine applies the answers: deletes, re-indexing,
+its own bookkeeping.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
 from search_app.errors import UpdateRefused
-from search_app.ingest.files import SeedFile, SkipFile, file_stamp, read_file, settle_cutoff
+from search_app.ingest.files import SeedFile, SkipFile, Unreadable, file_stamp, read_file, settle_cutoff
 from search_app.ingest.records import content_hash
 from search_app.models import BuildReport, Skipped
 
@@ -79,19 +81,32 @@ class Reread:
 
 
 class UpdatePlan:
-    """The diff between the seeds folder and an index, worked out file by file; counts go into report."""
+    """The diff between the seeds folder and an index, worked out file by file; counts go into report.
+
+    unreadable: what the walk could not look into (files.unreadable_paths of its skips): folders it
+    could not list ("." for the seeds folder itself), links it could not follow. A held file there
+    or under such a folder is not gone but unseen: its articles are kept.
+    """
 
     def __init__(self, held: dict[str, Held], files: list[SeedFile], seeds: Path, report: BuildReport,
-                 allow_mass_removal: bool = False) -> None:
+                 allow_mass_removal: bool = False, *, unreadable: Collection[str]) -> None:
         present = {f.rel for f in files}
         self.files = files
         self.report = report
         self.held = held
-        self.gone = {rel: held[rel]["ids"] for rel in sorted(set(held) - present)}  # files deleted from the folder
+        missing = sorted(set(held) - present)
+        unseen = _unseen(missing, unreadable)  # file -> the unreadable entry that hides it (a folder, or itself)
+        self.gone = {rel: held[rel]["ids"] for rel in missing if rel not in unseen}  # files deleted from the folder
         total = sum(len(entry["ids"]) for entry in held.values())
-        check_removals(total, sum(len(ids) for ids in self.gone.values()), bool(files), seeds, allow_mass_removal)
+        check_removals(total, sum(len(ids) for ids in self.gone.values()), bool(files or unseen), seeds,
+                       allow_mass_removal)
         self.seen = {i: rel for rel, entry in held.items() for i in entry["ids"]}  # id -> the file that holds it
         self.kept: dict[str, Held] = {}  # files whose articles stay as they are
+        kept_per_entry: Counter[str] = Counter()
+        for rel, entry in unseen.items():
+            self._keep(rel, held[rel])
+            kept_per_entry[entry] += len(held[rel]["ids"])
+        _note_kept(report, kept_per_entry)
 
     def gone_ids(self) -> list[str]:
         """The articles of files deleted from the folder (counted as removed; their ids free to claim)."""
@@ -159,3 +174,34 @@ class UpdatePlan:
     def _release(self, ids: list[str]) -> None:
         for article_id in ids:
             self.seen.pop(article_id, None)
+
+
+def _unseen(rels: list[str], unreadable: Collection[str]) -> dict[str, str]:
+    """Each of rels (file paths relative to the seeds folder) that is, or lies under, an unreadable entry, with it."""
+    if not unreadable:
+        return {}
+    if "." in unreadable:  # the seeds folder itself could not be listed: every file is unseen
+        return dict.fromkeys(rels, ".")
+    wanted = set(unreadable)
+    unseen = {}
+    for rel in rels:
+        parts = rel.split("/")
+        for depth in range(1, len(parts) + 1):
+            entry = "/".join(parts[:depth])
+            if entry in wanted:
+                unseen[rel] = entry
+                break
+    return unseen
+
+
+def _note_kept(report: BuildReport, per_entry: Counter[str]) -> None:
+    """Say, in the skip of each unreadable entry, how many articles indexed from it the update keeps."""
+    def noted(skip: Skipped) -> Skipped:
+        count = per_entry.get(skip.path, 0)
+        if not isinstance(skip, Unreadable) or not count:
+            return skip
+        kept = "the 1 article indexed from it is kept as it was" if count == 1 else \
+            f"the {count} articles indexed from it are kept as they were"
+        return Unreadable(skip.path, f"{skip.reason}; {kept}")
+
+    report.skipped[:] = [noted(skip) for skip in report.skipped]

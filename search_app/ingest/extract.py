@@ -231,7 +231,7 @@ def extract(text: str) -> Extracted:
         body.append(line)
     body_text = "\n\n".join(body)
     if title is None:
-        title = _fallback_title(body_text)
+        title = fallback_title(body_text)
     reading = read_date(raw_date, context=body_text) if raw_date else None
     return Extracted(title=title, body=body_text, date=reading.date if reading else None, source=source,
                      author=author, date_reading=reading)
@@ -249,9 +249,50 @@ def _byline_metadata(line: str) -> tuple[str | None, str | None]:
     return raw_date, source
 
 
-def _fallback_title(body: str) -> str:
-    """No headline on the page: the opening words of its first paragraph."""
-    words = body.split("\n\n")[0].split()
-    if len(words) <= 12:
-        return " ".join(words)
-    return " ".join(words[:12]) + " …"
+FALLBACK_TITLE_WIDTH = 120  # columns (a Han character takes two): a long headline's length
+_MIN_SENTENCE_WIDTH = 20  # "Mr." or "No. 3." is no sentence to stop at
+# Where a sentence ends: after ".", "!" or "?" (and closing quotes) before a space; after "。", "！" or "？".
+_SENTENCE_BREAK = re.compile(r"[.!?][\"'”’)\]]*(?=\s)|[。！？][”’」』）)]*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def fallback_title(body: str) -> str:
+    """No headline on the page: the first sentence of its first paragraph, cut to a headline's length."""
+    first = body.split("\n\n")[0].strip()
+    for end in _SENTENCE_BREAK.finditer(first):
+        if _width(first[:end.end()]) >= _MIN_SENTENCE_WIDTH:
+            first = first[:end.end()]
+            break
+    return shortened(first, FALLBACK_TITLE_WIDTH)
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in "WF"
+
+
+def _width(text: str) -> int:
+    """Columns text takes on a screen: a Han (or other wide) character takes two."""
+    return len(text) + sum(1 for char in text if _wide(char))
+
+
+def shortened(text: str, width: int) -> str:
+    """text if it fits in width columns, else its opening cut at a word (or, in Chinese, a character) with "…"."""
+    if _width(text) <= width:
+        return text
+    cut = used = 0
+    while cut < len(text) and used + 1 + _wide(text[cut]) <= width:
+        used += 1 + _wide(text[cut])
+        cut += 1
+    while cut and unicodedata.combining(text[cut]):  # an accent stays with its letter
+        cut -= 1
+    head = text[:cut]
+    if not text[cut].isspace() and not _wide(text[cut]) and head and not _wide(head[-1]):  # inside a word
+        space = head.rfind(" ")
+        head = head[:space] if space > 0 else head
+    head = head.rstrip(" ,;:、，；：")
+    return head + ("…" if head and _wide(head[-1]) else " …")
+
+
+def headline(text: str) -> str:
+    """A title as one clean line; "" when it has nothing to show (only spaces, invisible or control characters)."""
+    return " ".join(_CONTROL.sub(" ", normalise_text(text)).split())

@@ -6,10 +6,12 @@ file is read without following links, within a size limit, and refused if it cha
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -42,6 +44,19 @@ class SeedFile(NamedTuple):
         return self.real or self.where
 
 
+@dataclass(frozen=True)
+class Unreadable(Skipped):
+    """An entry the walk could not look into (a folder it cannot list, a link it cannot follow).
+
+    What it holds is unknown, not gone: an update keeps the articles indexed from it.
+    """
+
+
+def unreadable_paths(skipped: Iterable[Skipped]) -> list[str]:
+    """The entries (relative to the seeds folder, "." for itself) a walk could not look into, from its skips."""
+    return [skip.path for skip in skipped if isinstance(skip, Unreadable)]
+
+
 class SkipFile(Exception):
     """Raised inside the ingester for a file that cannot become an article."""
 
@@ -51,9 +66,14 @@ class SkipFile(Exception):
 
 
 def check_seeds(seeds: Path) -> None:
-    """Refuse, with what to do, a seeds path that is missing or not a folder (before anything is created)."""
-    if seeds.is_dir():
-        return
+    """Refuse, with what to do, a seeds path that is missing, out of reach or not a folder (before anything is created)."""
+    try:
+        if stat.S_ISDIR(os.stat(seeds).st_mode):
+            return
+    except OSError as exc:
+        if exc.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):  # there, but this user may not look
+            raise SeedsMissing(f"Seeds folder {str(seeds)!r} cannot be reached ({exc.strerror or exc}): give this user "
+                               "access to it and the folders above it, or pass --seeds DIR.") from None
     if os.path.lexists(seeds):
         raise SeedsMissing(f"Seeds folder {str(seeds)!r} is not a folder: pass --seeds DIR with the folder of article files.")
     raise SeedsMissing(f"Seeds folder {str(seeds)!r} does not exist: create it or pass --seeds DIR.")
@@ -82,7 +102,7 @@ def _walk(top: Path, seeds: Path, root: Path) -> tuple[list[SeedFile], list[Skip
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError as exc:
-            skipped.append(Skipped(rel_folder.rstrip("/") or ".", f"unreadable folder: {exc.strerror or exc}"))
+            skipped.append(Unreadable(rel_folder.rstrip("/") or ".", f"unreadable folder: {exc.strerror or exc}"))
             continue
         subfolders = []
         for entry in entries:
@@ -132,10 +152,13 @@ def seed_file(path: str | Path, rel: str, root: Path, is_link: bool | None = Non
     if os.path.islink(path) if is_link is None else is_link:
         try:
             real = Path(path).resolve(strict=True)
-        except FileNotFoundError:
-            return Skipped(rel, "unreadable: No such file or directory")
-        except (RuntimeError, OSError):  # a symlink loop
+        except RuntimeError:  # a symlink loop, as Python before 3.13 says it
             return Skipped(rel, "unreadable: Too many levels of symbolic links")
+        except OSError as exc:
+            reason = f"unreadable: {exc.strerror or exc}"
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):  # it leads nowhere
+                return Skipped(rel, reason)
+            return Unreadable(rel, reason)  # a folder on its way cannot be searched: where it leads is unknown
         if not real.is_relative_to(root):
             return Skipped(rel, "symlink to a file outside the seeds folder")
     return SeedFile(str(path), rel, real, root)

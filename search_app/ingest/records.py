@@ -15,7 +15,15 @@ from typing import Any
 
 from search_app.ingest.dates import AMBIGUOUS, CONVENTION, DateReading, by_convention, convention_key, read_date
 from search_app.ingest.decoding import NotText, decode
-from search_app.ingest.extract import Extracted, extract, normalise_text
+from search_app.ingest.extract import (
+    FALLBACK_TITLE_WIDTH,
+    Extracted,
+    extract,
+    fallback_title,
+    headline,
+    normalise_text,
+    shortened,
+)
 from search_app.ingest.files import DEFAULT_MAX_BYTES, SeedFile, SkipFile, discover, files_at, read_file
 from search_app.ingest.gazetteer import canonical_city, locate_cities
 from search_app.ingest.sources import normalise_source
@@ -58,10 +66,15 @@ class IngestResult:
 
 
 
+# Control characters (newline, tab, ESC, DEL, C1) in a file name: an id is shown in terminals and CSV
+# files, and is part of the article's URL, where the web's route does not match a newline.
+_ID_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def article_id(rel: str) -> str:
-    """The id of a file's article: its path relative to the seeds folder, without extension."""
+    """The id of a file's article: its path relative to the seeds folder, without extension, control characters as "_"."""
     stem, dot, _ext = rel.rpartition(".")
-    return stem if dot and "/" not in _ext else rel
+    return _ID_CONTROL.sub("_", stem if dot and "/" not in _ext else rel)
 
 
 MAX_ID_CHARS = 100
@@ -117,14 +130,15 @@ def article_from_page(markup: str, *, id: str, path: str, digest: str) -> Articl
 
 def article_from_fields(fields: Extracted, *, id: str, path: str, digest: str) -> Article:
     """One Article from the fields extraction found; a file with neither headline nor text is skipped."""
+    title = headline(fields.title) or fallback_title(fields.body)
     # A headline alone is still a record worth finding (a brief, a wire flash, a catalogue entry).
-    if not fields.body.strip() and not fields.title.strip():
+    if not fields.body.strip() and not title:
         raise SkipFile("no article text")
-    cities, centrality = locate_cities(fields.title, fields.body)
+    cities, centrality = locate_cities(title, fields.body)
     return Article(
         id=id,
         path=path,
-        title=fields.title,
+        title=title,
         body=fields.body,
         date=fields.date,
         source=fields.source,
@@ -163,9 +177,11 @@ def article_from_json(obj: Any, *, id: str, path: str, digest: str) -> Article:
         if value is not None and not isinstance(value, (str, int)):
             raise SkipFile(f"JSON field {key!r} must be a string")
     fields = extract(str(obj.get("body") or obj.get("text") or ""))
-    title = normalise_text(str(obj["title"])).strip() if obj.get("title") else fields.title
     body = normalise_text(str(obj["body"])).strip() if obj.get("body") else fields.body
-    if not body.strip() and not title.strip():
+    title = headline(str(obj["title"])) if obj.get("title") else ""
+    if not title:  # an empty or blank title is a missing one: a headline's length of the body's opening line
+        title = shortened(headline(fields.title), FALLBACK_TITLE_WIDTH) or fallback_title(body)
+    if not body.strip() and not title:
         raise SkipFile("no article text")
     reading = read_date(str(obj["date"]), context=body) if obj.get("date") else fields.date_reading
     source = normalise_source(str(obj["source"])) if "source" in obj and obj["source"] is not None else fields.source

@@ -120,18 +120,123 @@ def _text_of(element: etree._Element) -> str:
 
 
 def _tree(markup: str) -> etree._Element | None:
-    """The parsed page without scripts and styles, so a giant inline script costs no more than its parse."""
+    """The parsed page without scripts and styles, so a giant inline script costs no more than its parse.
+
+    NoArticle when the markup is nested too deeply to be read even once flattened.
+    """
     if not markup.strip():
         return None
-    try:
-        tree = lxml.html.document_fromstring(markup)
-    except (etree.ParserError, ValueError):
+    markup = _html_prolog(markup)
+    tree, too_deep = _parse(markup)
+    if too_deep:
+        # libxml2 stops reading at 256 levels (everything after is lost): the levels past our
+        # limit are dropped and the page read again, its text and paragraphs whole.
+        flat, depth = limit_nesting(markup)
+        tree, too_deep = _parse(flat)
+        if too_deep:
+            raise NoArticle(f"markup nested too deeply ({depth} levels) to be read")
+    if tree is None:
         return None
     for element in list(tree.iter(*_NOT_TEXT)):
         if "ld+json" in (element.get("type") or "").lower():
             continue
         element.drop_tree()
     return tree
+
+
+# An XHTML page's prolog: an XML declaration (lxml refuses a string that has one naming an encoding:
+# the text is decoded already) and a DOCTYPE's internal subset ("[ <!ENTITY ...> ]"), whose first ">"
+# the HTML parser takes for the DOCTYPE's end, leaving the rest ("]>") as the page's first text.
+_PROLOG = re.compile(
+    r"""\A\ufeff?\s*(?:<\?xml\b[^>]*>\s*)?"""
+    r"""(?:(<!DOCTYPE\b(?:[^>\["']|"[^"]*"|'[^']*')*)(?:\[(?:[^\]"']|"[^"]*"|'[^']*')*\]\s*)?>)?""",
+    re.I,
+)
+
+
+def _html_prolog(markup: str) -> str:
+    """The markup without an XML declaration, and its DOCTYPE (if any) without an internal subset."""
+    found = _PROLOG.match(markup)
+    if found is None or not found.end():
+        return markup
+    doctype = found.group(1).rstrip() + ">" if found.group(1) else ""
+    return doctype + markup[found.end():]
+
+
+def _parse(markup: str) -> tuple[etree._Element | None, bool]:
+    """The parsed page (None if not HTML), and whether the parser gave up at its nesting limit."""
+    parser = lxml.html.HTMLParser()
+    try:
+        tree = lxml.html.document_fromstring(markup, parser=parser)
+    except (etree.ParserError, ValueError):
+        tree = None
+    return tree, any(error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT for error in parser.error_log)
+
+
+# Past these depths limit_nesting() drops opening tags (and their end tags): wrappers first, so
+# the paragraphs, lists and tables inside stay elements; anything past the hard limit.
+WRAPPER_DEPTH = 100
+MAX_DEPTH = 128  # under libxml2's 256, with room for the <html> and <body> it adds
+_STRUCTURE = {"p", "li", "ul", "ol", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "td", "th",
+              "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "figure", "figcaption", "caption"}
+_INLINE = {"a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "dfn", "em", "font", "i", "kbd", "label", "mark",
+           "nobr", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var"}
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+# An element of these kinds ends an open one of the same kind (a new <p> ends the last <p>), as HTML says.
+_ENDS_ITS_KIND = {"p", "li", "dt", "dd", "tr", "td", "th", "option"}
+# Comments and the raw text of scripts, styles and the like (which may hold "<div>") are passed over
+# whole, as the parser reads them; a tag's attributes may hold ">" in quotes.
+_TOKEN = re.compile(
+    r"<!--(?:-?>|.*?(?:--!?>|\Z))"
+    r"|<(?P<raw>script|style|textarea|title|xmp|iframe|noembed|noframes)\b(?:\"[^\"]*\"|'[^']*'|[^'\">])*>.*?(?:</(?P=raw)\s*>|\Z)"
+    r"|<(?P<end>/?)(?P<name>[A-Za-z][^\s/>]*)(?P<attrs>(?:\"[^\"]*\"|'[^']*'|[^'\">])*)>",
+    re.S | re.I,
+)
+
+
+def limit_nesting(markup: str) -> tuple[str, int]:
+    """The markup with its elements nested no deeper than MAX_DEPTH, and how deep they were nested.
+
+    Tags past the limit are dropped with their end tags; a dropped block (a <div>) leaves a <br>
+    behind, so the text on either side of it stays apart.
+    """
+    parts: list[str] = []
+    open_names: list[str] = []
+    dropped: dict[str, int] = {}
+    deepest = done = 0
+    broken = False  # the markup kept so far ends in a <br> left by dropped tags
+    for token in _TOKEN.finditer(markup):
+        name = (token.group("name") or "").lower()
+        if not name or name in _VOID or token.group("attrs").endswith("/"):
+            continue
+        keep = True
+        if token.group("end"):
+            if dropped.get(name):
+                dropped[name] -= 1
+                keep = False
+            elif name in open_names:
+                del open_names[len(open_names) - 1 - open_names[::-1].index(name):]
+        else:
+            if name in _ENDS_ITS_KIND and open_names and open_names[-1] == name:
+                open_names.pop()
+            depth = len(open_names)
+            deepest = max(deepest, depth + sum(dropped.values()) + 1)
+            if depth >= MAX_DEPTH or (depth >= WRAPPER_DEPTH and name not in _STRUCTURE):
+                dropped[name] = dropped.get(name, 0) + 1
+                keep = False
+            else:
+                open_names.append(name)
+        if not keep:
+            between = markup[done:token.start()]
+            parts.append(between)
+            if between.strip():  # text or kept tags since the last dropped one
+                broken = False
+            if name not in _INLINE and not broken:
+                parts.append("<br>")  # one for a run of dropped tags: 100,000 of them make no 100,000 line breaks
+                broken = True
+            done = token.end()
+    parts.append(markup[done:])
+    return "".join(parts), deepest
 
 
 def _headline(headings: list[str], meta_title: str, source: str | None) -> str:

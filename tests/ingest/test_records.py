@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers import unreadable
 
 from search_app.errors import SeedsMissing
 from search_app.ingest.decoding import TRIED
@@ -218,6 +219,52 @@ def test_json_text_only_is_extracted(seeds: Path) -> None:
     )
 
 
+ZH_SENTENCES = [
+    "山西省太原市举办煤炭博览会，来自大同和晋城的访客参观了展览。",
+    "太原市政府表示，博览会将每年举办一次，吸引更多企业投资，并推动当地经济转型发展。",
+    "大同市的代表说，今年的展览比去年规模更大，参展企业超过三百家，许多新技术首次亮相，吸引了大批观众。",
+]
+ZH_PARAGRAPH = "".join(ZH_SENTENCES * 7)  # one paragraph of 21 sentences, 833 characters, no headline above it
+ZH_BODY = ZH_PARAGRAPH + "\n\n晋城市的企业家表示，希望通过博览会找到新的合作伙伴。"
+
+
+@pytest.mark.parametrize(("rel", "content"), [
+    ("zh.txt", ZH_BODY + "\n"),
+    ("zh.json", json.dumps({"title": "", "body": ZH_BODY})),
+    ("zh.json", json.dumps({"title": "   ", "body": ZH_BODY})),
+    ("zh.json", json.dumps({"title": "\u200b\u200b", "body": ZH_BODY})),
+    ("zh.json", json.dumps({"title": "\x1b\x07\t\n", "body": ZH_BODY})),
+    ("zh.json", json.dumps({"body": ZH_BODY})),
+], ids=["txt-without-headline", "json-empty-title", "json-blank-title", "json-zero-width-title", "json-control-title",
+        "json-no-title"])
+def test_a_missing_title_is_the_first_sentence_not_the_paragraph(seeds: Path, rel: str, content: str) -> None:
+    assert len(ZH_PARAGRAPH) > 800
+    write(seeds, rel, content)
+    [article] = ingest(seeds).articles
+    assert (article.title, article.body) == (ZH_SENTENCES[0], ZH_BODY)
+
+
+LONG_SENTENCE = ("The city of Taiyuan opened a museum of coal mining on Saturday, in a former pithead building beside the Fen "
+                 "River that had stood empty for twenty years, and visitors from Datong queued from early morning.")
+
+
+@pytest.mark.parametrize(("body", "title"), [
+    (LONG_SENTENCE, "The city of Taiyuan opened a museum of coal mining on Saturday, in a former pithead building beside "
+                    "the Fen River that …"),
+    ("Taiyuan opened a new library. " + LONG_SENTENCE, "Taiyuan opened a new library."),
+    ("Mr. Li Wei of Taiyuan said: “We came early.” Then he left. " + LONG_SENTENCE,
+     "Mr. Li Wei of Taiyuan said: “We came early.”"),
+    ("山西" * 100 + "。", "山西" * 30 + "…"),  # no sentence end within a headline's length: cut between characters
+    ("太原" + "市" * 70 + "，大同。", "太原" + "市" * 58 + "…"),
+    ("2023年太原市GDP增长7.5%，" + "山西" * 60, "2023年太原市GDP增长7.5%，" + "山西" * 23 + "山…"),
+], ids=["long-english-sentence", "short-first-sentence", "abbreviation-and-quote", "chinese-without-stop",
+        "chinese-long-clause", "mixed-scripts"])
+def test_a_title_from_the_body_is_cut_to_a_headline(seeds: Path, body: str, title: str) -> None:
+    write(seeds, "news.json", json.dumps({"title": "", "body": body}))
+    [article] = ingest(seeds).articles
+    assert (article.title, article.body) == (title, body)
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
@@ -315,6 +362,31 @@ def test_invalid_id_falling_back_onto_a_used_id_is_a_duplicate(seeds: Path) -> N
     ]
 
 
+@pytest.mark.parametrize(("name", "article_id"), [
+    ("Taiyuan\nnews.txt", "Taiyuan_news"),
+    ("Datong\tnews.txt", "Datong_news"),
+    ("Jincheng\x1b[2Jnews.txt", "Jincheng_[2Jnews"),
+    ("Linfen\rnews\x7f\x85.txt", "Linfen_news__"),
+], ids=["newline", "tab", "escape", "carriage-return-del-c1"])
+def test_control_characters_in_a_file_name_stay_out_of_its_id(tmp_path: Path, seeds: Path, name: str,
+                                                              article_id: str) -> None:
+    """An id is shown in terminals, CSV and URLs: the file's control characters become "_", and its page is served."""
+    from search_app.backends.whoosh.indexer import build
+    from search_app.config import Settings
+    from search_app.web.app import create_app
+    from search_app.web.page import article_url
+
+    write(seeds, name, ARTICLE)
+    build(seeds, tmp_path / "ix")
+    app = create_app({"SETTINGS": Settings(seeds=seeds, index=tmp_path / "ix"), "TESTING": True})
+    try:
+        response = app.test_client().get(article_url(article_id))
+        assert response.status_code == 200
+        assert app.test_client().get("/api/articles/" + article_id).get_json()["path"] == name
+    finally:
+        app.extensions["search_app"].close()
+
+
 def test_duplicate_ids(seeds: Path) -> None:
     write(seeds, "same.json", json.dumps({"title": "From JSON", "body": "Taiyuan."}))
     write(seeds, "same.txt", ARTICLE)
@@ -374,31 +446,12 @@ def test_fifo_is_not_read(seeds: Path) -> None:
     assert skips(result) == [("pipe.txt", "not a regular file")]
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
-                    reason="root reads files whatever their mode; test_unreadable_file_simulated covers this")
 def test_unreadable_file_by_permission(seeds: Path) -> None:
     path = write(seeds, "locked.txt", ARTICLE)
-    path.chmod(0)
-    try:
-        assert skips(ingest(seeds)) == [("locked.txt", "unreadable: Permission denied")]
-    finally:
-        path.chmod(0o644)
-
-
-def test_unreadable_file_simulated(seeds: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write(seeds, "locked.txt", ARTICLE)
     write(seeds, "open.txt", ARTICLE)
-    real_open = os.open
-
-    def guarded_open(file: object, *args: object, **kwargs: object) -> object:
-        if str(file).endswith("locked.txt"):
-            raise PermissionError(13, "Permission denied", str(file))
-        return real_open(file, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(os, "open", guarded_open)
-    result = ingest(seeds)
-    assert [a.id for a in result.articles] == ["open"]
-    assert skips(result) == [("locked.txt", "unreadable: Permission denied")]
+    with unreadable(path):  # held to its mode even as root
+        result = ingest(seeds)
+    assert ([a.id for a in result.articles], skips(result)) == (["open"], [("locked.txt", "unreadable: Permission denied")])
 
 
 def test_missing_seeds_folder(tmp_path: Path) -> None:

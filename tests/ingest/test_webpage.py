@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench import extraction
 from search_app.cli import main
+from search_app.ingest import webpage
 from search_app.ingest.decoding import decode
 from search_app.ingest.records import IngestResult, ingest
 
@@ -304,6 +305,63 @@ def test_headline_lines_split_by_br_keep_a_space(tmp_path: Path) -> None:
     (tmp_path / "page.html").write_text(page, encoding="utf-8")
     title = only_article(tmp_path).title
     assert title in (HEADLINE, f"Culture {HEADLINE}")
+
+
+XHTML_PUBLIC = '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1//EN" "http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd"'
+
+
+@pytest.mark.parametrize("declaration", ['<?xml version="1.0" encoding="utf-8"?>\n', "<?xml version='1.0'?>", ""],
+                         ids=["xml-declaration-with-encoding", "xml-declaration", "no-declaration"])
+@pytest.mark.parametrize("subset", ['[ <!ENTITY museum "Coal Museum"> <!ENTITY nbsp "&#160;"> ]',
+                                    '[\n  <!ENTITY museum "Coal > Museum">\n  <!ATTLIST p class CDATA #IMPLIED>\n]'],
+                         ids=["one-line", "lines"])
+def test_xhtml_page_with_an_internal_dtd(tmp_path: Path, declaration: str, subset: str) -> None:
+    """The DTD's internal subset ("[ <!ENTITY ...> ]") is no text of the page, and an XML declaration no reason to skip it."""
+    paragraphs = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    page = f'<html xmlns="http://www.w3.org/1999/xhtml"><head><title>{HEADLINE}</title></head><body>{paragraphs}</body></html>'
+    (tmp_path / "museum.html").write_text(f"{declaration}{XHTML_PUBLIC} {subset}>\n{page}", encoding="utf-8")
+    article = only_article(tmp_path)
+    assert (article.title, article.body) == (HEADLINE, "\n\n".join(PARAGRAPHS))
+
+
+DEEP_PARAGRAPHS = [f"Paragraph {n}: the city of Taiyuan opened reading room number {n} in its new library this week."
+                   for n in range(400)]
+
+
+DEEP_BODY = "\n\n".join(DEEP_PARAGRAPHS)
+DEEP_TEXT = "".join(f"<p>{p}</p>" for p in DEEP_PARAGRAPHS)
+
+
+def deep_page(markup: str) -> str:
+    return (f"<html><head><title>Taiyuan opens reading rooms</title></head><body><h1>Taiyuan opens reading rooms</h1>"
+            f"{markup}</body></html>")
+
+
+@pytest.mark.parametrize(("markup", "body"), [
+    ("".join(f"<div><p>{p}</p>" for p in DEEP_PARAGRAPHS), DEEP_BODY),  # each paragraph in a <div> never closed
+    ("<div>" * 100_000 + DEEP_TEXT, DEEP_BODY),
+    ("<span>" * 100_000 + DEEP_TEXT, DEEP_BODY),
+    ("<section><div>" * 50_000 + DEEP_TEXT + "</div></section>" * 50_000, DEEP_BODY),
+    ("<!-->" + "<div>" * 1000 + DEEP_TEXT, DEEP_BODY),  # an empty comment, as browsers read "<!-->"
+    # As the extraction gives a list item and table cells at any depth: "- " before the item, cells on one line.
+    ("<ul><li>" * 1_000 + DEEP_TEXT, "- " + DEEP_BODY),
+    ("<table><tr><td>" * 1_000 + DEEP_TEXT, " ".join(DEEP_PARAGRAPHS)),
+], ids=["unclosed-divs", "100k-divs", "100k-spans", "closed-sections", "after-empty-comment", "nested-lists",
+        "nested-tables"])
+def test_text_in_deeply_nested_markup_is_kept(tmp_path: Path, markup: str, body: str) -> None:
+    """The HTML parser stops at 256 levels; what lies deeper is read all the same, paragraph by paragraph."""
+    (tmp_path / "deep.html").write_text(deep_page(markup), encoding="utf-8")
+    article = only_article(tmp_path)
+    assert (article.title, article.body) == ("Taiyuan opens reading rooms", body)
+
+
+def test_markup_too_deep_to_read_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Were the flattened page still past the parser's limit, the reason is the nesting, not "no article text"."""
+    monkeypatch.setattr(webpage, "MAX_DEPTH", 1000)  # more than the parser takes
+    monkeypatch.setattr(webpage, "WRAPPER_DEPTH", 1000)
+    (tmp_path / "deep.html").write_text(deep_page("<div>" * 100_000 + DEEP_TEXT), encoding="utf-8")
+    result = ingest(tmp_path)
+    assert (result.articles, skips(result)) == ([], [("deep.html", "markup nested too deeply (100003 levels) to be read")])
 
 
 # ---------------------------------------------------------------- real pages

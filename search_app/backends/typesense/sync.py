@@ -15,7 +15,7 @@ from typing import Any
 
 from search_app.backends.typesense.client import TypesenseClient
 from search_app.ingest.changes import Held, UpdatePlan, paused_gc
-from search_app.ingest.files import discover
+from search_app.ingest.files import discover, unreadable_paths
 from search_app.ingest.records import claim_id, parse_file, parse_unique
 from search_app.models import Article, BuildReport, Skipped
 from search_app.query.engine import Progress
@@ -89,7 +89,7 @@ def _update(backend: TypesenseClient, seeds: Path, max_bytes: int, progress: Pro
     stored = stored_documents(backend, collection)
     files, skipped = discover(seeds)
     report = BuildReport(action="update", generation=collection, skipped=list(skipped))
-    plan = UpdatePlan(held_files(stored), files, seeds, report, allow_mass_removal)
+    plan = UpdatePlan(held_files(stored), files, seeds, report, allow_mass_removal, unreadable=unreadable_paths(skipped))
     deletes = plan.gone_ids()
     upserts: list[Article] = []
     for reread in plan.rereads(max_bytes, progress):

@@ -91,10 +91,22 @@ def is_stale(index_dir: Path, seeds: Path) -> bool:
         return True
     built = (index_dir / generation).stat().st_mtime
     for dirpath, _dirs, files in os.walk(seeds):
-        if os.stat(dirpath).st_mtime > built:
+        if _changed_after(dirpath, built) or any(_changed_after(os.path.join(dirpath, f), built) for f in files):
             return True
-        if any(os.stat(os.path.join(dirpath, f)).st_mtime > built for f in files):
-            return True
+    return False
+
+
+def _changed_after(path: str, built: float) -> bool:
+    """True when path (what a link leads to; the link itself when it leads nowhere) changed after built.
+
+    What cannot be looked at (a link to nowhere, a folder without search permission) is passed over,
+    as the build passes over it: its appearing changed the mtime of the folder that holds it.
+    """
+    for follow in (True, False):
+        try:
+            return os.stat(path, follow_symlinks=follow).st_mtime > built
+        except OSError:
+            continue
     return False
 
 

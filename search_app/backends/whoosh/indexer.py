@@ -48,7 +48,7 @@ from search_app.backends.whoosh.schema import INDEX_FORMAT, build_schema, from_s
 from search_app.errors import BuildFailed, UpdateRefused
 from search_app.ingest.changes import UpdatePlan, paused_gc
 from search_app.ingest.dates import AMBIGUOUS, learn_conventions
-from search_app.ingest.files import DEFAULT_MAX_BYTES, SeedFile, check_seeds, discover
+from search_app.ingest.files import DEFAULT_MAX_BYTES, SeedFile, check_seeds, discover, unreadable_paths
 from search_app.ingest.records import apply_convention
 from search_app.models import BuildReport
 from search_app.query.contract import EPOCH, UNDATED_KEY
@@ -275,7 +275,7 @@ def _update(seeds: Path, index_dir: Path, limitmb: int, max_bytes: int, progress
     _check_same_folder(live_meta, seeds, index_dir)
     files, skipped = discover(seeds)
     report = BuildReport(action="update", generation="", skipped=list(skipped))
-    plan = UpdatePlan(old.files, files, seeds, report, allow_mass_removal)
+    plan = UpdatePlan(old.files, files, seeds, report, allow_mass_removal, unreadable=unreadable_paths(skipped))
     big += [files, old.files, plan.kept, plan.seen, plan.gone]
     conventions: dict[str, str] = live_meta.get("date_conventions") or {}
     learned: dict[str, Any] = {key: live_meta[key] for key in ("seeds", "date_conventions", "conventions_from")
