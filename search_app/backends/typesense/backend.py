@@ -32,7 +32,7 @@ from typing import Any
 from typesense import exceptions as ts_errors
 
 from search_app.backends.typesense import anyof, completions, sync
-from search_app.backends.typesense.client import TypesenseClient, TypesenseUnavailable
+from search_app.backends.typesense.client import TypesenseClient, TypesenseUnavailable, document_key
 from search_app.backends.typesense.plan import RELAX_THRESHOLD, TITLE_WEIGHT, TOKEN, Plan, Selection, quote
 from search_app.backends.typesense.rerank import count_searches, known_terms, reranked, window
 from search_app.backends.typesense.results import (
@@ -215,7 +215,8 @@ class TypesenseBackend(TypesenseClient):
 
     def _document(self, article_id: str) -> dict[str, Any]:
         try:
-            return self._guard(self._collection(self.alias).documents[article_id].retrieve)  # type: ignore[no-any-return]
+            document = self._collection(self.pinned or self.alias).documents[document_key(article_id)]
+            return self._guard(document.retrieve)  # type: ignore[no-any-return]
         except ts_errors.ObjectNotFound:
             raise NotFound(f"No article with id {article_id!r}. Search for it from the home page.") from None
 

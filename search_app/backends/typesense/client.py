@@ -23,6 +23,7 @@ import urllib.request
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import quote
 
 import typesense
 from typesense import exceptions as ts_errors
@@ -60,6 +61,12 @@ class TypesenseKeyRefused(TypesenseUnavailable):
 
 # What a serving key may do: search, read articles, and look up the alias and collection it reads.
 SEARCH_ACTIONS = ["documents:search", "documents:get", "collections:get", "aliases:get"]
+
+
+def document_key(article_id: str) -> str:
+    """An id as the client must name it in a document's URL: a subfolder's '/' (and any other reserved
+    character) escaped, since the client puts the key into the path as it is."""
+    return quote(article_id, safe="")
 
 
 def parse_node(node: str | dict[str, Any]) -> dict[str, Any]:
@@ -263,7 +270,7 @@ class TypesenseClient:
         gone = 0
         for article_id in ids:
             try:
-                self.write(self._collection(name).documents[article_id].delete)
+                self.write(self._collection(name).documents[document_key(article_id)].delete)
                 gone += 1
             except ts_errors.ObjectNotFound:
                 pass

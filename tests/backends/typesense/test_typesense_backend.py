@@ -236,3 +236,25 @@ def test_a_snapshot_reads_the_collection_it_began_on(ts_cluster: Any, seeds_copy
         assert typesense.pinned is None and run(typesense, "airport")["generation"] != began
     finally:
         drop_alias(typesense)
+
+
+def test_articles_in_subfolders_are_read_and_deleted(ts_cluster: Any, seeds_copy: Any) -> None:
+    """An id holds its subfolder ('news/2021/a'): its document's URL must escape the '/'."""
+    from search_app.backends.typesense.backend import TypesenseBackend
+
+    (seeds_copy / "news" / "2021").mkdir(parents=True)
+    (seeds_copy / "news" / "2021" / "tram.txt").write_text(
+        "Taiyuan opens a tram line\n\nUpdated: 2021-05-06\n\nThe first tram line of Taiyuan opened today.\n", "utf-8")
+    typesense = TypesenseBackend(ts_cluster.client_nodes(), ts_cluster.api_key, alias="subfolders")
+    try:
+        typesense.build(seeds_copy)
+        article = typesense.get_article("news/2021/tram", "tram")
+        assert (article["title"], article["date"]) == ("Taiyuan opens a tram line", "2021-05-06")
+        (seeds_copy / "news" / "2021" / "tram.txt").unlink()
+        report = typesense.update(seeds_copy)
+        assert (report.removed, report.total, run(typesense, "tram")["total"]) == (1, 5, 0)
+        with pytest.raises(SearchAppError) as missing:
+            typesense.get_article("news/2021/tram")
+        assert missing.value.status == 404
+    finally:
+        drop_alias(typesense)
