@@ -10,6 +10,7 @@ import numpy as np
 from whoosh import query as wq
 
 from search_app.backends.whoosh.columns import DocMask, ids_of, top_k
+from search_app.backends.whoosh import feedback
 from search_app.backends.whoosh.compile import Compiler
 from search_app.backends.whoosh.ranking import Scored, pair_terms, rank, scorable_terms
 from search_app.backends.whoosh.reader import Generation, IndexHandle, PinnedHandle
@@ -40,7 +41,7 @@ from search_app.query.contract import (
     validate,
 )
 from search_app.query.parser import ParsedQuery, corrected_text, is_restriction, parse
-from search_app.query.plan import is_description, searched_cities, topic_tree, word_pairs
+from search_app.query.plan import is_description, searched_cities, topic_tree, topic_words, word_pairs
 from search_app.query.snippets import find_matches, highlight_all, mark, query_terms, snippet
 
 
@@ -147,6 +148,7 @@ def search(handle: IndexHandle | PinnedHandle, req: SearchRequest, time_limit: f
         found = _match(gen, searcher, plan, filters, req, memo, time_limit)
         if plan.q is not None and not found.matched.any() and not plan.described and _relaxable(parsed):
             found = _relax(gen, searcher, compiler, parsed, filters, memo) or found
+        found = _with_feedback(gen, searcher, plan, found, filters, memo, started + time_limit)
         hits, timed_out = _order(gen, searcher, plan, found, filters, req, memo, started + time_limit)
         terms = query_terms(found.q)
         results = [_result(searcher.stored_fields(docnum), score, terms, req.highlight) for docnum, score in hits]
@@ -215,6 +217,35 @@ def _order(gen: Generation, searcher: Any, plan: _Plan, found: _Found, filters: 
     start, wanted = _page(req)
     best, timed_out = _ranked(gen, searcher, found.scored, found.matched, wanted, memo, deadline)
     return [(docnum, score) for docnum, score in best[start:wanted]], timed_out
+
+
+def _with_feedback(gen: Generation, searcher: Any, plan: _Plan, found: _Found, filters: _Filters,
+                   memo: dict[Any, Any], deadline: float) -> _Found:
+    """A description's matches and terms with its pseudo-relevance feedback (feedback.py) added; others as found."""
+    if not feedback.applies(plan.described, plan.sort, plan.by_city, int(np.count_nonzero(found.matched))):
+        return found
+    first, timed_out = _ranked(gen, searcher, found.scored, found.matched, feedback.DOCS, memo, deadline)
+    if timed_out or not first:
+        return found
+    texts = []
+    for docnum, _score in first:
+        fields = searcher.stored_fields(docnum)
+        texts.append(f"{fields.get('title', '')}\n{fields.get('body', '')}")
+    model = feedback.relevance_model(texts, [score for _docnum, score in first])
+    plain, banned = feedback.query_words(found.q, found.scored) if found.q is not None else (set(), set())
+    df = None
+    if feedback.MAX_DF < 1.0:
+        df = {w: len(gen.postings(searcher.reader(), "body", w, memo)[0]) for w in model}
+    words = feedback.expansion(model, plain, banned, df, gen.doc_count)
+    if not words:
+        return found
+    added = gen.docs(searcher, feedback.matching(words), memo)
+    required = feedback.required(plan.parsed, Compiler(gen.lexicon, gen.sources))
+    if required is not None:
+        added &= gen.docs(searcher, required, memo)
+    text_docs = found.text_docs | added
+    scored = found.scored + feedback.feedback_terms(words, len(topic_words(plan.parsed)))
+    return _Found(found.q, scored, text_docs, filters.apply(text_docs), found.relaxed)
 
 
 def _facets(gen: Generation, filters: _Filters, text_docs: DocMask, cities: list[str], sources: list[str],
