@@ -42,7 +42,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from search_app.backends.whoosh import ranking  # noqa: E402
+from search_app.backends.whoosh import feedback, ranking  # noqa: E402
 from search_app.backends.whoosh.backend import WhooshBackend  # noqa: E402
 from search_app.models import SearchRequest  # noqa: E402
 from search_app.query import bm25, plan  # noqa: E402
@@ -276,6 +276,8 @@ ABLATIONS: list[tuple[str, Callable[[], None], Callable[[], None]]] = [
      lambda: setattr(plan, "DESCRIPTION_WORDS", _DESCRIPTION_WORDS)),
     ("no neighbouring pairs", lambda: setattr(ranking, "PAIR_WEIGHT", 0.0),
      lambda: setattr(ranking, "PAIR_WEIGHT", _PAIR_WEIGHT)),
+    ("no pseudo-relevance feedback (descriptions)", lambda: setattr(feedback, "ENABLED", False),
+     lambda: setattr(feedback, "ENABLED", True)),
     ("textbook K1 1.2, B 0.75", lambda: (setattr(ranking, "K1", 1.2), bm25.FIELD_B.update(title=0.75, body=0.75)),
      lambda: (setattr(ranking, "K1", _K1), bm25.FIELD_B.update(_FIELD_B))),
 ]

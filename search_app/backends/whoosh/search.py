@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 from whoosh import query as wq
 
-from search_app.backends.whoosh.columns import DocMask, ids_of, top_k
 from search_app.backends.whoosh import feedback
+from search_app.backends.whoosh.columns import DocMask, ids_of, top_k
 from search_app.backends.whoosh.compile import Compiler
 from search_app.backends.whoosh.ranking import Scored, pair_terms, rank, scorable_terms
 from search_app.backends.whoosh.reader import Generation, IndexHandle, PinnedHandle
@@ -221,28 +221,22 @@ def _order(gen: Generation, searcher: Any, plan: _Plan, found: _Found, filters: 
 
 def _with_feedback(gen: Generation, searcher: Any, plan: _Plan, found: _Found, filters: _Filters,
                    memo: dict[Any, Any], deadline: float) -> _Found:
-    """A description's matches and terms with its pseudo-relevance feedback (feedback.py) added; others as found."""
-    if not feedback.applies(plan.described, plan.sort, plan.by_city, int(np.count_nonzero(found.matched))):
+    """A description's matches and scored terms with its pseudo-relevance feedback added (feedback.py); others as found."""
+    if found.q is None or not feedback.applies(plan.described, plan.sort, plan.by_city, int(np.count_nonzero(found.matched))):
         return found
     first, timed_out = _ranked(gen, searcher, found.scored, found.matched, feedback.DOCS, memo, deadline)
     if timed_out or not first:
         return found
-    texts = []
-    for docnum, _score in first:
-        fields = searcher.stored_fields(docnum)
-        texts.append(f"{fields.get('title', '')}\n{fields.get('body', '')}")
+    texts = [" ".join((f.get("title", ""), f.get("body", ""))) for f in (searcher.stored_fields(d) for d, _s in first)]
     model = feedback.relevance_model(texts, [score for _docnum, score in first])
-    plain, banned = feedback.query_words(found.q, found.scored) if found.q is not None else (set(), set())
-    df = None
-    if feedback.MAX_DF < 1.0:
-        df = {w: len(gen.postings(searcher.reader(), "body", w, memo)[0]) for w in model}
-    words = feedback.expansion(model, plain, banned, df, gen.doc_count)
+    words = feedback.expansion(model, feedback.never_added(found.q, found.scored))
     if not words:
         return found
+    # New matches only among the articles that meet what the query requires; the filters apply as to any match.
     added = gen.docs(searcher, feedback.matching(words), memo)
     required = feedback.required(plan.parsed, Compiler(gen.lexicon, gen.sources))
     if required is not None:
-        added &= gen.docs(searcher, required, memo)
+        added = added & gen.docs(searcher, required, memo)
     text_docs = found.text_docs | added
     scored = found.scored + feedback.feedback_terms(words, len(topic_words(plan.parsed)))
     return _Found(found.q, scored, text_docs, filters.apply(text_docs), found.relaxed)
