@@ -182,7 +182,7 @@ def summary(results: list[Result], passed_over: list[str], unreadable: dict[str,
             name = f"mean of {len(group)}" + (f" (no {', '.join(sorted(SMOKE_TESTS))})" if label != "all" else "")
             cells = [name, "", str(sum(len(r.coll.qrels) for r in group))] + [f"{m['search_app'][x]:.3f}" for x in MEASURES]
             cells += [f"{m[p][x]:.3f}" for p in peers for x in MEASURES]
-            lines.append("| " + " | ".join(cells + [f"{sum(r.timing['seconds'] for r in group):.0f}"]) + " |")
+            lines.append("| " + " | ".join(cells + [f"{sum(r.timing['seconds'] for r in group):.0f} in all"]) + " |")
     lines.append("")
     lines += [f"- {r.coll.name}: {note}." for r in results for note in r.coll.notes]
     lines += [f"- {name}: not read ({reason})." for name, reason in unreadable.items()]

@@ -330,8 +330,8 @@ def test_summary_table_means(collection: Path) -> None:
     assert rows == [
         "| adi (smoke test) | 4 | 2 | 1.000 | 1.000 | 0.307 (0.497) | 0.250 (0.497) | 1.000 (1.000) | 1.000 (1.000) | 2 |",
         "| tiny | 4 | 2 | 1.000 | 1.000 | 0.307 (0.497) | 0.250 (0.497) | 1.000 (1.000) | 1.000 (1.000) | 2 |",
-        "| mean of 2 |  | 4 | 1.000 | 1.000 | 0.307 | 0.250 | 1.000 | 1.000 | 4 |",
-        "| mean of 1 (no adi) |  | 2 | 1.000 | 1.000 | 0.307 | 0.250 | 1.000 | 1.000 | 2 |"]
+        "| mean of 2 |  | 4 | 1.000 | 1.000 | 0.307 | 0.250 | 1.000 | 1.000 | 4 in all |",
+        "| mean of 1 (no adi) |  | 2 | 1.000 | 1.000 | 0.307 | 0.250 | 1.000 | 1.000 | 2 in all |"]
     assert data["means"]["without smoke tests"]["SQLite FTS5"]["MAP@100"] == pytest.approx(0.25)  # (1/2 + 0) / 2
     assert table.splitlines()[-2:] == ["- broken: not read (no judgments).", "- Passed over (no ranking collection): news-pages."]
 
