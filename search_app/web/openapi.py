@@ -93,7 +93,8 @@ def _schemas() -> dict[str, Any]:
         "SearchPage": _shaped(SearchResponse, {
             "query": {"type": "string"},
             "total": {"type": "integer", "minimum": 0, "description": (
-                "Every article listed: for keywords of two or more words, those with every word, then those with some.")},
+                "Every article listed: for keywords of two or more words, those with every word, then those with some "
+                "(the facets count those with every word, or all when none has every word).")},
             "some_words_from": {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "null"}], "description": (
                 "The rank (0-based, over all pages) of the first article with only some of the words (the articles "
                 "with every word come first); null when every article listed has every word, or for a description, "

@@ -155,9 +155,10 @@ def search(handle: IndexHandle | PinnedHandle, req: SearchRequest, time_limit: f
                                        started + time_limit)
         terms = query_terms(found.q) | (query_terms(some.q) if some is not None else frozenset())
         results = [_result(searcher.stored_fields(docnum), score, terms, req.highlight) for docnum, score in hits]
-        # Facets and the total count every article listed: those with every word and those with some.
-        text_docs = some.text_docs if some is not None else found.text_docs
-        facets = _facets(gen, filters, text_docs, cities, sources, req) if req.facets else {}
+        # The facets count the articles with every word (the first part of the list; all of it when none has
+        # every word): what ticking a value narrows to among them, at the cost of today's search, not of the
+        # (often far larger) set with some of the words. The total counts every article listed.
+        facets = _facets(gen, filters, found.text_docs, cities, sources, req) if req.facets else {}
         every = int(np.count_nonzero(found.matched))
         total = every + (int(np.count_nonzero(some.matched)) if some is not None else 0)
         # A relaxed keyword query found no article with every word: it is checked for spelling as one finding none.
