@@ -8,7 +8,8 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 N      ?= 100000
 BACKEND ?= whoosh
-COLLECTION ?= ../shared/corpora/cacm
+# The judged collections `make relevance` runs (every one it finds); COLLECTION=path/to/one runs one alone.
+CORPORA ?= ../shared/corpora
 PAGES  ?= ../shared/corpora/news-pages
 # The folder of article files to serve: `make run SEEDS=~/news` (or SEARCH_APP_SEEDS=~/news).
 SEEDS  ?= $(or $(SEARCH_APP_SEEDS),seeds)
@@ -54,9 +55,9 @@ $(VENV)/.dev-stamp: $(RUN_STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/run.py --size $(N) --backend $(BACKEND)
 
-# Ranking quality on a judged test collection (SMART format), beside SQLite FTS5 and bm25s.
+# Ranking quality on every judged test collection (SMART, LISA, TIME layouts), beside SQLite FTS5 and bm25s: one table.
 relevance: $(VENV)/.bench-stamp
-	$(BIN)/python bench/relevance.py $(COLLECTION) $(ARGS)
+	$(BIN)/python bench/relevance.py $(or $(COLLECTION),$(CORPORA)) $(ARGS)
 
 # Extraction of saved web pages against hand-checked snippets, beside trafilatura's defaults.
 extraction: $(TEST_STAMP)

@@ -14,6 +14,6 @@ SOURCES = {"China Daily": 2, "Shanxi Daily": 1, "Unknown source": 2}
 # The rule that dated each seed: three dates are unambiguous, "11 05,2021" is settled by the events reported.
 DATES = {"as written": 3, "reported events": 1, "no date": 1}
 # The keys of a search response and of one result, in order, on either engine.
-KEYS = ["query", "total", "page", "per_page", "pages", "sort", "order", "results", "facets", "suggestion", "relaxed",
+KEYS = ["query", "total", "some_words_from", "page", "per_page", "pages", "sort", "order", "results", "facets", "suggestion", "relaxed",
         "timed_out", "notices", "generation", "took_ms"]
 RESULT_KEYS = ["id", "title", "title_html", "date", "source", "author", "cities", "score", "snippet"]

@@ -49,7 +49,8 @@ def test_search_words_are_joined(runner: CliRunner, built_index: Path) -> None:
     code, out = invoke(runner, built_index, "search", "industrial", "transfers", "--json")
     assert code == 0
     data = json.loads(out)
-    assert (data["query"], [r["id"] for r in data["results"]]) == ("industrial transfers", [A1, A0])
+    every = data["some_words_from"]  # the articles with one of the two words follow
+    assert (data["query"], [r["id"] for r in data["results"]][:every]) == ("industrial transfers", [A1, A0])
 
 
 def test_search_relaxed_and_suggestion_lines(runner: CliRunner, built_index: Path) -> None:

@@ -82,6 +82,9 @@ class SearchResponse(TypedDict):
 
     query: str
     total: int
+    # Keywords of two or more words list the articles with every word first, then those with some of them:
+    # the rank (0-based, over all pages) of the first with only some; None when every article listed has them all.
+    some_words_from: int | None
     page: int
     per_page: int
     pages: int
@@ -187,10 +190,11 @@ def suggestion(query: str, total: int) -> Suggestion:
 
 def response(req: SearchRequest, *, query: str, total: int, sort: str, by_city: bool, results: list[Result],
              facets: dict[str, list[FacetValue]], suggested: Suggestion | None, relaxed: bool, timed_out: bool,
-             notices: list[str], generation: str, started: float) -> SearchResponse:
+             notices: list[str], generation: str, started: float, some_words_from: int | None = None) -> SearchResponse:
     """The envelope of a results page; started is the time.perf_counter() the search began at."""
     return SearchResponse(
-        query=query, total=total, page=req.page, per_page=req.per_page, pages=max(1, -(-total // req.per_page)),
+        query=query, total=total, some_words_from=some_words_from, page=req.page, per_page=req.per_page,
+        pages=max(1, -(-total // req.per_page)),
         sort=sort, order="city" if by_city else sort, results=results, facets=facets, suggestion=suggested,
         relaxed=relaxed, timed_out=timed_out, notices=list(dict.fromkeys(notices)), generation=generation,
         took_ms=round((time.perf_counter() - started) * 1000, 2),

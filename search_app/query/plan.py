@@ -87,6 +87,51 @@ def topic_tree(parsed: ParsedQuery) -> Group:
     return Group("and", kept)
 
 
+# A compound joins words with hyphens or slashes ("large-deflection", "re-entry", "input/output").
+_COMPOUND = re.compile(r"\w+(?:[-\u2010\u2011\u2013/]\w+)+")
+_JOINER = re.compile(r"[-\u2010\u2011\u2013/]")
+
+
+def open_compounds(tree: Group) -> tuple[Group, list[list[str]]]:
+    """The tree with each compound word searched as its parts, and each compound's index terms.
+
+    "large-deflection" is about large deflections wherever the two words stand: its parts are
+    searched as two words (under an OR, together as a bracket), and the caller ranks them higher
+    where they stand side by side (pair_terms). A quoted phrase stays exact, and an excluded
+    compound (`-re-entry`) stays the phrase it names.
+    """
+    compounds: list[list[str]] = []
+
+    def opened(group: Group) -> Group:
+        children: list[Node] = []
+        for child in group.children:
+            if isinstance(child, Group):
+                children.append(opened(child))
+                continue
+            parts = _parts(child)
+            if parts is None:
+                children.append(child)
+                continue
+            compounds.append(analyse(child.text))  # type: ignore[union-attr]
+            if group.op == "and":
+                children.extend(parts)
+            else:
+                children.append(Group("and", list(parts)))
+        return Group(group.op, children)
+
+    return opened(tree), compounds
+
+
+def _parts(node: Node) -> list[Node] | None:
+    """A compound word's parts as words of their own (same field), or None for anything else."""
+    if not isinstance(node, Word) or node.prefix or node.field not in (None, "title", "body"):
+        return None
+    if not _COMPOUND.fullmatch(node.text.strip(".,;:!?")) or len(analyse(node.text)) < 2:
+        return None
+    parts = [p for p in _JOINER.split(node.text) if analyse(p)]
+    return [Word(p, node.field, False, node.span) for p in parts] if len(parts) >= 2 else None
+
+
 _CLAUSE_END = re.compile(r"[,;:.?!]$")  # brackets are tokens of their own
 
 

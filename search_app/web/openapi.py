@@ -91,7 +91,14 @@ def _schemas() -> dict[str, Any]:
             "page": {"type": "integer"}, "per_page": {"type": "integer"},
         }),
         "SearchPage": _shaped(SearchResponse, {
-            "query": {"type": "string"}, "total": {"type": "integer", "minimum": 0},
+            "query": {"type": "string"},
+            "total": {"type": "integer", "minimum": 0, "description": (
+                "Every article listed: for keywords of two or more words, those with every word, then those with some "
+                "(the facets count those with every word, or all when none has every word).")},
+            "some_words_from": {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "null"}], "description": (
+                "The rank (0-based, over all pages) of the first article with only some of the words (the articles "
+                "with every word come first); null when every article listed has every word, or for a description, "
+                "whose topic words are ranked rather than required.")},
             "page": {"type": "integer", "minimum": 1}, "per_page": {"type": "integer", "minimum": 1},
             "pages": {"type": "integer", "minimum": 1},
             "sort": {"enum": list(SORTS), "description": "The sort used (newest for an empty query)."},

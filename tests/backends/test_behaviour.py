@@ -73,8 +73,6 @@ SAME: dict[str, tuple[list[str], int, bool]] = {
     "reporter by name": ([A3], 1, False),
     "one word": ([A3, A4], 2, False),
     "ranked, title words weigh more": ([A4, A1], 2, False),
-    "two words": ([A2], 1, False),
-    "all words first": ([A3, A4], 2, False),
     "unknown word": ([], 0, False),
     "plural in the title": ([A1, A0], 2, False),
     "singular": ([A1, A0], 2, False),
@@ -82,7 +80,6 @@ SAME: dict[str, tuple[list[str], int, bool]] = {
     "relaxed": ([A3, A4, A2, A0], 4, True),
     "OR of words": ([A4, A3], 2, False),
     "OR of three words, newest first": ([A1, A3, A4], 3, False),
-    "OR in brackets beside a word": ([A1, A3, A0], 3, False),
     "OR of words, stemmed": ([A3, A4, A2, A1, A0], 5, False),
     "nothing searchable": ([], 0, False),
     "phrase": ([A1], 1, False),
@@ -118,6 +115,12 @@ SAME: dict[str, tuple[list[str], int, bool]] = {
 
 # case id -> (Whoosh's answer, Typesense's answer, why they differ). See README "Backends".
 DIFFERENCES: dict[str, tuple[tuple[list[str], int, bool], tuple[list[str], int, bool], str]] = {
+    "two words": (([A2, A3], 2, False), ([A2], 1, False),
+                  "the articles with some of the words follow on Whoosh only (Typesense lists those with every word)"),
+    "all words first": (([A3, A4, A0], 3, False), ([A3, A4], 2, False),
+                        "the articles with some of the words follow on Whoosh only (Typesense lists those with every word)"),
+    "OR in brackets beside a word": (([A1, A3, A0, A2, A4], 5, False), ([A1, A3, A0], 3, False),
+                                     "the articles with some of the words follow on Whoosh only"),
     "phrase, plural in the text": (([A3, A0], 2, False), ([A3], 1, False),
                                    "a phrase is matched as written on Typesense: 000 says 'freight trains'"),
     "OR of a phrase and a word": (([A4, A3, A1, A0], 4, False), ([A4, A3, A1], 3, False),
@@ -177,11 +180,12 @@ def test_did_you_mean(backend: Any, q: str, suggestion: dict[str, Any] | None) -
 def test_an_or_counts_every_facet_value_once(backend: Any) -> None:
     """The facets of an OR add up each article once, on Typesense by inclusion and exclusion of exact counts."""
     facets = backend.search(CASES["OR in brackets beside a word"])["facets"]
-    assert {name: {v["value"]: v["count"] for v in values if v["count"]} for name, values in facets.items()} == {
+    every_word = {  # the three articles with (kyrgyzstan OR transfers) and shanxi
         "city": {"Changzhi": 2, "Linfen": 2, "Taiyuan": 2, "Datong": 1, "Jincheng": 1, "Yangquan": 1},
         "source": {"Shanxi Daily": 1, "Unknown source": 2},
         "year": {"2022": 2, "2021": 1},
     }
+    assert {name: {v["value"]: v["count"] for v in values if v["count"]} for name, values in facets.items()} == every_word
 
 
 def test_an_or_of_many_alternatives_is_the_documented_difference(backend: Any) -> None:
@@ -310,7 +314,9 @@ def test_without_highlighting_titles_are_plain_and_snippets_empty(backend: Any) 
 ])
 def test_words_joined_by_punctuation_are_found_on_both_engines(backend: Any, q: str, expected: list[str]) -> None:
     response = backend.search(SearchRequest(q=q, per_page=100))
-    assert (sorted(r["id"] for r in response["results"]), response["total"]) == (expected, len(expected))
+    every = response["some_words_from"]  # on Whoosh a compound's parts alone follow (README, Backends)
+    assert sorted(r["id"] for r in response["results"][:every]) == expected
+    assert response["total"] == len(expected) if every is None else every == len(expected)
 
 
 @pytest.mark.parametrize("q", ["coal", "airport OR railway", ""])

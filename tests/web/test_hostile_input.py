@@ -63,7 +63,7 @@ def core_validator(document: dict[str, Any]) -> jsonschema.Draft202012Validator:
     for name, link in (("Result", "url"), ("FacetValue", "toggle_url"), ("Suggestion", "url")):
         schemas[name]["required"].remove(link)
     page = schemas["SearchPage"]
-    page["required"] = ["query", "total", "page", "per_page", "pages", "sort", "order", "results", "facets", "suggestion",
+    page["required"] = ["query", "total", "some_words_from", "page", "per_page", "pages", "sort", "order", "results", "facets", "suggestion",
                         "relaxed", "timed_out", "notices", "generation", "took_ms"]
     page["additionalProperties"] = False
     page["properties"] = {k: v for k, v in page["properties"].items() if k in page["required"]}

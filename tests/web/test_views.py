@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from seed_facts import A0, A3, A4
 
 from search_app.backends.whoosh.indexer import build
 from search_app.config import Settings
@@ -617,3 +618,19 @@ def test_the_api_page_documents_every_endpoint_with_a_live_example(client):
     assert '"id": "000_5ca391961da276a5"' in article.one("pre").text()  # the newest seed
     footer = page.one("footer")
     assert [(a.attrs["href"], a.text()) for a in footer.all("a")] == [("/api-docs", "JSON API")]
+
+
+@pytest.mark.parametrize(("query", "every", "some"), [
+    ("q=logistics+airport", [A3, A4], [A0]),  # 000 has logistics only
+    ("q=logistics+airport&per_page=2&page=2", [], [A0]),  # a page of the second part only: its heading on top
+    ("q=airport", [A3, A4], []),  # one word: no second part
+])
+def test_articles_with_some_of_the_words_follow_under_their_own_heading(client, query, every, some):
+    page = dom(client.get("/?" + query))
+    lists = page.all("ol")
+    listed = [[a.attrs["href"].split("?")[0].rsplit("/", 1)[1] for a in ol.all("a") if "/article/" in a.attrs["href"]]
+              for ol in lists]
+    assert listed == [part for part in (every, some) if part]
+    headings = [h.text() for h in page.all("h2", id="some-words")]
+    assert headings == (["Articles with some of your words"] if some else [])
+    assert page.one("p", id="result-count").text().startswith("3 results, 2 with every word" if some else "2 results")

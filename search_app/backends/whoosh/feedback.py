@@ -49,8 +49,8 @@ from search_app.backends.whoosh.compile import Compiler
 from search_app.backends.whoosh.ranking import Scored
 from search_app.query.analysis import analyse
 from search_app.query.bm25 import TEXT_FIELDS
-from search_app.query.parser import Group, ParsedQuery, is_restriction
-from search_app.query.plan import REQUEST_WORDS, topic_tree
+from search_app.query.parser import Group, is_restriction
+from search_app.query.plan import REQUEST_WORDS
 
 ENABLED = True  # the switch (bench/relevance.py's ablation turns it off)
 DOCS = 3  # N: the first pass's best articles read
@@ -126,8 +126,7 @@ def matching(words: dict[str, float]) -> wq.Query:
     return wq.Or([wq.Term(name, word) for word in words for name in TEXT_FIELDS])
 
 
-def required(parsed: ParsedQuery, compiler: Compiler) -> wq.Query | None:
-    """What every match of the description must meet, as compile(relaxed=True) keeps it: its restrictions
-    (city:, source:, year:, author:, -word); None when it has none."""
-    tree = topic_tree(parsed)
+def required(tree: Group, compiler: Compiler) -> wq.Query | None:
+    """What every match of a description (its searched tree) must meet, as compile(relaxed=True) keeps it: its
+    restrictions (city:, source:, year:, author:, -word); None when it has none."""
     return compiler.compile(Group("and", [c for c in tree.children if is_restriction(c)]))

@@ -40,8 +40,8 @@ from search_app.query.contract import (
     suggestion,
     validate,
 )
-from search_app.query.parser import ParsedQuery, corrected_text, is_restriction, parse
-from search_app.query.plan import is_description, searched_cities, topic_tree, topic_words, word_pairs
+from search_app.query.parser import Group, ParsedQuery, corrected_text, is_restriction, parse
+from search_app.query.plan import is_description, open_compounds, searched_cities, topic_tree, topic_words, word_pairs
 from search_app.query.snippets import find_matches, highlight_all, mark, query_terms, snippet
 
 
@@ -78,17 +78,16 @@ def _page(req: SearchRequest) -> tuple[int, int]:
     return (req.page - 1) * req.per_page, req.page * req.per_page
 
 
-def _by_date(gen: Generation, searcher: Any, matched: DocMask, req: SearchRequest,
+def _by_date(gen: Generation, searcher: Any, matched: DocMask, start: int, wanted: int,
              sort: str) -> list[tuple[int, float | None]]:
     """The page's hits by date (undated last), straight from the cached sort column."""
     keys = gen.sort_keys(searcher, "sort_newest" if sort == "newest" else "sort_oldest")
-    start, wanted = _page(req)
     ids = ids_of(matched)
     best = top_k(ids, wanted, keys[ids])
     return [(int(docnum), None) for docnum in best[start:wanted]]
 
 
-def _by_centrality(gen: Generation, searcher: Any, matched: DocMask, req: SearchRequest,
+def _by_centrality(gen: Generation, searcher: Any, matched: DocMask, start: int, wanted: int,
                    cities: tuple[str, ...]) -> list[tuple[int, float | None]]:
     """The page's hits by how central the searched cities are to them (summed), then newest first."""
     ids = ids_of(matched)
@@ -96,7 +95,6 @@ def _by_centrality(gen: Generation, searcher: Any, matched: DocMask, req: Search
     for city in cities[1:]:
         score = score + gen.centrality(searcher, city)[ids]
     newest = gen.sort_keys(searcher, "sort_newest")
-    start, wanted = _page(req)
     order = top_k(np.arange(len(ids)), wanted, -score, newest[ids])
     return [(int(ids[i]), float(score[i])) for i in order[start:wanted]]
 
@@ -120,6 +118,9 @@ class _Plan:
     sort: str
     by_city: tuple[str, ...] | None  # a city searched alone: ordered by how central it is
     scored: list[Scored]  # the terms BM25F sums
+    tree: Group  # what is searched: the query (or its topic words) with compounds opened into their parts
+    tiered: bool  # keywords of two or more parts: the articles with some of the words follow those with all
+    bonus: list[Scored]  # what adds to any match's score besides its words: compounds' (and pairs') parts together
 
 
 @dataclass
@@ -146,20 +147,31 @@ def search(handle: IndexHandle | PinnedHandle, req: SearchRequest, time_limit: f
         filters = _Filters(gen, searcher, req, cities, sources)
         memo: dict[Any, Any] = {}  # posting lists read once per request
         found = _match(gen, searcher, plan, filters, req, memo, time_limit)
-        if plan.q is not None and not found.matched.any() and not plan.described and _relaxable(parsed):
-            found = _relax(gen, searcher, compiler, parsed, filters, memo) or found
         found = _with_feedback(gen, searcher, plan, found, filters, memo, started + time_limit)
-        hits, timed_out = _order(gen, searcher, plan, found, filters, req, memo, started + time_limit)
-        terms = query_terms(found.q)
+        some = _relax(gen, searcher, compiler, plan, filters, memo) if plan.tiered else None
+        if some is not None and not found.matched.any():
+            found, some = some, None  # no article has every word: the ones with some of them, as before
+        elif some is not None:
+            some = _Found(some.q, some.scored, some.text_docs, some.matched & ~found.matched, relaxed=True)
+        hits, timed_out = _order_tiers(gen, searcher, plan, [found, *([some] if some is not None else [])], req, memo,
+                                       started + time_limit)
+        terms = query_terms(found.q) | (query_terms(some.q) if some is not None else frozenset())
         results = [_result(searcher.stored_fields(docnum), score, terms, req.highlight) for docnum, score in hits]
+        # The facets count the articles with every word (the first part of the list; all of it when none has
+        # every word): what ticking a value narrows to among them, at the cost of today's search, not of the
+        # (often far larger) set with some of the words. The total counts every article listed.
         facets = _facets(gen, filters, found.text_docs, cities, sources, req) if req.facets else {}
+        every = int(np.count_nonzero(found.matched))
+        total = every + (int(np.count_nonzero(some.matched)) if some is not None else 0)
         # A relaxed keyword query found no article with every word: it is checked for spelling as one finding none.
-        total = int(np.count_nonzero(found.matched))
-        strict_total = 0 if found.relaxed and not plan.described else total
+        strict_total = 0 if found.relaxed and not plan.described else every
+        some_from = (0 if found.relaxed else every if some is not None and total > every else None) \
+            if plan.tiered else None
         suggested = None
         if req.suggest and strict_total < SUGGEST_BELOW and parsed.words():
             suggested = _suggest(gen, searcher, parsed, filters, strict_total)
-    return response(req, query=parsed.text, total=total, sort=plan.sort, by_city=bool(plan.by_city),
+    return response(req, query=parsed.text, total=total, some_words_from=some_from, sort=plan.sort,
+                    by_city=bool(plan.by_city),
                     results=results, facets=facets, suggested=suggested, relaxed=found.relaxed, timed_out=timed_out,
                     notices=_notices(request_notices, plan, compiler.notices, timed_out), generation=gen.name,
                     started=started)
@@ -168,15 +180,18 @@ def search(handle: IndexHandle | PinnedHandle, req: SearchRequest, time_limit: f
 def _plan(parsed: ParsedQuery, compiler: Compiler, req: SearchRequest) -> _Plan:
     """The compiled query and the order it asks for."""
     # A written request is matched by its topic words from the start; keywords first with every word.
-    described = not parsed.is_empty and _relaxable(parsed) and is_description(parsed)
-    tree = topic_tree(parsed) if described else parsed.tree
+    opened, compounds = open_compounds(parsed.tree)
+    described = not parsed.is_empty and _relaxable(opened) and is_description(parsed)
+    tree, _compounds = open_compounds(topic_tree(parsed)) if described else (opened, compounds)
     q = compiler.compile(tree, relaxed=described) if not parsed.is_empty else None
     sort = "newest" if q is None and req.sort == "relevance" else req.sort
     scored = scorable_terms(q) if q is not None else []
-    if described:  # neighbouring words found together rank higher
-        scored += pair_terms([analyse(a) + analyse(b) for a, b in word_pairs(parsed)])
+    # A compound's parts standing side by side rank higher ("large-deflection"), as a description's neighbours do.
+    bonus = pair_terms([analyse(a) + analyse(b) for a, b in word_pairs(parsed)]) if described else []
+    bonus += pair_terms(compounds) if q is not None else []
     return _Plan(
-        parsed=parsed, q=q, described=described, sort=sort, scored=scored,
+        parsed=parsed, q=q, described=described, sort=sort, scored=scored + bonus, tree=tree, bonus=bonus,
+        tiered=q is not None and not described and _relaxable(opened),
         # Typed text of which nothing is searchable ("the", "x", "*", a lone "OR") finds nothing, and says
         # why, rather than quietly listing the whole archive as an empty query does.
         unsearchable=q is None and bool(parsed.text),
@@ -194,29 +209,46 @@ def _match(gen: Generation, searcher: Any, plan: _Plan, filters: _Filters, req: 
     return _Found(q, plan.scored, text_docs, filters.apply(text_docs), plan.described)
 
 
-def _relax(gen: Generation, searcher: Any, compiler: Compiler, parsed: ParsedQuery, filters: _Filters,
+def _relax(gen: Generation, searcher: Any, compiler: Compiler, plan: _Plan, filters: _Filters,
            memo: dict[Any, Any]) -> _Found | None:
-    """No article has every word: the articles with any of the topic words, or None if none has one."""
-    loose = compiler.compile(topic_tree(parsed), relaxed=True)
+    """The articles with any of the topic words (restrictions kept), or None if none has one."""
+    loose = compiler.compile(topic_tree(ParsedQuery(plan.parsed.text, plan.tree)), relaxed=True)
     if loose is None:
         return None
     docs = gen.docs(searcher, loose, memo)
     matched = filters.apply(docs)
-    return _Found(loose, scorable_terms(loose), docs, matched, relaxed=True) if matched.any() else None
+    return _Found(loose, scorable_terms(loose) + plan.bonus, docs, matched, relaxed=True) if matched.any() else None
 
 
-def _order(gen: Generation, searcher: Any, plan: _Plan, found: _Found, filters: _Filters, req: SearchRequest,
+def _order_tiers(gen: Generation, searcher: Any, plan: _Plan, tiers: list[_Found], req: SearchRequest,
+                 memo: dict[Any, Any], deadline: float) -> tuple[list[tuple[int, float | None]], bool]:
+    """The requested page of the matches, each tier (every word, then some) in the plan's order after the one before."""
+    start, stop = _page(req)
+    hits: list[tuple[int, float | None]] = []
+    timed_out = False
+    before = 0  # matches in the tiers already passed
+    for tier in tiers:
+        size = int(np.count_nonzero(tier.matched))
+        if stop > before and start < before + size:
+            found, late = _order(gen, searcher, plan, tier, max(0, start - before), min(size, stop - before), memo,
+                                 deadline)
+            hits += found
+            timed_out = timed_out or late
+        before += size
+    return hits, timed_out
+
+
+def _order(gen: Generation, searcher: Any, plan: _Plan, found: _Found, start: int, stop: int,
            memo: dict[Any, Any], deadline: float) -> tuple[list[tuple[int, float | None]], bool]:
-    """The requested page of the matches, in the plan's order; timed out?"""
+    """The matches from start to stop (ranks, 0-based) in the plan's order; timed out?"""
     if not found.matched.any():
         return [], False
     if plan.sort != "relevance":
-        return _by_date(gen, searcher, found.matched, req, plan.sort), False
+        return _by_date(gen, searcher, found.matched, start, stop, plan.sort), False
     if plan.by_city:
-        return _by_centrality(gen, searcher, found.matched, req, plan.by_city), False
-    start, wanted = _page(req)
-    best, timed_out = _ranked(gen, searcher, found.scored, found.matched, wanted, memo, deadline)
-    return [(docnum, score) for docnum, score in best[start:wanted]], timed_out
+        return _by_centrality(gen, searcher, found.matched, start, stop, plan.by_city), False
+    best, timed_out = _ranked(gen, searcher, found.scored, found.matched, stop, memo, deadline)
+    return [(docnum, score) for docnum, score in best[start:stop]], timed_out
 
 
 def _with_feedback(gen: Generation, searcher: Any, plan: _Plan, found: _Found, filters: _Filters,
@@ -234,7 +266,7 @@ def _with_feedback(gen: Generation, searcher: Any, plan: _Plan, found: _Found, f
         return found
     # New matches only among the articles that meet what the query requires; the filters apply as to any match.
     added = gen.docs(searcher, feedback.matching(words), memo)
-    required = feedback.required(plan.parsed, Compiler(gen.lexicon, gen.sources))
+    required = feedback.required(plan.tree, Compiler(gen.lexicon, gen.sources))
     if required is not None:
         added = added & gen.docs(searcher, required, memo)
     text_docs = found.text_docs | added
@@ -283,9 +315,9 @@ def _ranked(gen: Generation, searcher: Any, terms: list[Scored], matched: DocMas
                 lambda f: gen.field_norms(searcher, f), deadline, gate, gen.sort_keys(searcher, "sort_newest"))
 
 
-def _relaxable(parsed: ParsedQuery) -> bool:
+def _relaxable(tree: Group) -> bool:
     """Worth relaxing: at least two searched parts (restrictions such as city: stay required anyway)."""
-    return sum(1 for c in parsed.tree.children if not is_restriction(c)) >= 2
+    return sum(1 for c in tree.children if not is_restriction(c)) >= 2
 
 
 def _suggest(gen: Generation, searcher: Any, parsed: ParsedQuery, filters: _Filters, total: int) -> Suggestion | None:
