@@ -27,7 +27,7 @@ if str(REPO) not in sys.path:
 
 from bench.relevance_collections import SMOKE_TESTS, Collection  # noqa: E402
 from bench.relevance_systems import ap_at, ask_search_app, build_index, judged_order, ndcg_at, per_query  # noqa: E402
-from search_app.backends.whoosh import ranking  # noqa: E402
+from search_app.backends.whoosh import feedback, ranking  # noqa: E402
 from search_app.backends.whoosh.backend import WhooshBackend  # noqa: E402
 from search_app.query import bm25, plan  # noqa: E402
 
@@ -94,6 +94,8 @@ ABLATIONS: list[tuple[str, Callable[[], None], Callable[[], None], bool]] = [
      lambda: setattr(plan, "DESCRIPTION_WORDS", _DESCRIPTION_WORDS), False),
     ("no neighbouring pairs", lambda: setattr(ranking, "PAIR_WEIGHT", 0.0),
      lambda: setattr(ranking, "PAIR_WEIGHT", _PAIR_WEIGHT), False),
+    ("no pseudo-relevance feedback (descriptions)", lambda: setattr(feedback, "ENABLED", False),
+     lambda: setattr(feedback, "ENABLED", True), False),
     ("textbook K1 1.2, B 0.75", lambda: _textbook(True), lambda: _textbook(False), True),
 ]
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from whoosh import query as wq
 
+from search_app.backends.whoosh import feedback
 from search_app.backends.whoosh.columns import DocMask, ids_of, top_k
 from search_app.backends.whoosh.compile import Compiler
 from search_app.backends.whoosh.ranking import Scored, pair_terms, rank, scorable_terms
@@ -40,7 +41,7 @@ from search_app.query.contract import (
     validate,
 )
 from search_app.query.parser import Group, ParsedQuery, corrected_text, is_restriction, parse
-from search_app.query.plan import is_description, open_compounds, searched_cities, topic_tree, word_pairs
+from search_app.query.plan import is_description, open_compounds, searched_cities, topic_tree, topic_words, word_pairs
 from search_app.query.snippets import find_matches, highlight_all, mark, query_terms, snippet
 
 
@@ -146,6 +147,7 @@ def search(handle: IndexHandle | PinnedHandle, req: SearchRequest, time_limit: f
         filters = _Filters(gen, searcher, req, cities, sources)
         memo: dict[Any, Any] = {}  # posting lists read once per request
         found = _match(gen, searcher, plan, filters, req, memo, time_limit)
+        found = _with_feedback(gen, searcher, plan, found, filters, memo, started + time_limit)
         some = _relax(gen, searcher, compiler, plan, filters, memo) if plan.tiered else None
         if some is not None and not found.matched.any():
             found, some = some, None  # no article has every word: the ones with some of them, as before
@@ -247,6 +249,29 @@ def _order(gen: Generation, searcher: Any, plan: _Plan, found: _Found, start: in
         return _by_centrality(gen, searcher, found.matched, start, stop, plan.by_city), False
     best, timed_out = _ranked(gen, searcher, found.scored, found.matched, stop, memo, deadline)
     return [(docnum, score) for docnum, score in best[start:stop]], timed_out
+
+
+def _with_feedback(gen: Generation, searcher: Any, plan: _Plan, found: _Found, filters: _Filters,
+                   memo: dict[Any, Any], deadline: float) -> _Found:
+    """A description's matches and scored terms with its pseudo-relevance feedback added (feedback.py); others as found."""
+    if found.q is None or not feedback.applies(plan.described, plan.sort, plan.by_city, int(np.count_nonzero(found.matched))):
+        return found
+    first, timed_out = _ranked(gen, searcher, found.scored, found.matched, feedback.DOCS, memo, deadline)
+    if timed_out or not first:
+        return found
+    texts = [" ".join((f.get("title", ""), f.get("body", ""))) for f in (searcher.stored_fields(d) for d, _s in first)]
+    model = feedback.relevance_model(texts, [score for _docnum, score in first])
+    words = feedback.expansion(model, feedback.never_added(found.q, found.scored))
+    if not words:
+        return found
+    # New matches only among the articles that meet what the query requires; the filters apply as to any match.
+    added = gen.docs(searcher, feedback.matching(words), memo)
+    required = feedback.required(plan.tree, Compiler(gen.lexicon, gen.sources))
+    if required is not None:
+        added = added & gen.docs(searcher, required, memo)
+    text_docs = found.text_docs | added
+    scored = found.scored + feedback.feedback_terms(words, len(topic_words(plan.parsed)))
+    return _Found(found.q, scored, text_docs, filters.apply(text_docs), found.relaxed)
 
 
 def _facets(gen: Generation, filters: _Filters, text_docs: DocMask, cities: list[str], sources: list[str],
