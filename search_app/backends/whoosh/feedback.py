@@ -1,15 +1,14 @@
 """Pseudo-relevance feedback for descriptions: the words the first pass's best articles share, added to the query (RM3).
 
-A written request names its topic in its own words; the articles about it often use others
-("sickle cell" beside "haemoglobin S"). Relevance model 3 (Lavrenko and Croft, 2001; RM3 as
-Anserini runs it) reads the best articles of a first ranking, estimates which words a relevant
-article uses, P(w|R) = sum over the articles d of P(w|d) P(d|q) (RM1: P(w|d) the word's share of
-the article's analysed title and body, P(d|q) the article's BM25F score over the scores of the
-articles read), keeps the TERMS likeliest words and mixes them with the typed ones:
-ORIGINAL_WEIGHT P(w|q) + (1 - ORIGINAL_WEIGHT) P(w|R). The typed words keep their weights, so
-each added word counts in the BM25F sum at (1 - ORIGINAL_WEIGHT) / ORIGINAL_WEIGHT * |q| * P(w|R)
-in title and body (|q| the typed topic words), and a typed word the model also picks counts that
-much more. A second pass ranks with them.
+A written request names its topic in its own words; the articles about it often use others.
+Relevance model 3 (Lavrenko and Croft, 2001; RM3 as Anserini runs it) reads the best articles of
+a first ranking and estimates which words a relevant article uses, P(w|R) = sum over the articles
+d of P(w|d) P(d|q) (RM1: P(w|d) the word's share of the article's analysed title and body, P(d|q)
+the softmax of the articles' BM25F scores), keeps the TERMS likeliest words and mixes them with the
+typed ones: ORIGINAL_WEIGHT P(w|q) + (1 - ORIGINAL_WEIGHT) P(w|R). The typed words keep their
+weights, so an added word counts in the BM25F sum (title and body) at
+(1 - ORIGINAL_WEIGHT) / ORIGINAL_WEIGHT * |q| * P(w|R), |q| the typed topic words, and a typed word
+the model also picks counts that much more. A second pass ranks with them.
 
 Only within what the query requires: the added words may bring in articles, but only those that
 meet every restriction of the query (city:, source:, year:, author:, -word) and every filter; an
@@ -18,29 +17,38 @@ request ("articles", "describe") are never added. Only descriptions (plan.is_des
 by relevance with at least MIN_MATCHES matches: not keywords, a phrase alone, a city alone, a
 search sorted by date.
 
-The constants were chosen together on the mean over CACM, MED, LISA and TIME of the change in
-nDCG@10 and MAP@100 against no feedback (ADI left out: a smoke test), among the settings that
-lower neither measure on any of the four by more than 0.003, from a grid of 414 settings (N 2-20,
-M 5-100, lambda 0.3-0.9, P(d|q) proportional, softmax or uniform, typed words kept or not):
+How the constants were chosen (bench/relevance.py's collections, read by bench/relevance_collections.py;
+each setting's nDCG@10 and MAP@100 against feedback off, all queries as typed through `search`;
+figures at this branch's merge of main 629e035). 300 settings: P(d|q) proportional to the score,
+uniform or softmax; N 2, 3, 5, 10; M 10, 20, 40, 60; lambda 0.5-0.9; and 12 without the typed words
+in the model. Rule: the largest mean over CACM, MED, LISA and TIME of (change in nDCG@10 + change in
+MAP@100) / 2, averaged over the setting's neighbours in the grid (a lucky peak does not win), among
+the settings that lower neither measure on any of the four by more than 0.003. ADI, a smoke test,
+never chooses.
 
-- DOCS 3, TERMS 40, ORIGINAL_WEIGHT 0.75, P(d|q) proportional to the score: nDCG@10 +0.001
-  CACM, +0.047 MED, +0.007 LISA, +0.009 TIME (ADI +0.010); MAP@100 -0.001, +0.037, +0.009,
-  +0.014 (ADI +0.024). Neighbours differ by under 0.005 on the mean (lambda 0.7-0.8, M 20-60,
-  N 2-4, P(d|q) uniform); N 5-20 gives +0.006 to +0.010; lambda 0.9 +0.006; lambda 0.5 lowers
-  CACM (-0.020 at N 3); Anserini's defaults (N 10, M 10, lambda 0.5) lower CACM, LISA and ADI by
-  0.032, 0.036 and 0.035 for +0.034 on MED (mean -0.008): what an earlier try here saw.
-- Softmax P(d|q) (exp of the score over the articles read): mean nDCG@10 +0.013 against +0.016.
-- RM3 keeps the typed words in the model; adding only new words (RM1 alone on top of the query)
-  gave at best +0.007 mean nDCG@10 and lowered CACM and LISA.
-- Left out by feedback's figures: words in more than 5% or 20% of the articles barred (no mean
-  gain); keyword queries re-ranked (17 judged keyword queries over CACM, MED and TIME: -0.01 to
-  +0.015 nDCG@10 by collection and setting, TIME -0.10 at lambda 0.5: no case for it).
-- Left-one-collection-out (chosen on three by the same rule, measured on the fourth): nDCG@10 / MAP@100
-  CACM -0.014 / -0.010, MED +0.024 / +0.038, LISA -0.004 / +0.001, TIME +0.009 / +0.014.
+- Chosen: softmax, DOCS 2, TERMS 40, ORIGINAL_WEIGHT 0.7. nDCG@10 / MAP@100: CACM +0.005 / +0.004,
+  MED +0.021 / +0.030, LISA -0.000 / -0.002, TIME +0.014 / +0.030 (ADI +0.007 / +0.015).
+- Softmax over proportional: proportional P(d|q) peaks as high (N 3, M 40, lambda 0.7-0.75) but
+  drops at N 2 or 5 and lowers CACM's nDCG@10 at all 48 settings with lambda below 0.75; softmax
+  weighs the best article most, so N matters less (M 40, lambda 0.7, N 2-10: mean nDCG@10 +0.007
+  to +0.010, MAP@100 +0.013 to +0.015).
+- lambda (softmax, N 2, M 40): mean nDCG@10 +0.003, +0.009, +0.010, +0.009, +0.007, +0.003 at 0.5,
+  0.6, 0.7, 0.75, 0.8, 0.9; at 0.5 CACM and LISA lose 0.010 and 0.015 (and more than 0.01 at 40
+  and 41 of the 48 settings with lambda 0.5).
+  Anserini's defaults (N 10, M 10, lambda 0.5, proportional): CACM -0.037, LISA -0.025, ADI -0.054
+  nDCG@10 for MED +0.009 (what an earlier try here saw).
+- RM3 keeps the typed words in the model: without them (new words only) the best mean is +0.005
+  nDCG@10, and CACM falls at every setting.
+- Keyword queries re-ranked (their every-word matches, never widened): 17 judged keyword queries in
+  CACM, MED and TIME, nDCG@10 0.589 -> 0.586 at these constants (p 0.50): left off.
+- Leave-one-collection-out (the same rule on three, measured on the fourth): nDCG@10 / MAP@100
+  CACM -0.005 / +0.001, MED +0.019 / +0.025, LISA -0.010 / -0.014, TIME +0.007 / +0.020; mean
+  +0.003 / +0.008. The gain is MED's and TIME's; on CACM and LISA feedback is about neutral.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 from whoosh import query as wq
@@ -53,9 +61,9 @@ from search_app.query.parser import Group, is_restriction
 from search_app.query.plan import REQUEST_WORDS
 
 ENABLED = True  # the switch (bench/relevance.py's ablation turns it off)
-DOCS = 3  # N: the first pass's best articles read
+DOCS = 2  # N: the first pass's best articles read
 TERMS = 40  # M: the relevance model's likeliest words kept
-ORIGINAL_WEIGHT = 0.75  # lambda: the typed words' share of the interpolated model
+ORIGINAL_WEIGHT = 0.7  # lambda: the typed words' share of the interpolated model
 MIN_MATCHES = 5  # a handful: with fewer first-pass matches there is nothing to learn from (not tuned)
 
 _REQUEST_TERMS = frozenset(term for word in REQUEST_WORDS for term in analyse(word))
@@ -67,16 +75,17 @@ def applies(described: bool, sort: str, by_city: object, matches: int) -> bool:
 
 
 def relevance_model(texts: list[str], scores: list[float]) -> dict[str, float]:
-    """RM1 over the first pass's best articles: P(w|R) = sum of P(w|d) P(d|q), P(d|q) each score's share."""
-    total = sum(max(s, 0.0) for s in scores) or 1.0
+    """RM1 over the first pass's best articles: P(w|R) = sum of P(w|d) P(d|q), P(d|q) the softmax of the scores."""
+    top = max(scores, default=0.0)
+    weights = [math.exp(score - top) for score in scores]  # the best article weighs 1, one a point below 1/e
+    total = sum(weights) or 1.0
     model: dict[str, float] = {}
-    for text, score in zip(texts, scores):
+    for text, weight in zip(texts, weights):
         terms = analyse(text)  # the index's own analysis: stems, stop words out
         if not terms:
             continue
-        weight = max(score, 0.0) / total
         for word, count in Counter(terms).items():
-            model[word] = model.get(word, 0.0) + weight * count / len(terms)
+            model[word] = model.get(word, 0.0) + weight / total * count / len(terms)
     return model
 
 
