@@ -55,6 +55,23 @@ def article_text(title: str, body: str, date: str = "2023-05-01") -> str:
     return f"{title}\n\nUpdated: {date}\n\n{body}\n"
 
 
+@contextlib.contextmanager
+def built_handle(folder: Path, files: dict[str, str]) -> Iterator[IndexHandle]:
+    """An IndexHandle on these article files (name -> text) built in folder/seeds and folder/index; closed after."""
+    from search_app.backends.whoosh.indexer import build
+
+    seeds, index_dir = folder / "seeds", folder / "index"
+    seeds.mkdir(parents=True)
+    for name, text in files.items():
+        (seeds / name).write_text(text, "utf-8")
+    build(seeds, index_dir)
+    handle = IndexHandle(index_dir)
+    try:
+        yield handle
+    finally:
+        handle.close()
+
+
 def core_search(index_dir: Path, q: str = "", **kw: Any) -> dict[str, Any]:
     """One search through a fresh IndexHandle."""
     handle = IndexHandle(index_dir)

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import built_handle
 
 from search_app.backends.whoosh import feedback
-from search_app.backends.whoosh.indexer import build
 from search_app.backends.whoosh.reader import IndexHandle
 from search_app.backends.whoosh.search import search
 from search_app.models import SearchRequest
@@ -47,14 +47,9 @@ DESCRIPTION = "reports on steel furnace output at the plant"  # five topic words
 @pytest.fixture(scope="module")
 def handle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexHandle]:
     """The articles above built into an index."""
-    seeds = tmp_path_factory.mktemp("seeds")
-    for name, (title, body, day) in ARTICLES.items():
-        (seeds / f"{name}.txt").write_text(f"{title}\n\nUpdated: 2022-03-{day:02d}\n\n{body}\n", "utf-8")
-    index_dir = tmp_path_factory.mktemp("index")
-    build(seeds, index_dir)
-    h = IndexHandle(index_dir)
-    yield h
-    h.close()
+    files = {f"{name}.txt": f"{title}\n\nUpdated: 2022-03-{day:02d}\n\n{body}\n" for name, (title, body, day) in ARTICLES.items()}
+    with built_handle(tmp_path_factory.mktemp("feedback"), files) as handle:
+        yield handle
 
 
 @pytest.fixture()

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import built_handle
 
 from search_app.backends.whoosh.indexer import build
 from search_app.backends.whoosh.reader import IndexHandle
@@ -26,15 +27,10 @@ WORDS = {"coal": "coal mine seam miners shaft colliery", "air": "airport flights
 @pytest.fixture(scope="module")
 def topical(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexHandle]:
     """Eight articles on three topics, each body its topic's words among words every article shares."""
-    seeds = tmp_path_factory.mktemp("seeds")
-    for topic, titles in TOPICS.items():
-        for n, title in enumerate(titles):
-            (seeds / f"{topic}{n}.txt").write_text(f"{title}\n\n{FILLER * 2}{WORDS[topic]} {WORDS[topic]}.\n", "utf-8")
-    index_dir = tmp_path_factory.mktemp("index")
-    build(seeds, index_dir)
-    handle = IndexHandle(index_dir)
-    yield handle
-    handle.close()
+    files = {f"{topic}{n}.txt": f"{title}\n\n{FILLER * 2}{WORDS[topic]} {WORDS[topic]}.\n"
+             for topic, titles in TOPICS.items() for n, title in enumerate(titles)}
+    with built_handle(tmp_path_factory.mktemp("similar"), files) as handle:
+        yield handle
 
 
 @pytest.mark.parametrize(("article", "first"), [("coal0", {"coal1", "coal2"}), ("air1", {"air0", "air2"}),
